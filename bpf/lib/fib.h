@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The kernel's FIB is the only routing table: bpf_fib_lookup() reads it with
+ * the policy rules, nexthop objects, ECMP and neighbour state the kernel
+ * itself uses.
+ *
+ * Beware (kernel-facts): for an IPv4 route with an IPv6 nexthop (RFC 8950)
+ * the helper returns family AF_INET6 and overwrites the address fields with
+ * the gateway. Nothing after the lookup may read addresses from the params;
+ * the packet keeps its own.
+ */
+#ifndef RD_BPF_FIB_H
+#define RD_BPF_FIB_H
+
+#include "parse.h"
+#include "stats.h"
+
+static __always_inline void rd_fib_params_ipv4(struct bpf_fib_lookup *p,
+					       const struct rd_pkt *pkt,
+					       __u32 ifindex)
+{
+	const struct iphdr *ip = pkt->ip4;
+
+	__builtin_memset(p, 0, sizeof(*p));
+	p->family = AF_INET;
+	p->tos = ip->tos;
+	p->l4_protocol = pkt->l4_proto;
+	p->sport = pkt->sport;
+	p->dport = pkt->dport;
+	p->tot_len = pkt->l3_len; /* the helper compares it to the egress MTU */
+	p->ipv4_src = ip->saddr;
+	p->ipv4_dst = ip->daddr;
+	p->ifindex = ifindex;
+}
+
+static __always_inline void rd_fib_params_ipv6(struct bpf_fib_lookup *p,
+					       const struct rd_pkt *pkt,
+					       __u32 ifindex)
+{
+	const struct ipv6hdr *ip6 = pkt->ip6;
+
+	__builtin_memset(p, 0, sizeof(*p));
+	p->family = AF_INET6;
+	p->flowinfo = *(const __be32 *)ip6 & IPV6_FLOWINFO_MASK;
+	p->l4_protocol = pkt->l4_proto;
+	p->sport = pkt->sport;
+	p->dport = pkt->dport;
+	p->tot_len = pkt->l3_len;
+	__builtin_memcpy(p->ipv6_src, &ip6->saddr, sizeof(p->ipv6_src));
+	__builtin_memcpy(p->ipv6_dst, &ip6->daddr, sizeof(p->ipv6_dst));
+	p->ifindex = ifindex;
+}
+
+/* A failed lookup as a verdict: the kernel handles everything but
+ * blackholes, which it would drop silently too. */
+static __always_inline int rd_fib_failure(struct rd_stats *st, long rc)
+{
+	switch (rc) {
+	case BPF_FIB_LKUP_RET_BLACKHOLE:
+		return rd_drop(st, RD_DROP_BLACKHOLE);
+	case BPF_FIB_LKUP_RET_UNREACHABLE:
+		return rd_pass(st, RD_PASS_UNREACHABLE);
+	case BPF_FIB_LKUP_RET_PROHIBIT:
+		return rd_pass(st, RD_PASS_PROHIBIT);
+	case BPF_FIB_LKUP_RET_NOT_FWDED:
+		return rd_pass(st, RD_PASS_LOCAL);
+	case BPF_FIB_LKUP_RET_FWD_DISABLED:
+		return rd_pass(st, RD_PASS_FWD_DISABLED);
+	case BPF_FIB_LKUP_RET_NO_NEIGH:
+		return rd_pass(st, RD_PASS_NO_NEIGH);
+	case BPF_FIB_LKUP_RET_FRAG_NEEDED:
+		return rd_pass(st, RD_PASS_FRAG_NEEDED);
+	default: /* lwt encap, no source address, helper errors */
+		return rd_pass(st, RD_PASS_UNSUPPORTED_ROUTE);
+	}
+}
+
+#endif /* RD_BPF_FIB_H */

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The maps of the fast path. Keys and values are defined in include/routerd
+ * so the daemon and the program share one definition. */
+#ifndef RD_BPF_MAPS_H
+#define RD_BPF_MAPS_H
+
+#include "common.h"
+#include <routerd/maps.h>
+
+/* ifindex -> per-interface settings, written by the daemon. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RD_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct rd_iface);
+} rd_ifaces SEC(".maps");
+
+/* Per-CPU counters, one slot per interface: no shared cache line is
+ * written on the hot path. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RD_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct rd_stats);
+} rd_stats SEC(".maps");
+
+/* Egress ports, keyed by ifindex: only interfaces routerd manages can be
+ * redirected to; anything else the kernel forwards. */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, RD_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct bpf_devmap_val);
+} rd_tx SEC(".maps");
+
+#endif /* RD_BPF_MAPS_H */

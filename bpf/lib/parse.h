@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Header parsing. Every bound is checked here, once; the policy and the
+ * rewrite helpers work on the pointers in struct rd_pkt without re-checking.
+ *
+ * Parsers return RD_PARSE_OK or the pass reason that ends the packet's trip
+ * through the fast path. A frame the kernel would reject (truncated header,
+ * bad IHL, bad header checksum, lengths beyond the frame) is RD_PASS_MALFORMED:
+ * the kernel then counts and drops it exactly as it would without routerd.
+ */
+#ifndef RD_BPF_PARSE_H
+#define RD_BPF_PARSE_H
+
+#include "common.h"
+#include <routerd/counters.h>
+
+#define RD_PARSE_OK RD_PASS__MAX
+
+struct rd_pkt {
+	void *data_end;
+	struct ethhdr *eth;
+	struct iphdr *ip4;   /* set for IPv4 */
+	struct ipv6hdr *ip6; /* set for IPv6 */
+	__u16 l3_proto;      /* ethertype, host order */
+	__u16 l3_len;        /* IPv4 total length / IPv6 40 + payload length */
+	__u8 l4_proto;
+	__be16 sport;        /* TCP/UDP ports for ECMP hashing, else 0 */
+	__be16 dport;
+};
+
+static __always_inline int rd_mac_is_multicast(const __u8 *mac)
+{
+	return mac[0] & 1; /* includes broadcast */
+}
+
+static __always_inline int rd_mac_equal(const __u8 *a, const __u8 *b)
+{
+	return !((*(const __u32 *)a ^ *(const __u32 *)b) |
+		 (*(const __u16 *)(a + 4) ^ *(const __u16 *)(b + 4)));
+}
+
+static __always_inline int rd_parse_eth(struct xdp_md *ctx, struct rd_pkt *pkt)
+{
+	void *data = (void *)(long)ctx->data;
+
+	pkt->data_end = (void *)(long)ctx->data_end;
+	pkt->eth = data;
+	if ((void *)(pkt->eth + 1) > pkt->data_end)
+		return RD_PASS_MALFORMED;
+	pkt->l3_proto = bpf_ntohs(pkt->eth->h_proto);
+	return RD_PARSE_OK;
+}
+
+/* TCP and UDP both start with the two ports. */
+static __always_inline void rd_parse_ports(struct rd_pkt *pkt, void *l4)
+{
+	__be16 *ports = l4;
+
+	pkt->sport = 0;
+	pkt->dport = 0;
+	if (pkt->l4_proto != NEXTHDR_TCP && pkt->l4_proto != NEXTHDR_UDP)
+		return;
+	if ((void *)(ports + 2) > pkt->data_end)
+		return; /* the kernel forwards it too; it just hashes on L3 */
+	pkt->sport = ports[0];
+	pkt->dport = ports[1];
+}
+
+/* One's-complement sum of a 20-byte IPv4 header; 0xffff folds to valid. */
+static __always_inline int rd_ipv4_csum_ok(const struct iphdr *ip)
+{
+	const __u32 *w = (const __u32 *)ip;
+	__u64 sum = (__u64)w[0] + w[1] + w[2] + w[3] + w[4];
+
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+static __always_inline int rd_parse_ipv4(struct rd_pkt *pkt)
+{
+	struct iphdr *ip = (void *)(pkt->eth + 1);
+	__u32 avail, hlen;
+
+	if ((void *)(ip + 1) > pkt->data_end)
+		return RD_PASS_MALFORMED;
+	if (ip->version != 4 || ip->ihl < 5)
+		return RD_PASS_MALFORMED;
+	avail = pkt->data_end - (void *)ip;
+	hlen = ip->ihl * 4;
+	pkt->l3_len = bpf_ntohs(ip->tot_len);
+	if (pkt->l3_len < hlen || pkt->l3_len > avail)
+		return RD_PASS_MALFORMED;
+	if (hlen != sizeof(*ip))
+		return RD_PASS_IP_OPTIONS;
+	if (!rd_ipv4_csum_ok(ip))
+		return RD_PASS_MALFORMED;
+
+	pkt->ip4 = ip;
+	pkt->l4_proto = ip->protocol;
+	if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET)) {
+		/* the kernel hashes fragments on L3 only */
+		pkt->sport = 0;
+		pkt->dport = 0;
+	} else {
+		rd_parse_ports(pkt, ip + 1);
+	}
+	return RD_PARSE_OK;
+}
+
+static __always_inline int rd_is_nd_or_mld(struct rd_pkt *pkt, void *l4)
+{
+	__u8 *type = l4;
+
+	if (pkt->l4_proto != NEXTHDR_ICMP || (void *)(type + 1) > pkt->data_end)
+		return 0;
+	return (*type >= ICMPV6_ND_FIRST && *type <= ICMPV6_ND_LAST) ||
+	       (*type >= ICMPV6_MLD_QUERY && *type <= ICMPV6_MLD_DONE) ||
+	       *type == ICMPV6_MLD2_REPORT;
+}
+
+static __always_inline int rd_parse_ipv6(struct rd_pkt *pkt)
+{
+	struct ipv6hdr *ip6 = (void *)(pkt->eth + 1);
+	__u32 avail;
+
+	if ((void *)(ip6 + 1) > pkt->data_end)
+		return RD_PASS_MALFORMED;
+	if (ip6->version != 6)
+		return RD_PASS_MALFORMED;
+	avail = pkt->data_end - (void *)ip6;
+	pkt->l3_len = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
+	if (pkt->l3_len > avail)
+		return RD_PASS_MALFORMED;
+
+	pkt->ip6 = ip6;
+	pkt->l4_proto = ip6->nexthdr;
+	if (pkt->l4_proto == NEXTHDR_HOP)
+		return RD_PASS_HOP_BY_HOP;
+	if (rd_is_nd_or_mld(pkt, ip6 + 1))
+		return RD_PASS_ND;
+	rd_parse_ports(pkt, ip6 + 1);
+	return RD_PARSE_OK;
+}
+
+#endif /* RD_BPF_PARSE_H */

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * routerd fast path: route IPv4 and IPv6 in the driver using the kernel's
+ * own FIB, and hand everything else to the kernel with XDP_PASS so it
+ * answers exactly as it would without us.
+ *
+ * Read top to bottom, this file is the policy; the mechanics live in lib/.
+ */
+#include "lib/common.h"
+#include "lib/maps.h"
+#include "lib/stats.h"
+#include "lib/parse.h"
+#include "lib/addr.h"
+#include "lib/fib.h"
+#include "lib/forward.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Commit to the egress port before touching the packet: bpf_redirect_map()
+ * only records the target, and fails for a port that is not ours, in which
+ * case the kernel gets the packet unmodified. Hairpin routing stays with the
+ * kernel, which may owe the sender an ICMP redirect. */
+static __always_inline int rd_redirect(struct rd_stats *st,
+				       const struct bpf_fib_lookup *fib,
+				       __u32 ingress)
+{
+	if (fib->ifindex == ingress)
+		return rd_pass(st, RD_PASS_HAIRPIN);
+	if (bpf_redirect_map(&rd_tx, fib->ifindex, 0) != XDP_REDIRECT)
+		return rd_pass(st, RD_PASS_UNMANAGED_EGRESS);
+	return XDP_REDIRECT;
+}
+
+static __always_inline int rd_route_ipv4(struct xdp_md *ctx,
+					 struct rd_stats *st,
+					 struct rd_pkt *pkt)
+{
+	struct bpf_fib_lookup fib;
+	int why, action;
+	long rc;
+
+	why = rd_parse_ipv4(pkt);
+	if (why == RD_PARSE_OK)
+		why = rd_classify_ipv4(pkt->ip4);
+	if (why != RD_PARSE_OK)
+		return rd_pass(st, why);
+	if (pkt->ip4->ttl <= 1)
+		return rd_pass(st, RD_PASS_TTL);
+
+	rd_fib_params_ipv4(&fib, pkt, ctx->ingress_ifindex);
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return rd_fib_failure(st, rc);
+
+	action = rd_redirect(st, &fib, ctx->ingress_ifindex);
+	if (action != XDP_REDIRECT)
+		return action;
+
+	rd_ipv4_decrease_ttl(pkt->ip4);
+	rd_set_macs(pkt->eth, &fib);
+	rd_count_event(st, RD_EV_FORWARDED_IPV4);
+	return XDP_REDIRECT;
+}
+
+static __always_inline int rd_route_ipv6(struct xdp_md *ctx,
+					 struct rd_stats *st,
+					 struct rd_pkt *pkt)
+{
+	struct bpf_fib_lookup fib;
+	int why, action;
+	long rc;
+
+	why = rd_parse_ipv6(pkt);
+	if (why == RD_PARSE_OK)
+		why = rd_classify_ipv6(pkt->ip6);
+	if (why != RD_PARSE_OK)
+		return rd_pass(st, why);
+	if (pkt->ip6->hop_limit <= 1)
+		return rd_pass(st, RD_PASS_TTL);
+
+	rd_fib_params_ipv6(&fib, pkt, ctx->ingress_ifindex);
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return rd_fib_failure(st, rc);
+
+	action = rd_redirect(st, &fib, ctx->ingress_ifindex);
+	if (action != XDP_REDIRECT)
+		return action;
+
+	pkt->ip6->hop_limit--;
+	rd_set_macs(pkt->eth, &fib);
+	rd_count_event(st, RD_EV_FORWARDED_IPV6);
+	return XDP_REDIRECT;
+}
+
+SEC("xdp")
+int routerd_xdp(struct xdp_md *ctx)
+{
+	__u32 ingress = ctx->ingress_ifindex;
+	struct rd_iface *ifc = bpf_map_lookup_elem(&rd_ifaces, &ingress);
+	struct rd_stats *st = rd_stats_slot(ifc ? ifc->slot : RD_SLOT_UNCONFIGURED);
+	struct rd_pkt pkt = {};
+	int why;
+
+	if (!st)
+		return XDP_PASS; /* slot out of range: cannot happen, nothing to count */
+	if (!ifc)
+		return rd_pass(st, RD_PASS_UNCONFIGURED);
+
+	why = rd_parse_eth(ctx, &pkt);
+	if (why != RD_PARSE_OK)
+		return rd_pass(st, why);
+
+	switch (pkt.l3_proto) {
+	case ETH_P_IP:
+	case ETH_P_IPV6:
+		break;
+	case ETH_P_ARP:
+		return rd_pass(st, RD_PASS_ARP);
+	case ETH_P_8021Q:
+	case ETH_P_8021AD:
+		return rd_pass(st, RD_PASS_VLAN);
+	default:
+		return rd_pass(st, RD_PASS_NOT_IP);
+	}
+
+	/* Only unicast frames addressed to this interface are ours to route. */
+	if (rd_mac_is_multicast(pkt.eth->h_dest))
+		return rd_pass(st, RD_PASS_MULTICAST);
+	if (!rd_mac_equal(pkt.eth->h_dest, ifc->mac))
+		return rd_pass(st, RD_PASS_OTHER_HOST);
+
+	if (pkt.l3_proto == ETH_P_IP)
+		return rd_route_ipv4(ctx, st, &pkt);
+	return rd_route_ipv6(ctx, st, &pkt);
+}

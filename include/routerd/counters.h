@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Counters shared by the XDP program and user space.
+ *
+ * Every packet the XDP program sees ends in exactly one verdict: forwarded
+ * (v4 or v6), bridged, passed to the kernel with one reason, or dropped with
+ * one reason.  The program therefore counts only verdicts and events;
+ * rx_packets, passed and dropped are sums user space derives, which keeps the
+ * hot path at one increment per packet and makes "counters add up" true by
+ * construction.
+ *
+ * The lists are X-macros so the enum and the JSON key can never drift apart.
+ * Add a reason at the end of its list: user space reads the maps by index.
+ */
+#ifndef ROUTERD_COUNTERS_H
+#define ROUTERD_COUNTERS_H
+
+/* X(ENUM_SUFFIX, "json_key") */
+#define RD_EVENTS(X)                                                        \
+	X(FORWARDED_IPV4, "forwarded_ipv4")                                 \
+	X(FORWARDED_IPV6, "forwarded_ipv6")                                 \
+	X(BRIDGED, "bridged")                                               \
+	X(FIXUP_IPV4_IN_IPV6, "fixup_ipv4_in_ipv6")                         \
+	X(FIXUP_IPV6_IN_IPV4, "fixup_ipv6_in_ipv4")
+
+#define RD_PASS_REASONS(X)                                                  \
+	X(TTL, "ttl")                     /* TTL/hop limit <= 1 */          \
+	X(NO_NEIGH, "no_neigh")           /* nexthop not resolved */        \
+	X(LOCAL, "local")                 /* for the box, or no route */    \
+	X(FRAG_NEEDED, "frag_needed")     /* larger than egress MTU */      \
+	X(MALFORMED, "malformed")         /* kernel counts and drops it */  \
+	X(ARP, "arp")                                                       \
+	X(ND, "nd")                       /* ICMPv6 ND/RA/redirect/MLD */   \
+	X(NOT_IP, "not_ip")               /* other ethertypes */            \
+	X(VLAN, "vlan")                   /* 802.1Q/802.1ad tagged */       \
+	X(LINK_LOCAL, "link_local")       /* IPv6 fe80::/10 src or dst */   \
+	X(MULTICAST, "multicast")         /* L2 or L3 multicast/broadcast */\
+	X(OTHER_HOST, "other_host")       /* not our MAC: kernel drops */   \
+	X(MARTIAN, "martian")             /* impossible addresses */        \
+	X(IP_OPTIONS, "ip_options")       /* IPv4 options need the kernel */\
+	X(HOP_BY_HOP, "hop_by_hop")       /* IPv6 hop-by-hop header */      \
+	X(UNREACHABLE, "unreachable")     /* kernel sends ICMP error */     \
+	X(PROHIBIT, "prohibit")           /* kernel sends ICMP error */     \
+	X(FWD_DISABLED, "forwarding_disabled")                              \
+	X(UNSUPPORTED_ROUTE, "unsupported_route") /* lwt, no src addr */    \
+	X(UNMANAGED_EGRESS, "unmanaged_egress") /* egress not attached */   \
+	X(HAIRPIN, "hairpin")             /* kernel may send ICMP redirect */\
+	X(UNCONFIGURED, "unconfigured")   /* ingress not (yet) configured */
+
+#define RD_DROP_REASONS(X)                                                  \
+	X(BLACKHOLE, "blackhole")
+
+#define RD_ENUM_EVENT(name, key) RD_EV_##name,
+#define RD_ENUM_PASS(name, key) RD_PASS_##name,
+#define RD_ENUM_DROP(name, key) RD_DROP_##name,
+
+enum rd_event { RD_EVENTS(RD_ENUM_EVENT) RD_EV__MAX };
+enum rd_pass_reason { RD_PASS_REASONS(RD_ENUM_PASS) RD_PASS__MAX };
+enum rd_drop_reason { RD_DROP_REASONS(RD_ENUM_DROP) RD_DROP__MAX };
+
+/* Value of the per-CPU stats array, one slot per managed interface. */
+struct rd_stats {
+	__u64 events[RD_EV__MAX];
+	__u64 pass[RD_PASS__MAX];
+	__u64 drop[RD_DROP__MAX];
+};
+
+#endif /* ROUTERD_COUNTERS_H */

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * XDP attachment of one interface: owns the bpf_link and its pin. Links are
+ * pinned so the program keeps forwarding when the daemon dies (kill -9), and
+ * a restarted daemon adopts them: same program kept when the build is the
+ * same, an atomic bpf_link_update() otherwise. Nothing is detached until
+ * rd_attach_release() is asked to.
+ */
+#ifndef RD_ATTACH_H
+#define RD_ATTACH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "config.h"
+
+struct rd_attachment {
+	int link_fd;             /* -1 when not attached */
+	__u32 ifindex;
+	__u32 prog_id;
+	enum rd_xdp_mode mode;   /* what the kernel reports: native or generic */
+	bool adopted;            /* taken over from an earlier run */
+	char pin_path[PATH_MAX];
+};
+
+int rd_attach(struct rd_attachment *a, const char *pin_dir, const char *ifname,
+	      __u32 ifindex, int prog_fd, enum rd_xdp_mode want, char *err, size_t errlen);
+/* Detaches and unpins when `detach`; otherwise only closes our fd. */
+void rd_attach_release(struct rd_attachment *a, bool detach);
+
+/* Detaches every pinned link under pin_dir whose ifindex is not in keep[]
+ * (interfaces removed from the config while routerd was down). */
+void rd_attach_sweep_stale(const char *pin_dir, const __u32 *keep, size_t n_keep);
+
+#endif

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "daemon.h"
+
+static const char *const event_keys[] = {
+#define KEY(name, key) key,
+	RD_EVENTS(KEY)
+};
+static const char *const pass_keys[] = { RD_PASS_REASONS(KEY) };
+static const char *const drop_keys[] = { RD_DROP_REASONS(KEY) };
+#undef KEY
+
+struct totals {
+	__u64 rx, passed, dropped;
+};
+
+static struct totals sum_stats(const struct rd_stats *st)
+{
+	struct totals t = { 0 };
+
+	for (int i = 0; i < RD_PASS__MAX; i++)
+		t.passed += st->pass[i];
+	for (int i = 0; i < RD_DROP__MAX; i++)
+		t.dropped += st->drop[i];
+	/* every packet gets exactly one verdict; fix-ups are events on top */
+	t.rx = st->events[RD_EV_FORWARDED_IPV4] + st->events[RD_EV_FORWARDED_IPV6] +
+	       st->events[RD_EV_BRIDGED] + t.passed + t.dropped;
+	return t;
+}
+
+static const char *link_state(const char *ifname)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int rc;
+
+	if (fd < 0)
+		return "unknown";
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	rc = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	close(fd);
+	if (rc)
+		return "missing";
+	if (!(ifr.ifr_flags & IFF_UP))
+		return "down";
+	return ifr.ifr_flags & IFF_RUNNING ? "up" : "no-carrier";
+}
+
+static double uptime(const struct rd_daemon *d)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - d->started.tv_sec) + (now.tv_nsec - d->started.tv_nsec) / 1e9;
+}
+
+static int cmd_status(struct rd_daemon *d, const struct rd_ctl_request *req, struct rd_buf *b)
+{
+	if (req->json) {
+		struct rd_json j;
+
+		rd_json_init(&j, b);
+		rd_json_open_object(&j, NULL);
+		rd_json_string(&j, "version", RD_VERSION);
+		rd_json_i64(&j, "pid", getpid());
+		rd_json_u64(&j, "uptime_s", (__u64)uptime(d));
+		rd_json_string(&j, "socket", d->cfg.socket_path);
+		rd_json_string(&j, "pin_dir", d->cfg.pin_dir);
+		rd_json_bool(&j, "maps_reused", d->dp.maps_reused);
+		rd_json_open_array(&j, "interfaces");
+		for (size_t i = 0; i < d->ifaces.n; i++) {
+			const struct rd_managed_iface *m = &d->ifaces.list[i];
+
+			rd_json_open_object(&j, NULL);
+			rd_json_string(&j, "name", m->cfg.name);
+			rd_json_u64(&j, "ifindex", m->ifindex);
+			rd_json_string(&j, "mode", rd_mode_name(m->att.mode));
+			rd_json_u64(&j, "program_id", m->att.prog_id);
+			rd_json_bool(&j, "adopted", m->att.adopted);
+			rd_json_close_object(&j);
+		}
+		rd_json_close_array(&j);
+		rd_json_u64(&j, "requests", d->ctl.requests);
+		rd_json_u64(&j, "bad_requests", d->ctl.bad_requests);
+		rd_json_close_object(&j);
+		rd_buf_printf(b, "\n");
+		return 0;
+	}
+	rd_buf_printf(b, "routerd %s, pid %d, up %.0f s\n", RD_VERSION, getpid(), uptime(d));
+	rd_buf_printf(b, "socket %s, pin dir %s%s\n", d->cfg.socket_path, d->cfg.pin_dir,
+		      d->dp.maps_reused ? " (maps adopted)" : "");
+	for (size_t i = 0; i < d->ifaces.n; i++) {
+		const struct rd_managed_iface *m = &d->ifaces.list[i];
+
+		rd_buf_printf(b, "%-16s %-8s prog %u%s\n", m->cfg.name, rd_mode_name(m->att.mode),
+			      m->att.prog_id, m->att.adopted ? " (adopted)" : "");
+	}
+	return 0;
+}
+
+static int cmd_interfaces(struct rd_daemon *d, const struct rd_ctl_request *req,
+			  struct rd_buf *b)
+{
+	struct rd_json j;
+	char fixups[64];
+
+	if (req->json) {
+		rd_json_init(&j, b);
+		rd_json_open_array(&j, NULL);
+	}
+	for (size_t i = 0; i < d->ifaces.n; i++) {
+		const struct rd_managed_iface *m = &d->ifaces.list[i];
+
+		rd_fixups_format(m->cfg.fixups, fixups, sizeof(fixups));
+		if (!req->json) {
+			rd_buf_printf(b, "%-16s %-10s %-8s ifindex %-5u fixups %s\n", m->cfg.name,
+				      link_state(m->cfg.name), rd_mode_name(m->att.mode),
+				      m->ifindex, fixups);
+			continue;
+		}
+		rd_json_open_object(&j, NULL);
+		rd_json_string(&j, "name", m->cfg.name);
+		rd_json_u64(&j, "ifindex", m->ifindex);
+		rd_json_string(&j, "state", link_state(m->cfg.name));
+		rd_json_string(&j, "mode", rd_mode_name(m->att.mode));
+		rd_json_string(&j, "configured_mode", rd_mode_name(m->cfg.mode));
+		rd_json_string(&j, "fixups", fixups);
+		rd_json_u64(&j, "program_id", m->att.prog_id);
+		rd_json_close_object(&j);
+	}
+	if (req->json) {
+		rd_json_close_array(&j);
+		rd_buf_printf(b, "\n");
+	}
+	return 0;
+}
+
+static void stats_json(struct rd_json *j, const struct rd_managed_iface *m,
+		       const struct rd_stats *st)
+{
+	struct totals t = sum_stats(st);
+
+	rd_json_open_object(j, NULL);
+	rd_json_string(j, "name", m->cfg.name);
+	rd_json_u64(j, "ifindex", m->ifindex);
+	rd_json_string(j, "mode", rd_mode_name(m->att.mode));
+	rd_json_open_object(j, "counters");
+	rd_json_u64(j, "rx_packets", t.rx);
+	rd_json_u64(j, "forwarded_ipv4", st->events[RD_EV_FORWARDED_IPV4]);
+	rd_json_u64(j, "forwarded_ipv6", st->events[RD_EV_FORWARDED_IPV6]);
+	rd_json_u64(j, "bridged", st->events[RD_EV_BRIDGED]);
+	rd_json_u64(j, "passed", t.passed);
+	rd_json_u64(j, "dropped", t.dropped);
+	rd_json_u64(j, "fixup_ipv4_in_ipv6", st->events[RD_EV_FIXUP_IPV4_IN_IPV6]);
+	rd_json_u64(j, "fixup_ipv6_in_ipv4", st->events[RD_EV_FIXUP_IPV6_IN_IPV4]);
+	rd_json_close_object(j);
+	rd_json_open_object(j, "pass_reasons");
+	for (int i = 0; i < RD_PASS__MAX; i++)
+		rd_json_u64(j, pass_keys[i], st->pass[i]);
+	rd_json_close_object(j);
+	rd_json_open_object(j, "drop_reasons");
+	for (int i = 0; i < RD_DROP__MAX; i++)
+		rd_json_u64(j, drop_keys[i], st->drop[i]);
+	rd_json_close_object(j);
+	rd_json_close_object(j);
+}
+
+static void stats_text(struct rd_buf *b, const struct rd_managed_iface *m,
+		       const struct rd_stats *st, bool reasons)
+{
+	struct totals t = sum_stats(st);
+
+	rd_buf_printf(b, "%-16s %-8s %12llu %12llu %12llu %10llu %12llu %10llu\n", m->cfg.name,
+		      rd_mode_name(m->att.mode), t.rx,
+		      st->events[RD_EV_FORWARDED_IPV4], st->events[RD_EV_FORWARDED_IPV6],
+		      st->events[RD_EV_BRIDGED], t.passed, t.dropped);
+	if (!reasons)
+		return;
+	for (int i = 0; i < RD_EV__MAX; i++)
+		if (i > RD_EV_BRIDGED && st->events[i])
+			rd_buf_printf(b, "    %-20s %llu\n", event_keys[i], st->events[i]);
+	for (int i = 0; i < RD_PASS__MAX; i++)
+		if (st->pass[i])
+			rd_buf_printf(b, "    pass %-15s %llu\n", pass_keys[i], st->pass[i]);
+	for (int i = 0; i < RD_DROP__MAX; i++)
+		if (st->drop[i])
+			rd_buf_printf(b, "    drop %-15s %llu\n", drop_keys[i], st->drop[i]);
+}
+
+static int cmd_stats(struct rd_daemon *d, const struct rd_ctl_request *req, struct rd_buf *b,
+		     char *err, size_t errlen)
+{
+	bool reasons = false;
+	struct rd_stats st;
+	struct rd_json j;
+
+	for (int i = 1; i < req->argc; i++) {
+		if (strcmp(req->argv[i], "-s")) {
+			snprintf(err, errlen, "stats: unknown argument '%s' (expected -s)",
+				 req->argv[i]);
+			return -1;
+		}
+		reasons = true;
+	}
+	if (req->json) {
+		rd_json_init(&j, b);
+		rd_json_open_object(&j, NULL);
+		rd_json_open_array(&j, "interfaces");
+	} else {
+		rd_buf_printf(b, "%-16s %-8s %12s %12s %12s %10s %12s %10s\n", "IFACE", "MODE", "RX",
+			      "FWD_V4", "FWD_V6", "BRIDGED", "PASSED", "DROPPED");
+	}
+	for (size_t i = 0; i < d->ifaces.n; i++) {
+		const struct rd_managed_iface *m = &d->ifaces.list[i];
+
+		if (rd_dp_stats_read(&d->dp, m->slot, &st)) {
+			snprintf(err, errlen, "cannot read counters of %s", m->cfg.name);
+			return -1;
+		}
+		if (req->json)
+			stats_json(&j, m, &st);
+		else
+			stats_text(b, m, &st, reasons);
+	}
+	if (req->json) {
+		rd_json_close_array(&j);
+		rd_json_close_object(&j);
+		rd_buf_printf(b, "\n");
+	}
+	return 0;
+}
+
+int rd_commands_dispatch(void *ctx, const struct rd_ctl_request *req, struct rd_buf *body,
+			 char *err, size_t errlen)
+{
+	struct rd_daemon *d = ctx;
+	const char *verb = req->argv[0];
+
+	if (!strcmp(verb, "stats"))
+		return cmd_stats(d, req, body, err, errlen);
+	if (req->argc > 1) {
+		snprintf(err, errlen, "%s takes no arguments", verb);
+		return -1;
+	}
+	if (!strcmp(verb, "status"))
+		return cmd_status(d, req, body);
+	if (!strcmp(verb, "interfaces"))
+		return cmd_interfaces(d, req, body);
+	snprintf(err, errlen, "unknown command '%.32s' (try: status, interfaces, stats)", verb);
+	return -1;
+}

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <routerd/maps.h>
+
+#include "config.h"
+
+#define MAX_LINE 1024
+#define MAX_WORDS 16
+
+static const struct {
+	const char *name;
+	uint32_t bit;
+} fixup_names[] = {
+	{ "ipv4-in-ipv6", RD_FIXUP_IPV4_IN_IPV6 },
+	{ "ipv6-in-ipv4", RD_FIXUP_IPV6_IN_IPV4 },
+};
+#define N_FIXUPS (sizeof(fixup_names) / sizeof(fixup_names[0]))
+#define RD_FIXUPS_ON (RD_FIXUP_IPV4_IN_IPV6 | RD_FIXUP_IPV6_IN_IPV4)
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void rd_config_init(struct rd_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->socket_path, sizeof(cfg->socket_path), "%s", RD_DEFAULT_SOCKET);
+	snprintf(cfg->pin_dir, sizeof(cfg->pin_dir), "%s", RD_DEFAULT_PIN_DIR);
+	cfg->log_level = RD_LOG_INFO;
+}
+
+const char *rd_mode_name(enum rd_xdp_mode mode)
+{
+	switch (mode) {
+	case RD_MODE_NATIVE: return "native";
+	case RD_MODE_GENERIC: return "generic";
+	default: return "auto";
+	}
+}
+
+static int parse_mode(const char *s, enum rd_xdp_mode *mode, char *err, size_t errlen)
+{
+	if (!strcmp(s, "auto"))
+		*mode = RD_MODE_AUTO;
+	else if (!strcmp(s, "native"))
+		*mode = RD_MODE_NATIVE;
+	else if (!strcmp(s, "generic"))
+		*mode = RD_MODE_GENERIC;
+	else
+		return fail(err, errlen, "unknown mode '%s' (expected native, generic or auto)", s);
+	return 0;
+}
+
+int rd_config_parse_fixups(const char *list, uint32_t *fixups, char *err, size_t errlen)
+{
+	char copy[MAX_LINE], *save = NULL, *name;
+
+	if (!strcmp(list, "off")) {
+		*fixups = 0;
+		return 0;
+	}
+	if (!strcmp(list, "on")) {
+		*fixups = RD_FIXUPS_ON;
+		return 0;
+	}
+	if (snprintf(copy, sizeof(copy), "%s", list) >= (int)sizeof(copy))
+		return fail(err, errlen, "fix-up list too long");
+	*fixups = 0;
+	for (name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		for (i = 0; i < N_FIXUPS; i++)
+			if (!strcmp(name, fixup_names[i].name))
+				break;
+		if (i == N_FIXUPS)
+			return fail(err, errlen,
+				    "unknown fix-up '%s' (known: ipv4-in-ipv6, ipv6-in-ipv4; or on, off)",
+				    name);
+		*fixups |= fixup_names[i].bit;
+	}
+	if (!*fixups)
+		return fail(err, errlen, "empty fix-up list");
+	return 0;
+}
+
+void rd_fixups_format(uint32_t fixups, char *out, size_t outlen)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < N_FIXUPS; i++)
+		if (fixups & fixup_names[i].bit)
+			len += snprintf(out + len, len < outlen ? outlen - len : 0, "%s%s",
+					len ? "," : "", fixup_names[i].name);
+	if (!len)
+		snprintf(out, outlen, "off");
+}
+
+int rd_config_add_iface(struct rd_config *cfg, const char *name, enum rd_xdp_mode mode,
+			uint32_t fixups, char *err, size_t errlen)
+{
+	struct rd_iface_config *ifc;
+
+	if (!*name || strlen(name) >= IFNAMSIZ || strchr(name, '/') || strchr(name, ' '))
+		return fail(err, errlen, "invalid interface name '%s'", name);
+	for (size_t i = 0; i < cfg->n_ifaces; i++)
+		if (!strcmp(cfg->ifaces[i].name, name))
+			return fail(err, errlen, "interface '%s' listed twice", name);
+	if (cfg->n_ifaces == RD_MAX_CONFIG_IFACES)
+		return fail(err, errlen, "too many interfaces (at most %d)", RD_MAX_CONFIG_IFACES);
+	ifc = &cfg->ifaces[cfg->n_ifaces++];
+	snprintf(ifc->name, sizeof(ifc->name), "%s", name);
+	ifc->mode = mode;
+	ifc->fixups = fixups;
+	return 0;
+}
+
+int rd_config_set_path(char *dst, size_t dstlen, const char *what, const char *path,
+		       char *err, size_t errlen)
+{
+	if (!*path)
+		return fail(err, errlen, "%s: empty path", what);
+	if (strlen(path) >= dstlen)
+		return fail(err, errlen, "%s: path too long (at most %zu bytes): %s", what,
+			    dstlen - 1, path);
+	snprintf(dst, dstlen, "%s", path);
+	return 0;
+}
+
+static int split_words(char *line, char **words, size_t *n, char *err, size_t errlen)
+{
+	char *p = line;
+
+	*n = 0;
+	for (;;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p || *p == '#')
+			return 0;
+		if (*n == MAX_WORDS)
+			return fail(err, errlen, "too many words on the line");
+		words[(*n)++] = p;
+		while (*p && !isspace((unsigned char)*p) && *p != '#')
+			p++;
+		if (*p == '#') {
+			*p = '\0';
+			return 0;
+		}
+		if (*p)
+			*p++ = '\0';
+	}
+}
+
+static int parse_interface(struct rd_config *cfg, char **w, size_t n, char *err, size_t errlen)
+{
+	enum rd_xdp_mode mode = RD_MODE_AUTO;
+	uint32_t fixups = 0;
+	bool seen_mode = false, seen_fixups = false;
+
+	if (n < 2)
+		return fail(err, errlen, "'interface' needs a name");
+	for (size_t i = 2; i < n; i += 2) {
+		if (i + 1 >= n)
+			return fail(err, errlen, "'%s' needs a value", w[i]);
+		if (!strcmp(w[i], "mode") && !seen_mode) {
+			seen_mode = true;
+			if (parse_mode(w[i + 1], &mode, err, errlen))
+				return -1;
+		} else if (!strcmp(w[i], "fixups") && !seen_fixups) {
+			seen_fixups = true;
+			if (rd_config_parse_fixups(w[i + 1], &fixups, err, errlen))
+				return -1;
+		} else if (!strcmp(w[i], "mode") || !strcmp(w[i], "fixups")) {
+			return fail(err, errlen, "'%s' given twice", w[i]);
+		} else {
+			return fail(err, errlen, "unknown interface option '%s' (expected mode or fixups)",
+				    w[i]);
+		}
+	}
+	return rd_config_add_iface(cfg, w[1], mode, fixups, err, errlen);
+}
+
+static int parse_single_value(char **w, size_t n, char *err, size_t errlen)
+{
+	if (n != 2)
+		return fail(err, errlen, "'%s' takes exactly one value", w[0]);
+	return 0;
+}
+
+int rd_config_parse_line(struct rd_config *cfg, const char *line, char *err, size_t errlen)
+{
+	char copy[MAX_LINE], *w[MAX_WORDS];
+	size_t n;
+
+	if (snprintf(copy, sizeof(copy), "%s", line) >= (int)sizeof(copy))
+		return fail(err, errlen, "line too long (at most %d bytes)", MAX_LINE - 1);
+	if (split_words(copy, w, &n, err, errlen))
+		return -1;
+	if (!n)
+		return 0;
+	if (!strcmp(w[0], "interface"))
+		return parse_interface(cfg, w, n, err, errlen);
+	if (!strcmp(w[0], "socket"))
+		return parse_single_value(w, n, err, errlen) ?:
+		       rd_config_set_path(cfg->socket_path, sizeof(cfg->socket_path), "socket",
+					  w[1], err, errlen);
+	if (!strcmp(w[0], "pin-dir"))
+		return parse_single_value(w, n, err, errlen) ?:
+		       rd_config_set_path(cfg->pin_dir, sizeof(cfg->pin_dir), "pin-dir", w[1],
+					  err, errlen);
+	if (!strcmp(w[0], "log-level")) {
+		if (parse_single_value(w, n, err, errlen))
+			return -1;
+		if (rd_log_level_parse(w[1], &cfg->log_level))
+			return fail(err, errlen,
+				    "unknown log level '%s' (expected error, warning, info or debug)",
+				    w[1]);
+		return 0;
+	}
+	return fail(err, errlen,
+		    "unknown keyword '%s' (expected interface, socket, pin-dir or log-level)", w[0]);
+}
+
+int rd_config_parse_file(struct rd_config *cfg, const char *path, char *err, size_t errlen)
+{
+	char *line = NULL, msg[512];
+	size_t cap = 0;
+	unsigned lineno = 0;
+	ssize_t len;
+	FILE *f = fopen(path, "re");
+	int rc = 0;
+
+	if (!f)
+		return fail(err, errlen, "%s: %s", path, strerror(errno));
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (strlen(line) != (size_t)len) {
+			rc = fail(err, errlen, "%s:%u: line contains a NUL byte", path, lineno);
+			break;
+		}
+		if (rd_config_parse_line(cfg, line, msg, sizeof(msg))) {
+			rc = fail(err, errlen, "%s:%u: %s", path, lineno, msg);
+			break;
+		}
+	}
+	if (!rc && ferror(f))
+		rc = fail(err, errlen, "%s: read error", path);
+	free(line);
+	fclose(f);
+	return rc;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Configuration: owns the parsed form of the command line and the config
+ * file, and nothing else. Parsing never touches the system, so
+ * `routerd --check-config` and the unit tests use exactly this code.
+ *
+ * File format (line based, '#' starts a comment):
+ *   interface NAME [mode native|generic|auto] [fixups on|off|LIST]
+ *   socket PATH
+ *   pin-dir PATH
+ *   log-level error|warning|info|debug
+ */
+#ifndef RD_CONFIG_H
+#define RD_CONFIG_H
+
+#include <limits.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+
+#define RD_DEFAULT_SOCKET "/run/routerd/routerd.sock"
+#define RD_DEFAULT_PIN_DIR "/sys/fs/bpf/routerd"
+#define RD_DEFAULT_CONFIG "/etc/routerd/routerd.conf"
+#define RD_MAX_CONFIG_IFACES 256
+#define RD_SOCKET_PATH_MAX 108 /* sizeof(sun_path) */
+
+enum rd_xdp_mode { RD_MODE_AUTO, RD_MODE_NATIVE, RD_MODE_GENERIC };
+
+struct rd_iface_config {
+	char name[IFNAMSIZ];
+	enum rd_xdp_mode mode;
+	uint32_t fixups; /* RD_FIXUP_* from include/routerd/maps.h */
+};
+
+struct rd_config {
+	char socket_path[RD_SOCKET_PATH_MAX];
+	char pin_dir[PATH_MAX];
+	enum rd_log_level log_level;
+	size_t n_ifaces;
+	struct rd_iface_config ifaces[RD_MAX_CONFIG_IFACES];
+};
+
+void rd_config_init(struct rd_config *cfg);
+
+/* Each returns 0, or -1 with a message in err (the file variants prefix it
+ * with "FILE:LINE: "). */
+int rd_config_parse_line(struct rd_config *cfg, const char *line,
+			 char *err, size_t errlen);
+int rd_config_parse_file(struct rd_config *cfg, const char *path,
+			 char *err, size_t errlen);
+int rd_config_add_iface(struct rd_config *cfg, const char *name,
+			enum rd_xdp_mode mode, uint32_t fixups,
+			char *err, size_t errlen);
+int rd_config_parse_fixups(const char *list, uint32_t *fixups,
+			   char *err, size_t errlen);
+int rd_config_set_path(char *dst, size_t dstlen, const char *what,
+		       const char *path, char *err, size_t errlen);
+
+const char *rd_mode_name(enum rd_xdp_mode mode);
+/* Writes the comma-separated fix-up names, or "off". */
+void rd_fixups_format(uint32_t fixups, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "log.h"
+
+#define CLIENT_TIMEOUT 2.0
+
+struct ctl_client {
+	struct rd_ctl *ctl;
+	int fd;
+	ev_io io;
+	ev_timer timer;
+	char req[RD_CTL_MAX_REQUEST + 1];
+	size_t req_len;
+	struct rd_buf reply;
+	size_t sent;
+};
+
+static int mkdir_parents(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)], *p;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	p = strrchr(dir, '/');
+	if (!p || p == dir)
+		return 0;
+	*p = '\0';
+	for (p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(dir, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+int rd_ctl_open(struct rd_ctl *ctl, const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char lock_path[sizeof(sa.sun_path) + 8];
+	mode_t old_umask;
+
+	memset(ctl, 0, sizeof(*ctl));
+	ctl->listen_fd = ctl->lock_fd = -1;
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "socket path too long (at most %zu bytes): %s",
+			 sizeof(sa.sun_path) - 1, path);
+		return -1;
+	}
+	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
+	if (mkdir_parents(path)) {
+		snprintf(err, errlen, "cannot create the directory for socket %s: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+
+	snprintf(lock_path, sizeof(lock_path), "%s.lock", path);
+	ctl->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (ctl->lock_fd < 0) {
+		snprintf(err, errlen, "cannot open lock file %s: %s", lock_path, strerror(errno));
+		return -1;
+	}
+	if (flock(ctl->lock_fd, LOCK_EX | LOCK_NB)) {
+		snprintf(err, errlen, "routerd is already running on socket %s (lock %s held)",
+			 path, lock_path);
+		close(ctl->lock_fd);
+		ctl->lock_fd = -1;
+		return -1;
+	}
+	/* We hold the lock, so any socket file there is left by a dead instance. */
+	unlink(path);
+
+	ctl->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (ctl->listen_fd < 0)
+		goto fail_errno;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	old_umask = umask(0177);
+	if (bind(ctl->listen_fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		umask(old_umask);
+		goto fail_errno;
+	}
+	umask(old_umask);
+	if (listen(ctl->listen_fd, 16))
+		goto fail_errno;
+	return 0;
+
+fail_errno:
+	snprintf(err, errlen, "cannot listen on socket %s: %s", path, strerror(errno));
+	rd_ctl_close(ctl);
+	return -1;
+}
+
+int rd_ctl_parse_request(char *line, struct rd_ctl_request *req, char *err, size_t errlen)
+{
+	char *save = NULL, *word;
+
+	memset(req, 0, sizeof(*req));
+	for (word = strtok_r(line, " \t", &save); word; word = strtok_r(NULL, " \t", &save)) {
+		if (!req->argc && !strcmp(word, "-j")) {
+			req->json = true;
+			continue;
+		}
+		if (req->argc == RD_CTL_MAX_ARGS) {
+			snprintf(err, errlen, "too many arguments (at most %d)", RD_CTL_MAX_ARGS - 1);
+			return -1;
+		}
+		req->argv[req->argc++] = word;
+	}
+	if (!req->argc) {
+		snprintf(err, errlen, "empty request");
+		return -1;
+	}
+	return 0;
+}
+
+static void client_free(struct ctl_client *c)
+{
+	ev_io_stop(c->ctl->loop, &c->io);
+	ev_timer_stop(c->ctl->loop, &c->timer);
+	close(c->fd);
+	rd_buf_free(&c->reply);
+	free(c);
+}
+
+static void on_client_write(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct ctl_client *c = w->data;
+
+	while (c->sent < c->reply.len) {
+		ssize_t n = send(c->fd, c->reply.data + c->sent, c->reply.len - c->sent,
+				 MSG_NOSIGNAL);
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0)
+			break;
+		c->sent += n;
+	}
+	client_free(c);
+}
+
+/* The request is read: stop reading, send what is in c->reply, close. */
+static void start_reply(struct ctl_client *c)
+{
+	ev_io_stop(c->ctl->loop, &c->io);
+	ev_io_init(&c->io, on_client_write, c->fd, EV_WRITE);
+	c->io.data = c;
+	ev_io_start(c->ctl->loop, &c->io);
+}
+
+static void reply_error(struct ctl_client *c, const char *msg)
+{
+	c->ctl->bad_requests++;
+	rd_buf_reset(&c->reply);
+	rd_buf_printf(&c->reply, "error: %s\n", msg);
+}
+
+static void handle_request(struct ctl_client *c)
+{
+	struct rd_ctl_request req;
+	struct rd_buf body = { 0 };
+	char err[256] = "";
+
+	c->ctl->requests++;
+	c->req[c->req_len] = '\0';
+	if (strlen(c->req) != c->req_len) {
+		reply_error(c, "request contains a NUL byte");
+	} else if (rd_ctl_parse_request(c->req, &req, err, sizeof(err))) {
+		reply_error(c, err);
+	} else if (c->ctl->handler(c->ctl->handler_ctx, &req, &body, err, sizeof(err))) {
+		reply_error(c, err[0] ? err : "request failed");
+	} else if (body.oom) {
+		reply_error(c, "out of memory");
+	} else {
+		rd_buf_printf(&c->reply, "ok\n%s", body.len ? body.data : "");
+		if (c->reply.oom)
+			reply_error(c, "out of memory");
+	}
+	rd_buf_free(&body);
+	start_reply(c);
+}
+
+static void on_client_read(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct ctl_client *c = w->data;
+	ssize_t n = recv(c->fd, c->req + c->req_len, RD_CTL_MAX_REQUEST - c->req_len, 0);
+	char *nl;
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		client_free(c); /* closed before finishing a request: nothing to answer */
+		return;
+	}
+	c->req_len += n;
+	nl = memchr(c->req, '\n', c->req_len);
+	if (nl) {
+		c->req_len = nl - c->req;
+		handle_request(c);
+	} else if (c->req_len == RD_CTL_MAX_REQUEST) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "request too long (at most %d bytes)",
+			 RD_CTL_MAX_REQUEST - 1);
+		reply_error(c, msg);
+		start_reply(c);
+	}
+}
+
+static void on_client_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	client_free(w->data);
+}
+
+static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct rd_ctl *ctl = w->data;
+	struct ctl_client *c;
+	int fd = accept4(ctl->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return;
+	}
+	c->ctl = ctl;
+	c->fd = fd;
+	ev_io_init(&c->io, on_client_read, fd, EV_READ);
+	c->io.data = c;
+	ev_io_start(loop, &c->io);
+	ev_timer_init(&c->timer, on_client_timeout, CLIENT_TIMEOUT, 0);
+	c->timer.data = c;
+	ev_timer_start(loop, &c->timer);
+}
+
+void rd_ctl_start(struct rd_ctl *ctl, struct ev_loop *loop, rd_ctl_handler handler, void *ctx)
+{
+	ctl->loop = loop;
+	ctl->handler = handler;
+	ctl->handler_ctx = ctx;
+	ev_io_init(&ctl->accept_watcher, on_accept, ctl->listen_fd, EV_READ);
+	ctl->accept_watcher.data = ctl;
+	ev_io_start(loop, &ctl->accept_watcher);
+}
+
+void rd_ctl_close(struct rd_ctl *ctl)
+{
+	if (ctl->loop)
+		ev_io_stop(ctl->loop, &ctl->accept_watcher);
+	if (ctl->listen_fd >= 0) {
+		close(ctl->listen_fd);
+		unlink(ctl->path);
+	}
+	if (ctl->lock_fd >= 0)
+		close(ctl->lock_fd); /* the lock file stays: unlinking it would race */
+	ctl->listen_fd = ctl->lock_fd = -1;
+}

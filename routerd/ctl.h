@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The control socket: owns the listening unix socket, its lock file and
+ * client connections. One request per connection, one line:
+ *     [-j] VERB [ARG...]\n          (at most RD_CTL_MAX_REQUEST bytes)
+ * and one reply, after which the daemon closes the connection:
+ *     ok\n<body>    or    error: <message>\n
+ * What the verbs mean is not this module's business (see commands.h).
+ */
+#ifndef RD_CTL_H
+#define RD_CTL_H
+
+#include <ev.h>
+#include <stdbool.h>
+
+#include "json.h"
+
+#define RD_CTL_MAX_REQUEST 4096
+#define RD_CTL_MAX_ARGS 16
+
+struct rd_ctl_request {
+	bool json;
+	int argc;                   /* argv[0] is the verb */
+	char *argv[RD_CTL_MAX_ARGS];
+};
+
+/* Fills body; returns 0, or -1 with a message in err. */
+typedef int (*rd_ctl_handler)(void *ctx, const struct rd_ctl_request *req,
+			      struct rd_buf *body, char *err, size_t errlen);
+
+struct rd_ctl {
+	int listen_fd;
+	int lock_fd;
+	char path[108];
+	struct ev_loop *loop;
+	ev_io accept_watcher;
+	rd_ctl_handler handler;
+	void *handler_ctx;
+	unsigned long requests;
+	unsigned long bad_requests;
+};
+
+/* Takes the instance lock and binds the socket (0600); fails with a message
+ * naming the socket when another routerd holds it. */
+int rd_ctl_open(struct rd_ctl *ctl, const char *path, char *err, size_t errlen);
+void rd_ctl_start(struct rd_ctl *ctl, struct ev_loop *loop, rd_ctl_handler handler, void *ctx);
+void rd_ctl_close(struct rd_ctl *ctl);
+
+/* Splits a request line in place; shared with the tests. */
+int rd_ctl_parse_request(char *line, struct rd_ctl_request *req, char *err, size_t errlen);
+
+#endif

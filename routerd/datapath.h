@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The datapath: owns the embedded BPF skeleton and its maps, pinned under
+ * the pin directory so that a restarted routerd finds the same maps (and
+ * counters) that the still-attached program uses.
+ */
+#ifndef RD_DATAPATH_H
+#define RD_DATAPATH_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include <routerd/maps.h>
+
+struct routerd_bpf;
+
+struct rd_datapath {
+	struct routerd_bpf *skel;
+	char pin_dir[PATH_MAX];
+	int prog_fd;
+	int n_cpus;
+	bool maps_reused; /* found pinned maps from an earlier run */
+};
+
+/* Checks that pin_dir is (or can be created) on bpffs, loads the program and
+ * pins or reuses its maps. */
+int rd_dp_open(struct rd_datapath *dp, const char *pin_dir, char *err, size_t errlen);
+/* Unpins everything when `unpin`; otherwise the maps outlive us. */
+void rd_dp_close(struct rd_datapath *dp, bool unpin);
+
+int rd_dp_iface_lookup(struct rd_datapath *dp, __u32 ifindex, struct rd_iface *out);
+int rd_dp_iface_update(struct rd_datapath *dp, __u32 ifindex, const struct rd_iface *val);
+int rd_dp_iface_delete(struct rd_datapath *dp, __u32 ifindex);
+/* Used slots are those referenced from rd_ifaces. */
+int rd_dp_slot_alloc(struct rd_datapath *dp, __u32 *slot);
+int rd_dp_stats_clear(struct rd_datapath *dp, __u32 slot);
+int rd_dp_stats_read(struct rd_datapath *dp, __u32 slot, struct rd_stats *sum);
+
+int rd_dp_tx_add(struct rd_datapath *dp, __u32 ifindex);
+int rd_dp_tx_delete(struct rd_datapath *dp, __u32 ifindex);
+
+/* "path is on bpffs" check, shared with the link pins. */
+int rd_dp_prepare_pin_dir(const char *dir, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The managed interfaces: owns which interfaces routerd serves, their stats
+ * slot, their XDP attachment and their entries in rd_ifaces and the devmap.
+ * Attaching is all or nothing: a bad name or a failed attach leaves every
+ * interface exactly as it was.
+ */
+#ifndef RD_IFACES_H
+#define RD_IFACES_H
+
+#include <time.h>
+
+#include "attach.h"
+#include "config.h"
+#include "datapath.h"
+
+struct rd_managed_iface {
+	struct rd_iface_config cfg;
+	__u32 ifindex;
+	__u32 slot;
+	struct rd_attachment att;
+};
+
+struct rd_ifaces {
+	struct rd_datapath *dp;
+	size_t n;
+	struct rd_managed_iface list[RD_MAX_CONFIG_IFACES];
+};
+
+int rd_ifaces_attach_all(struct rd_ifaces *ifs, struct rd_datapath *dp,
+			 const struct rd_config *cfg, char *err, size_t errlen);
+/* On shutdown detach (SIGTERM) or leave attached for a successor. */
+void rd_ifaces_release_all(struct rd_ifaces *ifs, bool detach);
+
+#endif

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * routerd: attach the XDP fast path to the configured interfaces, keep its
+ * maps right, and answer routerctl on the control socket.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+#include <ev.h>
+
+#include "commands.h"
+#include "daemon.h"
+#include "log.h"
+
+static const char usage[] =
+"Usage: routerd [OPTIONS] (-i IFACE ... | -c FILE)\n"
+"\n"
+"Route IPv4 and IPv6 in XDP on the given interfaces, using the kernel's FIB.\n"
+"Everything the fast path does not handle is passed to the kernel unchanged.\n"
+"\n"
+"Options:\n"
+"  -i, --interface IFACE  serve IFACE (repeatable); mode auto, fix-ups off\n"
+"  -c, --config FILE      read interfaces and settings from FILE\n"
+"                         (format: docs/configuration.md; default when no -i:\n"
+"                         " RD_DEFAULT_CONFIG ")\n"
+"      --check-config     parse the configuration, report problems, exit;\n"
+"                         touches nothing\n"
+"  -s, --socket PATH      control socket (default " RD_DEFAULT_SOCKET ")\n"
+"      --pin-dir DIR      bpffs directory for pinned maps and links\n"
+"                         (default " RD_DEFAULT_PIN_DIR ")\n"
+"  -f, --foreground       stay in the foreground, log to stderr\n"
+"  -l, --log-level LEVEL  error, warning, info (default) or debug\n"
+"  -h, --help             show this help\n"
+"  -V, --version          show the version\n"
+"\n"
+"Command-line options override the config file.\n"
+"\n"
+"Signals:\n"
+"  SIGTERM, SIGINT  detach XDP, remove the pins, exit 0: the kernel forwards again\n"
+"  SIGKILL          XDP stays attached (pinned links) and keeps forwarding;\n"
+"                   the next routerd adopts it without detaching\n"
+"\n"
+"Exit status: 0 on a clean stop, 1 on a runtime error, 2 on bad usage or config.\n"
+"See routerctl(1) for querying a running routerd.\n";
+
+struct cli {
+	const char *config_file;
+	bool check_only;
+	bool foreground;
+	const char *socket_path;
+	const char *pin_dir;
+	const char *log_level;
+	const char *ifaces[RD_MAX_CONFIG_IFACES];
+	size_t n_ifaces;
+};
+
+static int parse_cli(int argc, char **argv, struct cli *cli)
+{
+	enum { OPT_CHECK = 256, OPT_PIN_DIR };
+	static const struct option opts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, OPT_CHECK },
+		{ "socket", required_argument, NULL, 's' },
+		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "i:c:s:fl:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if (cli->n_ifaces == RD_MAX_CONFIG_IFACES) {
+				fprintf(stderr, "routerd: too many -i (at most %d)\n",
+					RD_MAX_CONFIG_IFACES);
+				return 2;
+			}
+			cli->ifaces[cli->n_ifaces++] = optarg;
+			break;
+		case 'c': cli->config_file = optarg; break;
+		case OPT_CHECK: cli->check_only = true; break;
+		case 's': cli->socket_path = optarg; break;
+		case OPT_PIN_DIR: cli->pin_dir = optarg; break;
+		case 'f': cli->foreground = true; break;
+		case 'l': cli->log_level = optarg; break;
+		case 'h': fputs(usage, stdout); exit(0);
+		case 'V': printf("routerd %s\n", RD_VERSION); exit(0);
+		default:
+			fprintf(stderr, "Try 'routerd --help'.\n");
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "routerd: unexpected argument '%s'\nTry 'routerd --help'.\n",
+			argv[optind]);
+		return 2;
+	}
+	return 0;
+}
+
+/* File first, then the command line on top of it. */
+static int build_config(const struct cli *cli, struct rd_config *cfg)
+{
+	char err[512];
+
+	rd_config_init(cfg);
+	if (cli->config_file || !cli->n_ifaces) {
+		const char *file = cli->config_file ? cli->config_file : RD_DEFAULT_CONFIG;
+
+		if (rd_config_parse_file(cfg, file, err, sizeof(err)))
+			goto bad;
+	}
+	for (size_t i = 0; i < cli->n_ifaces; i++)
+		if (rd_config_add_iface(cfg, cli->ifaces[i], RD_MODE_AUTO, 0, err, sizeof(err)))
+			goto bad;
+	if (cli->socket_path &&
+	    rd_config_set_path(cfg->socket_path, sizeof(cfg->socket_path), "--socket",
+			       cli->socket_path, err, sizeof(err)))
+		goto bad;
+	if (cli->pin_dir && rd_config_set_path(cfg->pin_dir, sizeof(cfg->pin_dir), "--pin-dir",
+					       cli->pin_dir, err, sizeof(err)))
+		goto bad;
+	if (cli->log_level && rd_log_level_parse(cli->log_level, &cfg->log_level)) {
+		snprintf(err, sizeof(err), "--log-level: unknown level '%s'", cli->log_level);
+		goto bad;
+	}
+	if (!cfg->n_ifaces) {
+		snprintf(err, sizeof(err), "no interfaces configured (use -i IFACE or an "
+					   "'interface' line in the config file)");
+		goto bad;
+	}
+	return 0;
+bad:
+	fprintf(stderr, "routerd: %s\n", err);
+	return 2;
+}
+
+/* Say which capability is missing instead of failing later on EPERM. */
+static int check_privileges(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = { 0 };
+	static const struct { int cap; const char *name; } needed[] = {
+		{ CAP_NET_ADMIN, "CAP_NET_ADMIN" },
+		{ CAP_SYS_ADMIN, "CAP_SYS_ADMIN" },
+#ifdef CAP_BPF
+		{ CAP_BPF, "CAP_BPF" },
+#endif
+	};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return 0; /* cannot tell: let the kernel decide */
+	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
+		int cap = needed[i].cap;
+
+		if (!(data[cap / 32].effective & (1u << (cap % 32)))) {
+			fprintf(stderr, "routerd: missing privilege %s: run routerd as root "
+					"(it needs CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN)\n",
+				needed[i].name);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	rd_debug("libbpf: %s", msg);
+	return 0;
+}
+
+static bool detach_on_exit;
+
+static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	rd_info("received %s, detaching", strsignal(w->signum));
+	detach_on_exit = true;
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static int run(struct rd_daemon *d, bool foreground)
+{
+	struct ev_loop *loop;
+	ev_signal sigterm, sigint;
+	char err[512];
+
+	if (rd_ctl_open(&d->ctl, d->cfg.socket_path, err, sizeof(err))) {
+		rd_err("%s", err);
+		return 1;
+	}
+	if (rd_dp_open(&d->dp, d->cfg.pin_dir, err, sizeof(err)) ||
+	    rd_ifaces_attach_all(&d->ifaces, &d->dp, &d->cfg, err, sizeof(err))) {
+		rd_err("%s", err);
+		/* keep pins an earlier run left; remove only what we made */
+		rd_dp_close(&d->dp, !d->dp.maps_reused);
+		rd_ctl_close(&d->ctl);
+		return 1;
+	}
+
+	/* Daemonize only once attached, so every setup error reaches the
+	 * caller's terminal and exit status. */
+	if (!foreground) {
+		if (daemon(0, 0)) {
+			rd_err("cannot daemonize: %s", strerror(errno));
+			return 1;
+		}
+		rd_log_init(false, d->cfg.log_level);
+	}
+	loop = ev_default_loop(EVFLAG_AUTO);
+	clock_gettime(CLOCK_MONOTONIC, &d->started);
+	rd_ctl_start(&d->ctl, loop, rd_commands_dispatch, d);
+	ev_signal_init(&sigterm, on_stop_signal, SIGTERM);
+	ev_signal_init(&sigint, on_stop_signal, SIGINT);
+	ev_signal_start(loop, &sigterm);
+	ev_signal_start(loop, &sigint);
+	signal(SIGPIPE, SIG_IGN);
+	rd_info("ready: %zu interface(s), control socket %s", d->ifaces.n, d->cfg.socket_path);
+
+	ev_run(loop, 0);
+
+	rd_ifaces_release_all(&d->ifaces, detach_on_exit);
+	rd_dp_close(&d->dp, detach_on_exit);
+	rd_ctl_close(&d->ctl);
+	rd_info("stopped");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct rd_daemon daemon_state;
+	struct cli cli = { 0 };
+	int rc;
+
+	rc = parse_cli(argc, argv, &cli);
+	if (rc)
+		return rc;
+	rc = build_config(&cli, &daemon_state.cfg);
+	if (rc)
+		return rc;
+	if (cli.check_only) {
+		printf("configuration OK: %zu interface(s)\n", daemon_state.cfg.n_ifaces);
+		return 0;
+	}
+	rd_log_init(true, daemon_state.cfg.log_level);
+	if (check_privileges())
+		return 1;
+	libbpf_set_print(libbpf_log);
+	return run(&daemon_state, cli.foreground);
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, runs every test suite and ends with one
+# line "N passed, N failed, N skipped". Exit status is non-zero on any failure.
+#
+# Usage: tests/run.sh [-k] [SUITE_PATTERN...]
+#   SUITE_PATTERN  run only suites whose name contains one of the patterns
+#   -k             keep the TAP logs (their directory is printed)
+# Environment: RD_BUILD_DIR (default: build/ in the checkout).
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${RD_BUILD_DIR:-$ROOT/build}
+KEEP=false
+PATTERNS=()
+for a in "$@"; do
+	case $a in
+	-k) KEEP=true ;;
+	-h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) PATTERNS+=("$a") ;;
+	esac
+done
+
+step() { printf '\n== %s\n' "$*"; }
+die() { echo "tests/run.sh: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
+
+step "dependencies"
+"$ROOT/lab/install-deps.sh" || die "installing dependencies failed"
+if ! mount | grep -q ' type bpf '; then
+	mount -t bpf bpf /sys/fs/bpf || die "cannot mount bpffs on /sys/fs/bpf"
+fi
+
+step "build ($BUILD)"
+if [ ! -f "$BUILD/build.ninja" ]; then
+	meson setup "$BUILD" "$ROOT" >/dev/null || die "meson setup failed"
+fi
+meson compile -C "$BUILD" >"$BUILD/compile.log" 2>&1 || { tail -40 "$BUILD/compile.log"; die "build failed"; }
+echo "built"
+
+export RD_ROOT=$ROOT RD_BUILD_DIR=$BUILD
+export ROUTERD=$BUILD/routerd/routerd ROUTERCTL=$BUILD/routerd/routerctl
+
+LOGS=$(mktemp -d /tmp/routerd-tests.XXXXXX)
+passed=0 failed=0 skipped=0
+failed_suites=()
+
+wanted() {
+	((${#PATTERNS[@]} == 0)) && return 0
+	local p
+	for p in "${PATTERNS[@]}"; do [[ $1 == *"$p"* ]] && return 0; done
+	return 1
+}
+
+# Counts one suite's TAP; a suite that crashes or prints no result counts
+# as a failure of its own.
+tally() {
+	local name=$1 tap=$2 rc=$3 p f s
+	p=$(grep -cE '^ok ' "$tap" | head -1); s=$(grep -cE '^ok .*# SKIP' "$tap")
+	f=$(grep -cE '^not ok ' "$tap")
+	p=$((p - s))
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1; echo "not ok - $name exited with status $rc" >>"$tap"
+	fi
+	if [ $((p + f + s)) -eq 0 ]; then
+		f=1; echo "not ok - $name ran no test" >>"$tap"
+	fi
+	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+	printf '%-32s %4d passed %4d failed %4d skipped\n' "$name" "$p" "$f" "$s"
+	if [ "$f" -ne 0 ]; then
+		failed_suites+=("$name")
+		grep -E -A12 '^not ok' "$tap" | head -60 | sed 's/^/    /'
+	fi
+}
+
+step "unit and packet suites (criterion)"
+while IFS= read -r bin; do
+	name=$(basename "$bin")
+	wanted "$name" || continue
+	tap="$LOGS/$name.tap"
+	timeout 600 "$bin" -j1 --tap="$tap" >"$LOGS/$name.log" 2>&1
+	rc=$?
+	[ -f "$tap" ] || : >"$tap"
+	tally "$name" "$tap" "$rc"
+done < <(find "$BUILD/tests" -type f -name 'test_*' -perm -u+x 2>/dev/null | sort)
+
+step "namespace suites"
+while IFS= read -r script; do
+	name=$(basename "$(dirname "$script")")/$(basename "$script" .sh)
+	wanted "$name" || continue
+	tap="$LOGS/${name//\//_}.tap"
+	timeout 900 bash "$script" >"$tap" 2>"$LOGS/${name//\//_}.err"
+	tally "$name" "$tap" "$?"
+done < <(find "$ROOT/tests" -mindepth 2 -maxdepth 2 -name 't_*.sh' | sort)
+
+if $KEEP || ((failed)); then echo; echo "logs: $LOGS"; else rm -rf "$LOGS"; fi
+((failed)) && echo "failed suites: ${failed_suites[*]}"
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+((failed == 0))

@@ -13,6 +13,7 @@
 #include "lib/addr.h"
 #include "lib/fib.h"
 #include "lib/forward.h"
+#include "lib/freshness.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -58,6 +59,7 @@ static __always_inline int rd_route_ipv4(struct xdp_md *ctx,
 
 	rd_ipv4_decrease_ttl(pkt->ip4);
 	rd_set_macs(pkt->eth, &fib);
+	rd_note_nexthop(&fib);
 	rd_count_event(st, RD_EV_FORWARDED_IPV4);
 	return XDP_REDIRECT;
 }
@@ -89,6 +91,7 @@ static __always_inline int rd_route_ipv6(struct xdp_md *ctx,
 
 	pkt->ip6->hop_limit--;
 	rd_set_macs(pkt->eth, &fib);
+	rd_note_nexthop(&fib);
 	rd_count_event(st, RD_EV_FORWARDED_IPV6);
 	return XDP_REDIRECT;
 }

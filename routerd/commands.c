@@ -89,6 +89,20 @@ static int cmd_status(struct rd_daemon *d, const struct rd_ctl_request *req, str
 		rd_json_close_array(&j);
 		rd_json_u64(&j, "requests", d->ctl.requests);
 		rd_json_u64(&j, "bad_requests", d->ctl.bad_requests);
+		rd_json_u64(&j, "reloads", d->reloads);
+		rd_json_open_object(&j, "netlink");
+		rd_json_u64(&j, "link_events", d->nl.events);
+		rd_json_u64(&j, "resyncs", d->nl.resyncs);
+		rd_json_i64(&j, "last_resync_s_ago",
+			    d->nl.last_resync ? (int64_t)(ev_now(d->nl.loop) - d->nl.last_resync) : -1);
+		rd_json_close_object(&j);
+		rd_json_open_object(&j, "freshness");
+		rd_json_u64(&j, "rounds", d->fresh.rounds);
+		rd_json_u64(&j, "nexthops_in_use", d->fresh.n_recent);
+		rd_json_u64(&j, "refreshes", d->fresh.refreshes);
+		rd_json_u64(&j, "absent", d->fresh.absent);
+		rd_json_u64(&j, "errors", d->fresh.errors);
+		rd_json_close_object(&j);
 		rd_json_close_object(&j);
 		rd_buf_printf(b, "\n");
 		return 0;
@@ -96,6 +110,9 @@ static int cmd_status(struct rd_daemon *d, const struct rd_ctl_request *req, str
 	rd_buf_printf(b, "routerd %s, pid %d, up %.0f s\n", RD_VERSION, getpid(), uptime(d));
 	rd_buf_printf(b, "socket %s, pin dir %s%s\n", d->cfg.socket_path, d->cfg.pin_dir,
 		      d->dp.maps_reused ? " (maps adopted)" : "");
+	rd_buf_printf(b, "netlink: %lu link events, %lu resyncs; freshness: %zu nexthops in use, "
+			 "%lu refreshes\n",
+		      d->nl.events, d->nl.resyncs, d->fresh.n_recent, d->fresh.refreshes);
 	for (size_t i = 0; i < d->ifaces.n; i++) {
 		const struct rd_managed_iface *m = &d->ifaces.list[i];
 
@@ -120,9 +137,11 @@ static int cmd_interfaces(struct rd_daemon *d, const struct rd_ctl_request *req,
 
 		rd_fixups_format(m->cfg.fixups, fixups, sizeof(fixups));
 		if (!req->json) {
-			rd_buf_printf(b, "%-16s %-10s %-8s ifindex %-5u fixups %s\n", m->cfg.name,
-				      link_state(m->cfg.name), rd_mode_name(m->att.mode),
-				      m->ifindex, fixups);
+			rd_buf_printf(b, "%-16s %-10s %-8s ifindex %-5u fixups %s%s%s\n", m->cfg.name,
+				      link_state(m->cfg.name),
+				      m->att.link_fd >= 0 ? rd_mode_name(m->att.mode) : "detached",
+				      m->ifindex, fixups, m->last_error[0] ? "  error: " : "",
+				      m->last_error);
 			continue;
 		}
 		rd_json_open_object(&j, NULL);
@@ -133,6 +152,9 @@ static int cmd_interfaces(struct rd_daemon *d, const struct rd_ctl_request *req,
 		rd_json_string(&j, "configured_mode", rd_mode_name(m->cfg.mode));
 		rd_json_string(&j, "fixups", fixups);
 		rd_json_u64(&j, "program_id", m->att.prog_id);
+		rd_json_bool(&j, "attached", m->att.link_fd >= 0);
+		if (m->last_error[0])
+			rd_json_string(&j, "error", m->last_error);
 		rd_json_close_object(&j);
 	}
 	if (req->json) {
@@ -253,6 +275,20 @@ int rd_commands_dispatch(void *ctx, const struct rd_ctl_request *req, struct rd_
 		return cmd_status(d, req, body);
 	if (!strcmp(verb, "interfaces"))
 		return cmd_interfaces(d, req, body);
-	snprintf(err, errlen, "unknown command '%.32s' (try: status, interfaces, stats)", verb);
+	if (!strcmp(verb, "neigh")) {
+		if (rd_freshness_report(&d->fresh, req->json, body)) {
+			snprintf(err, errlen, "cannot read the nexthop table");
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(verb, "reload")) {
+		if (rd_daemon_reload(d, err, errlen))
+			return -1;
+		rd_buf_printf(body, req->json ? "{\"reloaded\":true}\n" : "reloaded\n");
+		return 0;
+	}
+	snprintf(err, errlen,
+		 "unknown command '%.32s' (try: status, interfaces, stats, neigh, reload)", verb);
 	return -1;
 }

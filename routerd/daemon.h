@@ -6,17 +6,30 @@
 
 #include <time.h>
 
+struct cli;
+
 #include "config.h"
 #include "ctl.h"
 #include "datapath.h"
+#include "freshness.h"
 #include "ifaces.h"
+#include "netlink.h"
 
 struct rd_daemon {
 	struct rd_config cfg;
 	struct rd_datapath dp;
 	struct rd_ifaces ifaces;
 	struct rd_ctl ctl;
+	struct rd_netlink nl;
+	struct rd_freshness fresh;
+	unsigned long reloads;
+	char last_reload_error[512];
 	struct timespec started; /* CLOCK_MONOTONIC */
+	const struct cli *cli;   /* how we were started, for reloads */
 };
+
+/* SIGHUP and `routerctl reload`: re-read the config and apply the interface
+ * changes. Returns 0, or -1 with the reason (the running set is kept). */
+int rd_daemon_reload(struct rd_daemon *d, char *err, size_t errlen);
 
 #endif

@@ -126,6 +126,96 @@ int rd_ifaces_attach_all(struct rd_ifaces *ifs, struct rd_datapath *dp,
 	return 0;
 }
 
+static void drop_attachment(struct rd_ifaces *ifs, struct rd_managed_iface *m, bool device_exists)
+{
+	/* A destroyed device took its XDP link with it; a renamed one still
+	 * carries our program, which must come off. */
+	rd_attach_release(&m->att, true);
+	if (!device_exists)
+		rd_info("%s: interface gone (ifindex %u)", m->cfg.name, m->ifindex);
+	forget(ifs, m);
+	m->ifindex = 0;
+}
+
+static void reconcile_one(struct rd_ifaces *ifs, struct rd_managed_iface *m)
+{
+	__u32 now = if_nametoindex(m->cfg.name);
+	char ifname[IF_NAMESIZE];
+
+	if (m->ifindex && now != m->ifindex)
+		drop_attachment(ifs, m, if_indextoname(m->ifindex, ifname) != NULL);
+	if (!now)
+		return;
+	if (!m->ifindex) {
+		m->ifindex = now;
+		if (describe(ifs, m, m->last_error, sizeof(m->last_error)) ||
+		    rd_attach(&m->att, ifs->dp->pin_dir, m->cfg.name, now, ifs->dp->prog_fd,
+			      m->cfg.mode, m->last_error, sizeof(m->last_error))) {
+			rd_err("%s: cannot attach: %s", m->cfg.name, m->last_error);
+			forget(ifs, m);
+			m->ifindex = 0;
+			return;
+		}
+		m->last_error[0] = '\0';
+		rd_info("%s: XDP attached in %s mode (ifindex %u, program id %u)", m->cfg.name,
+			rd_mode_name(m->att.mode), now, m->att.prog_id);
+		return;
+	}
+	/* Same device: its MAC may have changed. */
+	if (describe(ifs, m, m->last_error, sizeof(m->last_error)))
+		rd_warn("%s: %s", m->cfg.name, m->last_error);
+}
+
+void rd_ifaces_reconcile(struct rd_ifaces *ifs)
+{
+	for (size_t i = 0; i < ifs->n; i++)
+		reconcile_one(ifs, &ifs->list[i]);
+}
+
+static const struct rd_iface_config *find_config(const struct rd_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_ifaces; i++)
+		if (!strcmp(cfg->ifaces[i].name, name))
+			return &cfg->ifaces[i];
+	return NULL;
+}
+
+void rd_ifaces_apply_config(struct rd_ifaces *ifs, const struct rd_config *cfg)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < ifs->n; i++) {
+		struct rd_managed_iface *m = &ifs->list[i];
+		const struct rd_iface_config *want = find_config(cfg, m->cfg.name);
+
+		if (!want || want->mode != m->cfg.mode) {
+			rd_info("%s: %s", m->cfg.name, want ? "mode changed, re-attaching"
+							    : "removed from the config, detaching");
+			if (m->ifindex)
+				drop_attachment(ifs, m, true);
+			if (!want)
+				continue;
+		}
+		if (want->fixups != m->cfg.fixups)
+			rd_info("%s: fix-ups changed", m->cfg.name);
+		m->cfg = *want;
+		ifs->list[kept++] = *m;
+	}
+	ifs->n = kept;
+	for (size_t i = 0; i < cfg->n_ifaces; i++) {
+		bool known = false;
+
+		for (size_t k = 0; k < ifs->n && !known; k++)
+			known = !strcmp(ifs->list[k].cfg.name, cfg->ifaces[i].name);
+		if (known)
+			continue;
+		ifs->list[ifs->n] = (struct rd_managed_iface){ .cfg = cfg->ifaces[i] };
+		ifs->list[ifs->n++].att.link_fd = -1;
+		rd_info("%s: added to the config", cfg->ifaces[i].name);
+	}
+	rd_ifaces_reconcile(ifs);
+}
+
 void rd_ifaces_release_all(struct rd_ifaces *ifs, bool detach)
 {
 	for (size_t i = 0; i < ifs->n; i++) {

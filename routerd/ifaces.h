@@ -16,9 +16,10 @@
 
 struct rd_managed_iface {
 	struct rd_iface_config cfg;
-	__u32 ifindex;
+	__u32 ifindex;            /* 0 while the interface does not exist */
 	__u32 slot;
-	struct rd_attachment att;
+	struct rd_attachment att; /* att.link_fd < 0 while not attached */
+	char last_error[160];     /* why the last (re)attach failed, if it did */
 };
 
 struct rd_ifaces {
@@ -29,6 +30,14 @@ struct rd_ifaces {
 
 int rd_ifaces_attach_all(struct rd_ifaces *ifs, struct rd_datapath *dp,
 			 const struct rd_config *cfg, char *err, size_t errlen);
+/* Brings every configured interface in line with the kernel after a link
+ * event or a resync: an interface deleted, renamed away, re-created under a
+ * new ifindex, or with a new MAC. Failures are logged, never fatal. */
+void rd_ifaces_reconcile(struct rd_ifaces *ifs);
+/* SIGHUP: make the managed set match cfg. Interfaces that left the config
+ * or changed mode are detached, new ones attached, fix-up changes applied in
+ * place; the others are not touched. */
+void rd_ifaces_apply_config(struct rd_ifaces *ifs, const struct rd_config *cfg);
 /* On shutdown detach (SIGTERM) or leave attached for a successor. */
 void rd_ifaces_release_all(struct rd_ifaces *ifs, bool detach);
 

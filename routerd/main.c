@@ -38,6 +38,8 @@ static const char usage[] =
 "                         (default " RD_DEFAULT_PIN_DIR ")\n"
 "  -f, --foreground       stay in the foreground, log to stderr\n"
 "  -l, --log-level LEVEL  error, warning, info (default) or debug\n"
+"      --netlink-rcvbuf BYTES  netlink receive buffer (testing: a tiny one\n"
+"                         provokes overruns and the resync that follows)\n"
 "  -h, --help             show this help\n"
 "  -V, --version          show the version\n"
 "\n"
@@ -45,6 +47,8 @@ static const char usage[] =
 "\n"
 "Signals:\n"
 "  SIGTERM, SIGINT  detach XDP, remove the pins, exit 0: the kernel forwards again\n"
+"  SIGHUP           re-read the config file; interfaces added, removed or\n"
+"                   changed are applied without touching the others\n"
 "  SIGKILL          XDP stays attached (pinned links) and keeps forwarding;\n"
 "                   the next routerd adopts it without detaching\n"
 "\n"
@@ -58,13 +62,14 @@ struct cli {
 	const char *socket_path;
 	const char *pin_dir;
 	const char *log_level;
+	int netlink_rcvbuf;
 	const char *ifaces[RD_MAX_CONFIG_IFACES];
 	size_t n_ifaces;
 };
 
 static int parse_cli(int argc, char **argv, struct cli *cli)
 {
-	enum { OPT_CHECK = 256, OPT_PIN_DIR };
+	enum { OPT_CHECK = 256, OPT_PIN_DIR, OPT_RCVBUF };
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "config", required_argument, NULL, 'c' },
@@ -73,6 +78,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "netlink-rcvbuf", required_argument, NULL, OPT_RCVBUF },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -95,6 +101,17 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		case OPT_PIN_DIR: cli->pin_dir = optarg; break;
 		case 'f': cli->foreground = true; break;
 		case 'l': cli->log_level = optarg; break;
+		case OPT_RCVBUF: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*end || v < 0 || v > (1 << 30)) {
+				fprintf(stderr, "routerd: --netlink-rcvbuf: bad size '%s'\n", optarg);
+				return 2;
+			}
+			cli->netlink_rcvbuf = v;
+			break;
+		}
 		case 'h': fputs(usage, stdout); exit(0);
 		case 'V': printf("routerd %s\n", RD_VERSION); exit(0);
 		default:
@@ -110,40 +127,38 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	return 0;
 }
 
-/* File first, then the command line on top of it. */
-static int build_config(const struct cli *cli, struct rd_config *cfg)
+/* File first, then the command line on top of it. Returns 0, or 2 with
+ * the message in err. */
+static int build_config(const struct cli *cli, struct rd_config *cfg, char *err, size_t errlen)
 {
-	char err[512];
-
 	rd_config_init(cfg);
 	if (cli->config_file || !cli->n_ifaces) {
 		const char *file = cli->config_file ? cli->config_file : RD_DEFAULT_CONFIG;
 
-		if (rd_config_parse_file(cfg, file, err, sizeof(err)))
+		if (rd_config_parse_file(cfg, file, err, errlen))
 			goto bad;
 	}
 	for (size_t i = 0; i < cli->n_ifaces; i++)
-		if (rd_config_add_iface(cfg, cli->ifaces[i], RD_MODE_AUTO, 0, err, sizeof(err)))
+		if (rd_config_add_iface(cfg, cli->ifaces[i], RD_MODE_AUTO, 0, err, errlen))
 			goto bad;
 	if (cli->socket_path &&
 	    rd_config_set_path(cfg->socket_path, sizeof(cfg->socket_path), "--socket",
-			       cli->socket_path, err, sizeof(err)))
+			       cli->socket_path, err, errlen))
 		goto bad;
 	if (cli->pin_dir && rd_config_set_path(cfg->pin_dir, sizeof(cfg->pin_dir), "--pin-dir",
-					       cli->pin_dir, err, sizeof(err)))
+					       cli->pin_dir, err, errlen))
 		goto bad;
 	if (cli->log_level && rd_log_level_parse(cli->log_level, &cfg->log_level)) {
-		snprintf(err, sizeof(err), "--log-level: unknown level '%s'", cli->log_level);
+		snprintf(err, errlen, "--log-level: unknown level '%s'", cli->log_level);
 		goto bad;
 	}
 	if (!cfg->n_ifaces) {
-		snprintf(err, sizeof(err), "no interfaces configured (use -i IFACE or an "
+		snprintf(err, errlen, "no interfaces configured (use -i IFACE or an "
 					   "'interface' line in the config file)");
 		goto bad;
 	}
 	return 0;
 bad:
-	fprintf(stderr, "routerd: %s\n", err);
 	return 2;
 }
 
@@ -189,6 +204,33 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 
 static bool detach_on_exit;
 
+int rd_daemon_reload(struct rd_daemon *d, char *err, size_t errlen)
+{
+	static struct rd_config next; /* large: keep it off the stack */
+
+	if (build_config(d->cli, &next, err, errlen))
+		return -1;
+	if (strcmp(next.socket_path, d->cfg.socket_path) || strcmp(next.pin_dir, d->cfg.pin_dir))
+		rd_warn("reload: socket and pin-dir changes take effect at the next start");
+	snprintf(next.socket_path, sizeof(next.socket_path), "%s", d->cfg.socket_path);
+	snprintf(next.pin_dir, sizeof(next.pin_dir), "%s", d->cfg.pin_dir);
+	rd_log_set_level(next.log_level);
+	rd_ifaces_apply_config(&d->ifaces, &next);
+	d->cfg = next;
+	d->reloads++;
+	rd_info("configuration reloaded: %zu interface(s)", d->cfg.n_ifaces);
+	return 0;
+}
+
+static void on_reload_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct rd_daemon *d = w->data;
+
+	if (rd_daemon_reload(d, d->last_reload_error, sizeof(d->last_reload_error)))
+		rd_err("reload failed, keeping the running configuration: %s",
+		       d->last_reload_error);
+}
+
 static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	rd_info("received %s, detaching", strsignal(w->signum));
@@ -199,8 +241,9 @@ static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
 static int run(struct rd_daemon *d, bool foreground)
 {
 	struct ev_loop *loop;
-	ev_signal sigterm, sigint;
+	ev_signal sigterm, sigint, sighup;
 	char err[512];
+	int status = 0;
 
 	if (rd_ctl_open(&d->ctl, d->cfg.socket_path, err, sizeof(err))) {
 		rd_err("%s", err);
@@ -226,35 +269,55 @@ static int run(struct rd_daemon *d, bool foreground)
 	}
 	loop = ev_default_loop(EVFLAG_AUTO);
 	clock_gettime(CLOCK_MONOTONIC, &d->started);
+	if (rd_netlink_open(&d->nl, loop, &d->ifaces, d->cli->netlink_rcvbuf, err, sizeof(err)) ||
+	    rd_freshness_start(&d->fresh, loop, &d->dp, err, sizeof(err))) {
+		rd_err("%s", err);
+		rd_netlink_close(&d->nl);
+		detach_on_exit = true;
+		status = 1;
+		goto out;
+	}
+	/* events between our attach and the subscription */
+	rd_ifaces_reconcile(&d->ifaces);
 	rd_ctl_start(&d->ctl, loop, rd_commands_dispatch, d);
 	ev_signal_init(&sigterm, on_stop_signal, SIGTERM);
 	ev_signal_init(&sigint, on_stop_signal, SIGINT);
+	ev_signal_init(&sighup, on_reload_signal, SIGHUP);
+	sighup.data = d;
 	ev_signal_start(loop, &sigterm);
 	ev_signal_start(loop, &sigint);
+	ev_signal_start(loop, &sighup);
 	signal(SIGPIPE, SIG_IGN);
 	rd_info("ready: %zu interface(s), control socket %s", d->ifaces.n, d->cfg.socket_path);
 
 	ev_run(loop, 0);
 
+	rd_freshness_stop(&d->fresh);
+	rd_netlink_close(&d->nl);
+out:
 	rd_ifaces_release_all(&d->ifaces, detach_on_exit);
 	rd_dp_close(&d->dp, detach_on_exit);
 	rd_ctl_close(&d->ctl);
 	rd_info("stopped");
-	return 0;
+	return status;
 }
 
 int main(int argc, char **argv)
 {
 	static struct rd_daemon daemon_state;
-	struct cli cli = { 0 };
+	static struct cli cli;
+	char err[512];
 	int rc;
 
 	rc = parse_cli(argc, argv, &cli);
 	if (rc)
 		return rc;
-	rc = build_config(&cli, &daemon_state.cfg);
-	if (rc)
+	rc = build_config(&cli, &daemon_state.cfg, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "routerd: %s\n", err);
 		return rc;
+	}
+	daemon_state.cli = &cli;
 	if (cli.check_only) {
 		printf("configuration OK: %zu interface(s)\n", daemon_state.cfg.n_ifaces);
 		return 0;

@@ -33,4 +33,12 @@ struct {
 	__type(value, struct bpf_devmap_val);
 } rd_tx SEC(".maps");
 
+/* Nexthops recently used, per CPU: see include/routerd/maps.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RD_NH_SLOTS);
+	__type(key, __u32);
+	__type(value, struct rd_nh_use);
+} rd_nh_used SEC(".maps");
+
 #endif /* RD_BPF_MAPS_H */

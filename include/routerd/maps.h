@@ -34,4 +34,22 @@ struct rd_iface {
 	__u16 pad;
 };
 
+/*
+ * rd_nh_used: which nexthops the fast path forwarded to, so the daemon can
+ * keep exactly those kernel neighbour entries fresh (XDP traffic never
+ * touches the neighbour table). A per-CPU array indexed by a hash of the
+ * nexthop; a slot is rewritten at most once per RD_NH_NOTE_INTERVAL_NS for
+ * the same nexthop, so the steady-state cost is a compare. Colliding
+ * nexthops take turns in a slot, which the daemon's polling tolerates.
+ */
+#define RD_NH_SLOTS 1024 /* power of two */
+#define RD_NH_NOTE_INTERVAL_NS 500000000ull
+
+struct rd_nh_use {
+	__u64 last_ns;   /* bpf_ktime_get_coarse_ns() = CLOCK_MONOTONIC_COARSE */
+	__u32 ifindex;   /* egress */
+	__u32 family;    /* AF_INET or AF_INET6 (the nexthop's, see RFC 8950) */
+	__u32 addr[4];   /* nexthop address; IPv4 in addr[0], rest zero */
+};
+
 #endif /* ROUTERD_MAPS_H */

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Freshness: remember which nexthop a forwarded packet used, so the daemon
+ * can make the kernel re-validate that neighbour entry (NTF_USE) as kernel
+ * forwarding would have. Must be called right after a successful
+ * bpf_fib_lookup(): the params then hold the egress ifindex and, in the dst
+ * fields, the nexthop address (the gateway, or the destination itself on a
+ * connected route; an IPv6 gateway for RFC 8950 routes).
+ */
+#ifndef RD_BPF_FRESHNESS_H
+#define RD_BPF_FRESHNESS_H
+
+#include "maps.h"
+
+static __always_inline void rd_note_nexthop(const struct bpf_fib_lookup *fib)
+{
+	const __u32 *a = fib->ipv6_dst; /* ipv4_dst aliases a[0]; a[1..3] stay 0 */
+	__u32 key = (((a[0] ^ a[1] ^ a[2] ^ a[3] ^ fib->ifindex) * 0x9E3779B1u) >> 16) &
+		    (RD_NH_SLOTS - 1);
+	struct rd_nh_use *u;
+	__u64 now;
+
+	u = bpf_map_lookup_elem(&rd_nh_used, &key);
+	if (!u)
+		return;
+	now = bpf_ktime_get_coarse_ns();
+	if (u->ifindex == fib->ifindex && u->family == fib->family &&
+	    u->addr[0] == a[0] && u->addr[1] == a[1] && u->addr[2] == a[2] &&
+	    u->addr[3] == a[3] && now - u->last_ns < RD_NH_NOTE_INTERVAL_NS)
+		return;
+	u->last_ns = now;
+	u->ifindex = fib->ifindex;
+	u->family = fib->family;
+	u->addr[0] = a[0];
+	u->addr[1] = a[1];
+	u->addr[2] = a[2];
+	u->addr[3] = a[3];
+}
+
+#endif /* RD_BPF_FRESHNESS_H */

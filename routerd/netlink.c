@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <netlink/cache.h>
+#include <netlink/errno.h>
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+
+#include "log.h"
+#include "netlink.h"
+
+static void on_link_change(struct nl_cache *cache, struct nl_object *obj, int action, void *arg)
+{
+	struct rd_netlink *nl = arg;
+	struct rtnl_link *link = (struct rtnl_link *)obj;
+
+	nl->events++;
+	rd_debug("link event %d: %s (ifindex %d)", action, rtnl_link_get_name(link),
+		 rtnl_link_get_ifindex(link));
+	rd_ifaces_reconcile(nl->ifs);
+}
+
+void rd_netlink_resync(struct rd_netlink *nl, const char *why)
+{
+	int rc = nl_cache_refill(nl->dump_sk, nl->links);
+
+	nl->resyncs++;
+	nl->last_resync = ev_now(nl->loop);
+	if (rc < 0)
+		rd_err("netlink resync (%s): link dump failed: %s", why, nl_geterror(rc));
+	else
+		rd_warn("netlink resync (%s): re-read %d links", why, nl_cache_nitems(nl->links));
+	rd_ifaces_reconcile(nl->ifs);
+}
+
+static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct rd_netlink *nl = w->data;
+	int rc = nl_cache_mngr_data_ready(nl->mngr);
+
+	/* libnl reports a receive-buffer overrun (ENOBUFS) as NLE_NOMEM */
+	if (rc < 0)
+		rd_netlink_resync(nl, rc == -NLE_NOMEM ? "socket overrun, events lost"
+						       : nl_geterror(rc));
+}
+
+int rd_netlink_open(struct rd_netlink *nl, struct ev_loop *loop, struct rd_ifaces *ifs,
+		    int rcvbuf, char *err, size_t errlen)
+{
+	int rc;
+
+	memset(nl, 0, sizeof(*nl));
+	nl->ifs = ifs;
+	nl->loop = loop;
+	nl->events_sk = nl_socket_alloc();
+	nl->dump_sk = nl_socket_alloc();
+	if (!nl->events_sk || !nl->dump_sk) {
+		rc = -NLE_NOMEM;
+		goto fail;
+	}
+	rc = nl_connect(nl->dump_sk, NETLINK_ROUTE);
+	if (rc < 0)
+		goto fail;
+	rc = nl_cache_mngr_alloc(nl->events_sk, NETLINK_ROUTE, NL_AUTO_PROVIDE, &nl->mngr);
+	if (rc < 0)
+		goto fail;
+	rc = nl_cache_mngr_add(nl->mngr, "route/link", on_link_change, nl, &nl->links);
+	if (rc < 0)
+		goto fail;
+	if (rcvbuf > 0)
+		nl_socket_set_buffer_size(nl->events_sk, rcvbuf, 0);
+
+	ev_io_init(&nl->io, on_readable, nl_cache_mngr_get_fd(nl->mngr), EV_READ);
+	nl->io.data = nl;
+	ev_io_start(loop, &nl->io);
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot subscribe to netlink link events: %s", nl_geterror(rc));
+	rd_netlink_close(nl);
+	return -1;
+}
+
+void rd_netlink_close(struct rd_netlink *nl)
+{
+	if (nl->loop && nl->mngr)
+		ev_io_stop(nl->loop, &nl->io);
+	if (nl->mngr)
+		nl_cache_mngr_free(nl->mngr); /* frees the caches, not our socket */
+	if (nl->events_sk)
+		nl_socket_free(nl->events_sk);
+	if (nl->dump_sk)
+		nl_socket_free(nl->dump_sk);
+	memset(nl, 0, sizeof(*nl));
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The netlink mirror: owns the rtnetlink subscription (libnl-route cache
+ * manager) and turns link events into rd_ifaces_reconcile() calls.
+ *
+ * Only links are subscribed. Routes, nexthops and neighbours stay in the
+ * kernel, where bpf_fib_lookup() reads them: routerd keeps no copy of the
+ * routing table, so route churn never reaches this process and its memory
+ * does not grow with the table. An overrun socket (ENOBUFS) means events
+ * were lost: the cache is refilled from a fresh dump and every interface is
+ * reconciled, logged and counted.
+ */
+#ifndef RD_NETLINK_H
+#define RD_NETLINK_H
+
+#include <ev.h>
+#include <stddef.h>
+
+#include "ifaces.h"
+
+struct nl_cache_mngr;
+struct nl_cache;
+struct nl_sock;
+
+struct rd_netlink {
+	struct nl_cache_mngr *mngr;
+	struct nl_cache *links;
+	struct nl_sock *events_sk;
+	struct nl_sock *dump_sk;
+	struct rd_ifaces *ifs;
+	struct ev_loop *loop;
+	ev_io io;
+	unsigned long events;
+	unsigned long resyncs;
+	double last_resync; /* ev_now(), 0 if none */
+};
+
+/* rcvbuf: 0 for the default; tests pass a tiny one to provoke ENOBUFS. */
+int rd_netlink_open(struct rd_netlink *nl, struct ev_loop *loop, struct rd_ifaces *ifs,
+		    int rcvbuf, char *err, size_t errlen);
+void rd_netlink_close(struct rd_netlink *nl);
+/* Full resync: refill the link cache and reconcile every interface. */
+void rd_netlink_resync(struct rd_netlink *nl, const char *why);
+
+#endif

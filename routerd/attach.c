@@ -74,7 +74,8 @@ static int same_program(int prog_fd, __u32 other_id)
 
 /* Take over a link pinned by an earlier run. Returns 1 when adopted, 0 when
  * there is nothing (usable) to adopt. */
-static int adopt(struct rd_attachment *a, int prog_fd, char *err, size_t errlen)
+static int adopt(struct rd_attachment *a, int prog_fd, bool maps_reused, char *err,
+		 size_t errlen)
 {
 	struct bpf_link_info info;
 	int fd = bpf_obj_get(a->pin_path);
@@ -87,7 +88,7 @@ static int adopt(struct rd_attachment *a, int prog_fd, char *err, size_t errlen)
 		unlink(a->pin_path);
 		return 0;
 	}
-	if (!same_program(prog_fd, info.prog_id)) {
+	if (!maps_reused || !same_program(prog_fd, info.prog_id)) {
 		if (bpf_link_update(fd, prog_fd, NULL)) {
 			int e = errno;
 
@@ -95,7 +96,8 @@ static int adopt(struct rd_attachment *a, int prog_fd, char *err, size_t errlen)
 			return fail(err, errlen, "cannot replace the program on the pinned link %s: %s",
 				    a->pin_path, strerror(e));
 		}
-		rd_info("replaced the program on ifindex %u atomically (new build)", a->ifindex);
+		rd_info("replaced the program on ifindex %u atomically (%s)", a->ifindex,
+			maps_reused ? "new build" : "new maps");
 	}
 	a->link_fd = fd;
 	a->adopted = true;
@@ -139,7 +141,7 @@ static int create_link(struct rd_attachment *a, const char *ifname, int prog_fd,
 }
 
 int rd_attach(struct rd_attachment *a, const char *pin_dir, const char *ifname, __u32 ifindex,
-	      int prog_fd, enum rd_xdp_mode want, char *err, size_t errlen)
+	      int prog_fd, bool maps_reused, enum rd_xdp_mode want, char *err, size_t errlen)
 {
 	struct bpf_link_info info;
 	int rc;
@@ -149,7 +151,7 @@ int rd_attach(struct rd_attachment *a, const char *pin_dir, const char *ifname, 
 	a->ifindex = ifindex;
 	snprintf(a->pin_path, sizeof(a->pin_path), "%s/" LINK_PIN_PREFIX "%u", pin_dir, ifindex);
 
-	rc = adopt(a, prog_fd, err, errlen);
+	rc = adopt(a, prog_fd, maps_reused, err, errlen);
 	if (rc < 0)
 		return -1;
 	if (rc == 0 && create_link(a, ifname, prog_fd, want, err, errlen))

@@ -24,8 +24,12 @@ struct rd_attachment {
 	char pin_path[PATH_MAX];
 };
 
+/* maps_reused: prog_fd uses the same maps as a program adopted from the pin;
+ * when false an adopted link is always switched to prog_fd, since an old
+ * program reading old maps would no longer see the daemon's updates. */
 int rd_attach(struct rd_attachment *a, const char *pin_dir, const char *ifname,
-	      __u32 ifindex, int prog_fd, enum rd_xdp_mode want, char *err, size_t errlen);
+	      __u32 ifindex, int prog_fd, bool maps_reused, enum rd_xdp_mode want,
+	      char *err, size_t errlen);
 /* Detaches and unpins when `detach`; otherwise only closes our fd. */
 void rd_attach_release(struct rd_attachment *a, bool detach);
 

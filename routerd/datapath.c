@@ -34,82 +34,132 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 
 /* mkdir -p, but only below a bpffs mount: never create directories on an
  * unmounted /sys/fs/bpf (sysfs) or anywhere else. */
-int rd_dp_prepare_pin_dir(const char *dir, char *err, size_t errlen)
+static int make_pin_dir(const char *dir)
 {
-	char path[PATH_MAX], *slash;
+	char parent[PATH_MAX], *slash;
 	struct statfs fs;
 	struct stat st;
 
-	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
-		return fail(err, errlen, "pin dir %s: path too long", dir);
-	if (!stat(path, &st)) {
+	if (!stat(dir, &st)) {
 		if (!S_ISDIR(st.st_mode))
-			return fail(err, errlen, "pin dir %s exists and is not a directory", dir);
-		if (statfs(path, &fs) || fs.f_type != BPF_FS_MAGIC)
-			return fail(err, errlen,
-				    "pin dir %s is not on a BPF filesystem; mount one with "
-				    "'mount -t bpf bpf %s' (or pass --pin-dir on a bpffs)",
-				    dir, dir);
-		return 0;
+			return -ENOTDIR;
+		return statfs(dir, &fs) || fs.f_type != BPF_FS_MAGIC ? -EXDEV : 0;
 	}
-	slash = strrchr(path, '/');
-	if (!slash || slash == path)
-		return fail(err, errlen,
-			    "pin dir %s is not on a BPF filesystem; mount one with 'mount -t bpf bpf /sys/fs/bpf'",
-			    dir);
+	snprintf(parent, sizeof(parent), "%s", dir);
+	slash = strrchr(parent, '/');
+	if (!slash || slash == parent)
+		return -EXDEV;
 	*slash = '\0';
-	if (rd_dp_prepare_pin_dir(path, err, errlen))
-		return -1;
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		return fail(err, errlen, "cannot create pin dir %s: %s", dir, strerror(errno));
+	if (make_pin_dir(parent))
+		return -EXDEV;
+	return mkdir(dir, 0700) && errno != EEXIST ? -errno : 0;
+}
+
+int rd_dp_prepare_pin_dir(const char *dir, char *err, size_t errlen)
+{
+	int rc;
+
+	if (strlen(dir) >= PATH_MAX - 64)
+		return fail(err, errlen, "pin dir %s: path too long", dir);
+	rc = make_pin_dir(dir);
+	if (rc == -EXDEV)
+		return fail(err, errlen,
+			    "pin dir %s is not on a BPF filesystem; mount one with "
+			    "'mount -t bpf bpf /sys/fs/bpf' (or pass --pin-dir on a mounted bpffs)",
+			    dir);
+	if (rc == -ENOTDIR)
+		return fail(err, errlen, "pin dir %s exists and is not a directory", dir);
+	if (rc)
+		return fail(err, errlen, "cannot create pin dir %s: %s", dir, strerror(-rc));
 	return 0;
 }
 
-static int set_pin_paths(struct rd_datapath *dp, char *err, size_t errlen)
+static int pin_path(const struct rd_datapath *dp, const struct bpf_map *map, char *path)
 {
-	struct bpf_map *map;
+	return snprintf(path, PATH_MAX, "%s/%s", dp->pin_dir, bpf_map__name(map)) < PATH_MAX
+		       ? 0 : -ENAMETOOLONG;
+}
+
+/* Same shape as this build's definition. Flags are not compared: the kernel
+ * adds BPF_F_RDONLY_PROG to devmaps, which libbpf's own reuse check (1.1)
+ * trips over, so reuse is decided here. */
+static bool pinned_map_fits(const struct bpf_map *map, int fd)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	return !bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == bpf_map__type(map) &&
+	       info.key_size == bpf_map__key_size(map) &&
+	       info.value_size == bpf_map__value_size(map) &&
+	       info.max_entries == bpf_map__max_entries(map);
+}
+
+/* Before load: take over every pinned map that still fits; remove the pins
+ * of those whose layout changed (a new build), which are created afresh. */
+static int reuse_pinned_maps(struct rd_datapath *dp, char *err, size_t errlen)
+{
 	char path[PATH_MAX];
+	struct bpf_map *map;
+	bool all = true, any = false;
 
 	bpf_object__for_each_map(map, dp->skel->obj) {
-		if (snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, bpf_map__name(map)) >=
-		    (int)sizeof(path))
+		int fd;
+
+		if (pin_path(dp, map, path))
+			return fail(err, errlen, "pin dir %s: path too long", dp->pin_dir);
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			all = false;
+			continue;
+		}
+		any = true;
+		if (!pinned_map_fits(map, fd)) {
+			rd_warn("pinned map %s does not match this build; recreating it", path);
+			close(fd);
+			unlink(path);
+			all = false;
+			continue;
+		}
+		if (bpf_map__reuse_fd(map, fd)) {
+			close(fd);
+			return fail(err, errlen, "cannot reuse pinned map %s", path);
+		}
+		close(fd); /* reuse_fd took its own copy */
+	}
+	dp->maps_reused = any && all;
+	return 0;
+}
+
+static int pin_new_maps(struct rd_datapath *dp, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, dp->skel->obj) {
+		if (pin_path(dp, map, path))
 			return fail(err, errlen, "pin dir %s: path too long", dp->pin_dir);
 		if (!access(path, F_OK))
-			dp->maps_reused = true;
-		if (bpf_map__set_pin_path(map, path))
-			return fail(err, errlen, "cannot set pin path %s", path);
+			continue;
+		if (bpf_map__pin(map, path))
+			return fail(err, errlen, "cannot pin map at %s: %s", path, strerror(errno));
 	}
 	return 0;
 }
 
 static void unpin_maps(struct rd_datapath *dp)
 {
+	char path[PATH_MAX];
 	struct bpf_map *map;
 
 	bpf_object__for_each_map(map, dp->skel->obj)
-		if (bpf_map__pin_path(map))
-			unlink(bpf_map__pin_path(map));
-}
-
-static int open_and_load(struct rd_datapath *dp, char *err, size_t errlen)
-{
-	int rc;
-
-	dp->skel = routerd_bpf__open();
-	if (!dp->skel)
-		return fail(err, errlen, "cannot open the embedded BPF object: %s", strerror(errno));
-	if (set_pin_paths(dp, err, errlen))
-		return -1;
-	rc = routerd_bpf__load(dp->skel);
-	if (rc)
-		return fail(err, errlen, "cannot load the XDP program: %s%s", strerror(-rc),
-			    rc == -EPERM ? " (routerd needs root: CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN)"
-					 : "");
-	return 0;
+		if (!pin_path(dp, map, path))
+			unlink(path);
 }
 
 int rd_dp_open(struct rd_datapath *dp, const char *pin_dir, char *err, size_t errlen)
 {
+	int rc;
+
 	memset(dp, 0, sizeof(*dp));
 	dp->prog_fd = -1;
 	snprintf(dp->pin_dir, sizeof(dp->pin_dir), "%s", pin_dir);
@@ -119,19 +169,18 @@ int rd_dp_open(struct rd_datapath *dp, const char *pin_dir, char *err, size_t er
 	if (dp->n_cpus <= 0)
 		return fail(err, errlen, "cannot count possible CPUs");
 
-	if (open_and_load(dp, err, errlen)) {
-		if (!dp->maps_reused)
-			return -1;
-		/* Pinned maps from an older build with another layout: start
-		 * them afresh rather than refuse to run. */
-		rd_warn("pinned maps in %s do not match this build (%s); recreating them, counters restart",
-			pin_dir, err);
-		unpin_maps(dp);
-		routerd_bpf__destroy(dp->skel);
-		dp->maps_reused = false;
-		if (open_and_load(dp, err, errlen))
-			return -1;
-	}
+	dp->skel = routerd_bpf__open();
+	if (!dp->skel)
+		return fail(err, errlen, "cannot open the embedded BPF object: %s", strerror(errno));
+	if (reuse_pinned_maps(dp, err, errlen))
+		return -1;
+	rc = routerd_bpf__load(dp->skel);
+	if (rc)
+		return fail(err, errlen, "cannot load the XDP program: %s%s", strerror(-rc),
+			    rc == -EPERM ? " (routerd needs root: CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN)"
+					 : "");
+	if (pin_new_maps(dp, err, errlen))
+		return -1;
 	dp->prog_fd = bpf_program__fd(dp->skel->progs.routerd_xdp);
 	return 0;
 }

@@ -105,7 +105,7 @@ int rd_ifaces_attach_all(struct rd_ifaces *ifs, struct rd_datapath *dp,
 		 * on an interface it cannot describe or redirect to. */
 		if (describe(ifs, m, err, errlen) ||
 		    rd_attach(&m->att, dp->pin_dir, m->cfg.name, m->ifindex, dp->prog_fd,
-			      m->cfg.mode, err, errlen)) {
+			      dp->maps_reused, m->cfg.mode, err, errlen)) {
 			/* roll back: what we attached comes off, adopted links stay */
 			for (size_t k = 0; k <= i; k++) {
 				if (!ifs->list[k].att.adopted) {
@@ -150,7 +150,7 @@ static void reconcile_one(struct rd_ifaces *ifs, struct rd_managed_iface *m)
 		m->ifindex = now;
 		if (describe(ifs, m, m->last_error, sizeof(m->last_error)) ||
 		    rd_attach(&m->att, ifs->dp->pin_dir, m->cfg.name, now, ifs->dp->prog_fd,
-			      m->cfg.mode, m->last_error, sizeof(m->last_error))) {
+			      ifs->dp->maps_reused, m->cfg.mode, m->last_error, sizeof(m->last_error))) {
 			rd_err("%s: cannot attach: %s", m->cfg.name, m->last_error);
 			forget(ifs, m);
 			m->ifindex = 0;

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -165,6 +167,16 @@ int rd_dp_open(struct rd_datapath *dp, const char *pin_dir, char *err, size_t er
 	snprintf(dp->pin_dir, sizeof(dp->pin_dir), "%s", pin_dir);
 	if (rd_dp_prepare_pin_dir(pin_dir, err, errlen))
 		return -1;
+	dp->lock_fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dp->lock_fd < 0)
+		return fail(err, errlen, "cannot open pin dir %s: %s", pin_dir, strerror(errno));
+	if (flock(dp->lock_fd, LOCK_EX | LOCK_NB)) {
+		close(dp->lock_fd);
+		dp->lock_fd = -1;
+		return fail(err, errlen,
+			    "routerd is already running with pin dir %s (another instance holds it)",
+			    pin_dir);
+	}
 	dp->n_cpus = libbpf_num_possible_cpus();
 	if (dp->n_cpus <= 0)
 		return fail(err, errlen, "cannot count possible CPUs");
@@ -187,6 +199,9 @@ int rd_dp_open(struct rd_datapath *dp, const char *pin_dir, char *err, size_t er
 
 void rd_dp_close(struct rd_datapath *dp, bool unpin)
 {
+	if (dp->lock_fd > 0)
+		close(dp->lock_fd);
+	dp->lock_fd = -1;
 	if (!dp->skel)
 		return;
 	if (unpin) {

@@ -20,6 +20,7 @@ struct rd_datapath {
 	struct routerd_bpf *skel;
 	char pin_dir[PATH_MAX];
 	int prog_fd;
+	int lock_fd;      /* flock on the pin dir: one routerd per pin dir */
 	int n_cpus;
 	bool maps_reused; /* found pinned maps from an earlier run */
 };

@@ -5,6 +5,7 @@
  * answers exactly as it would without us.
  *
  * Read top to bottom, this file is the policy; the mechanics live in lib/.
+ * docs/architecture.md has the verdict table.
  */
 #include "lib/common.h"
 #include "lib/maps.h"
@@ -14,6 +15,7 @@
 #include "lib/fib.h"
 #include "lib/forward.h"
 #include "lib/freshness.h"
+#include "lib/fixup.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -32,11 +34,24 @@ static __always_inline int rd_redirect(struct rd_stats *st,
 	return XDP_REDIRECT;
 }
 
+/* The MSS a SYN may carry out of this egress: configured, or the egress MTU
+ * minus the IP and TCP headers. */
+static __always_inline __u16 rd_mss_limit(const struct rd_iface *ifc,
+					  const struct bpf_fib_lookup *fib,
+					  __u16 headers)
+{
+	if (ifc->mss_clamp != RD_MSS_CLAMP_AUTO)
+		return ifc->mss_clamp;
+	return fib->mtu_result > headers ? fib->mtu_result - headers : 0;
+}
+
 static __always_inline int rd_route_ipv4(struct xdp_md *ctx,
+					 const struct rd_iface *ifc,
 					 struct rd_stats *st,
 					 struct rd_pkt *pkt)
 {
 	struct bpf_fib_lookup fib;
+	struct iphdr *ip;
 	int why, action;
 	long rc;
 
@@ -45,7 +60,8 @@ static __always_inline int rd_route_ipv4(struct xdp_md *ctx,
 		why = rd_classify_ipv4(pkt->ip4);
 	if (why != RD_PARSE_OK)
 		return rd_pass(st, why);
-	if (pkt->ip4->ttl <= 1)
+	ip = pkt->ip4;
+	if (ip->ttl <= 1)
 		return rd_pass(st, RD_PASS_TTL);
 
 	rd_fib_params_ipv4(&fib, pkt, ctx->ingress_ifindex);
@@ -57,7 +73,10 @@ static __always_inline int rd_route_ipv4(struct xdp_md *ctx,
 	if (action != XDP_REDIRECT)
 		return action;
 
-	rd_ipv4_decrease_ttl(pkt->ip4);
+	if (unlikely(ifc->fixups & RD_FIXUP_MSS_CLAMP) &&
+	    !(ip->frag_off & bpf_htons(IP_OFFSET)))
+		rd_clamp_mss(pkt, ip + 1, rd_mss_limit(ifc, &fib, 40), st);
+	rd_ipv4_decrease_ttl(ip);
 	rd_set_macs(pkt->eth, &fib);
 	rd_note_nexthop(&fib);
 	rd_count_event(st, RD_EV_FORWARDED_IPV4);
@@ -65,10 +84,12 @@ static __always_inline int rd_route_ipv4(struct xdp_md *ctx,
 }
 
 static __always_inline int rd_route_ipv6(struct xdp_md *ctx,
+					 const struct rd_iface *ifc,
 					 struct rd_stats *st,
 					 struct rd_pkt *pkt)
 {
 	struct bpf_fib_lookup fib;
+	struct ipv6hdr *ip6;
 	int why, action;
 	long rc;
 
@@ -77,7 +98,8 @@ static __always_inline int rd_route_ipv6(struct xdp_md *ctx,
 		why = rd_classify_ipv6(pkt->ip6);
 	if (why != RD_PARSE_OK)
 		return rd_pass(st, why);
-	if (pkt->ip6->hop_limit <= 1)
+	ip6 = pkt->ip6;
+	if (ip6->hop_limit <= 1)
 		return rd_pass(st, RD_PASS_TTL);
 
 	rd_fib_params_ipv6(&fib, pkt, ctx->ingress_ifindex);
@@ -89,7 +111,9 @@ static __always_inline int rd_route_ipv6(struct xdp_md *ctx,
 	if (action != XDP_REDIRECT)
 		return action;
 
-	pkt->ip6->hop_limit--;
+	if (unlikely(ifc->fixups & RD_FIXUP_MSS_CLAMP))
+		rd_clamp_mss(pkt, ip6 + 1, rd_mss_limit(ifc, &fib, 60), st);
+	ip6->hop_limit--;
 	rd_set_macs(pkt->eth, &fib);
 	rd_note_nexthop(&fib);
 	rd_count_event(st, RD_EV_FORWARDED_IPV6);
@@ -114,15 +138,22 @@ int routerd_xdp(struct xdp_md *ctx)
 	if (why != RD_PARSE_OK)
 		return rd_pass(st, why);
 
+	/* Repairs first, so a repaired packet takes the normal path below. */
+	if (unlikely(ifc->fixups & RD_FIXUP_ETHERTYPE)) {
+		why = rd_fixup_ethertype(&pkt, ifc->fixups, st);
+		if (why != RD_PARSE_OK)
+			return rd_pass(st, why);
+	}
+	/* Tagged frames are the kernel's (VLAN sub-interfaces, bridges). */
+	if (pkt.vlan_depth)
+		return rd_pass(st, RD_PASS_VLAN);
+
 	switch (pkt.l3_proto) {
 	case ETH_P_IP:
 	case ETH_P_IPV6:
 		break;
 	case ETH_P_ARP:
 		return rd_pass(st, RD_PASS_ARP);
-	case ETH_P_8021Q:
-	case ETH_P_8021AD:
-		return rd_pass(st, RD_PASS_VLAN);
 	default:
 		return rd_pass(st, RD_PASS_NOT_IP);
 	}
@@ -134,6 +165,6 @@ int routerd_xdp(struct xdp_md *ctx)
 		return rd_pass(st, RD_PASS_OTHER_HOST);
 
 	if (pkt.l3_proto == ETH_P_IP)
-		return rd_route_ipv4(ctx, st, &pkt);
-	return rd_route_ipv6(ctx, st, &pkt);
+		return rd_route_ipv4(ctx, ifc, st, &pkt);
+	return rd_route_ipv6(ctx, ifc, st, &pkt);
 }

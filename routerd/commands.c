@@ -135,7 +135,7 @@ static int cmd_interfaces(struct rd_daemon *d, const struct rd_ctl_request *req,
 	for (size_t i = 0; i < d->ifaces.n; i++) {
 		const struct rd_managed_iface *m = &d->ifaces.list[i];
 
-		rd_fixups_format(m->cfg.fixups, fixups, sizeof(fixups));
+		rd_fixups_format(&m->cfg.fixups, fixups, sizeof(fixups));
 		if (!req->json) {
 			rd_buf_printf(b, "%-16s %-10s %-8s ifindex %-5u fixups %s%s%s\n", m->cfg.name,
 				      link_state(m->cfg.name),

@@ -66,53 +66,86 @@ static int parse_mode(const char *s, enum rd_xdp_mode *mode, char *err, size_t e
 	return 0;
 }
 
-int rd_config_parse_fixups(const char *list, uint32_t *fixups, char *err, size_t errlen)
+#define MSS_MIN 536 /* RFC 879 default; nothing smaller is sane to clamp to */
+
+static int parse_mss_clamp(const char *value, struct rd_fixups *out, char *err, size_t errlen)
+{
+	char *end;
+	long mss;
+
+	if (!strcmp(value, "auto")) {
+		out->mss_clamp = RD_MSS_CLAMP_AUTO;
+		return 0;
+	}
+	errno = 0;
+	mss = strtol(value, &end, 10);
+	if (errno || end == value || *end || mss < MSS_MIN || mss >= RD_MSS_CLAMP_AUTO)
+		return fail(err, errlen, "mss-clamp: '%s' is not auto or an MSS from %d to %d",
+			    value, MSS_MIN, RD_MSS_CLAMP_AUTO - 1);
+	out->mss_clamp = mss;
+	return 0;
+}
+
+int rd_config_parse_fixups(const char *list, struct rd_fixups *out, char *err, size_t errlen)
 {
 	char copy[MAX_LINE], *save = NULL, *name;
 
-	if (!strcmp(list, "off")) {
-		*fixups = 0;
+	*out = (struct rd_fixups){ 0 };
+	if (!strcmp(list, "off"))
 		return 0;
-	}
 	if (!strcmp(list, "on")) {
-		*fixups = RD_FIXUPS_ON;
+		out->bits = RD_FIXUPS_ON;
 		return 0;
 	}
 	if (snprintf(copy, sizeof(copy), "%s", list) >= (int)sizeof(copy))
 		return fail(err, errlen, "fix-up list too long");
-	*fixups = 0;
 	for (name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
 		size_t i;
 
+		if (!strncmp(name, "mss-clamp=", 10)) {
+			if (parse_mss_clamp(name + 10, out, err, errlen))
+				return -1;
+			out->bits |= RD_FIXUP_MSS_CLAMP;
+			continue;
+		}
 		for (i = 0; i < N_FIXUPS; i++)
 			if (!strcmp(name, fixup_names[i].name))
 				break;
 		if (i == N_FIXUPS)
 			return fail(err, errlen,
-				    "unknown fix-up '%s' (known: ipv4-in-ipv6, ipv6-in-ipv4; or on, off)",
+				    "unknown fix-up '%s' (known: ipv4-in-ipv6, ipv6-in-ipv4, "
+				    "mss-clamp=N|auto; or on, off)",
 				    name);
-		*fixups |= fixup_names[i].bit;
+		out->bits |= fixup_names[i].bit;
 	}
-	if (!*fixups)
+	if (!out->bits)
 		return fail(err, errlen, "empty fix-up list");
 	return 0;
 }
 
-void rd_fixups_format(uint32_t fixups, char *out, size_t outlen)
+void rd_fixups_format(const struct rd_fixups *fixups, char *out, size_t outlen)
 {
 	size_t len = 0;
 
 	out[0] = '\0';
 	for (size_t i = 0; i < N_FIXUPS; i++)
-		if (fixups & fixup_names[i].bit)
+		if (fixups->bits & fixup_names[i].bit)
 			len += snprintf(out + len, len < outlen ? outlen - len : 0, "%s%s",
 					len ? "," : "", fixup_names[i].name);
+	if (fixups->bits & RD_FIXUP_MSS_CLAMP) {
+		if (fixups->mss_clamp == RD_MSS_CLAMP_AUTO)
+			len += snprintf(out + len, len < outlen ? outlen - len : 0,
+					"%smss-clamp=auto", len ? "," : "");
+		else
+			len += snprintf(out + len, len < outlen ? outlen - len : 0,
+					"%smss-clamp=%u", len ? "," : "", fixups->mss_clamp);
+	}
 	if (!len)
 		snprintf(out, outlen, "off");
 }
 
 int rd_config_add_iface(struct rd_config *cfg, const char *name, enum rd_xdp_mode mode,
-			uint32_t fixups, char *err, size_t errlen)
+			const struct rd_fixups *fixups, char *err, size_t errlen)
 {
 	struct rd_iface_config *ifc;
 
@@ -126,7 +159,7 @@ int rd_config_add_iface(struct rd_config *cfg, const char *name, enum rd_xdp_mod
 	ifc = &cfg->ifaces[cfg->n_ifaces++];
 	snprintf(ifc->name, sizeof(ifc->name), "%s", name);
 	ifc->mode = mode;
-	ifc->fixups = fixups;
+	ifc->fixups = *fixups;
 	return 0;
 }
 
@@ -169,7 +202,7 @@ static int split_words(char *line, char **words, size_t *n, char *err, size_t er
 static int parse_interface(struct rd_config *cfg, char **w, size_t n, char *err, size_t errlen)
 {
 	enum rd_xdp_mode mode = RD_MODE_AUTO;
-	uint32_t fixups = 0;
+	struct rd_fixups fixups = { 0 };
 	bool seen_mode = false, seen_fixups = false;
 
 	if (n < 2)
@@ -192,7 +225,7 @@ static int parse_interface(struct rd_config *cfg, char **w, size_t n, char *err,
 				    w[i]);
 		}
 	}
-	return rd_config_add_iface(cfg, w[1], mode, fixups, err, errlen);
+	return rd_config_add_iface(cfg, w[1], mode, &fixups, err, errlen);
 }
 
 static int parse_single_value(char **w, size_t n, char *err, size_t errlen)

@@ -29,10 +29,15 @@
 
 enum rd_xdp_mode { RD_MODE_AUTO, RD_MODE_NATIVE, RD_MODE_GENERIC };
 
+struct rd_fixups {
+	uint32_t bits;      /* RD_FIXUP_* from include/routerd/maps.h */
+	uint16_t mss_clamp; /* with RD_FIXUP_MSS_CLAMP: MSS or RD_MSS_CLAMP_AUTO */
+};
+
 struct rd_iface_config {
 	char name[IFNAMSIZ];
 	enum rd_xdp_mode mode;
-	uint32_t fixups; /* RD_FIXUP_* from include/routerd/maps.h */
+	struct rd_fixups fixups;
 };
 
 struct rd_config {
@@ -52,15 +57,16 @@ int rd_config_parse_line(struct rd_config *cfg, const char *line,
 int rd_config_parse_file(struct rd_config *cfg, const char *path,
 			 char *err, size_t errlen);
 int rd_config_add_iface(struct rd_config *cfg, const char *name,
-			enum rd_xdp_mode mode, uint32_t fixups,
+			enum rd_xdp_mode mode, const struct rd_fixups *fixups,
 			char *err, size_t errlen);
-int rd_config_parse_fixups(const char *list, uint32_t *fixups,
+/* "on", "off" or a comma-separated list such as ipv4-in-ipv6,mss-clamp=1400 */
+int rd_config_parse_fixups(const char *list, struct rd_fixups *out,
 			   char *err, size_t errlen);
 int rd_config_set_path(char *dst, size_t dstlen, const char *what,
 		       const char *path, char *err, size_t errlen);
 
 const char *rd_mode_name(enum rd_xdp_mode mode);
-/* Writes the comma-separated fix-up names, or "off". */
-void rd_fixups_format(uint32_t fixups, char *out, size_t outlen);
+/* Writes the comma-separated fix-up list as the config spells it, or "off". */
+void rd_fixups_format(const struct rd_fixups *fixups, char *out, size_t outlen);
 
 #endif

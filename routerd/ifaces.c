@@ -56,7 +56,8 @@ static int describe(struct rd_ifaces *ifs, struct rd_managed_iface *m, char *err
 		rd_dp_stats_clear(ifs->dp, m->slot);
 	}
 	val.slot = m->slot;
-	val.fixups = m->cfg.fixups;
+	val.fixups = m->cfg.fixups.bits;
+	val.mss_clamp = m->cfg.fixups.mss_clamp;
 	rc = read_mac(m->cfg.name, val.mac);
 	if (rc)
 		return fail(err, errlen, "cannot read the MAC address of %s: %s", m->cfg.name,
@@ -196,7 +197,7 @@ void rd_ifaces_apply_config(struct rd_ifaces *ifs, const struct rd_config *cfg)
 			if (!want)
 				continue;
 		}
-		if (want->fixups != m->cfg.fixups)
+		if (memcmp(&want->fixups, &m->cfg.fixups, sizeof(want->fixups)))
 			rd_info("%s: fix-ups changed", m->cfg.name);
 		m->cfg = *want;
 		ifs->list[kept++] = *m;

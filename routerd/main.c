@@ -139,7 +139,8 @@ static int build_config(const struct cli *cli, struct rd_config *cfg, char *err,
 			goto bad;
 	}
 	for (size_t i = 0; i < cli->n_ifaces; i++)
-		if (rd_config_add_iface(cfg, cli->ifaces[i], RD_MODE_AUTO, 0, err, errlen))
+		if (rd_config_add_iface(cfg, cli->ifaces[i], RD_MODE_AUTO, &(struct rd_fixups){ 0 },
+					err, errlen))
 			goto bad;
 	if (cli->socket_path &&
 	    rd_config_set_path(cfg->socket_path, sizeof(cfg->socket_path), "--socket",

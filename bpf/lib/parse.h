@@ -19,6 +19,9 @@
 struct rd_pkt {
 	void *data_end;
 	struct ethhdr *eth;
+	__be16 *proto;       /* the innermost ethertype field (after VLAN tags) */
+	void *l3;            /* first byte after it */
+	__u8 vlan_depth;     /* 802.1Q/802.1ad tags in front of l3 (at most 2) */
 	struct iphdr *ip4;   /* set for IPv4 */
 	struct ipv6hdr *ip6; /* set for IPv6 */
 	__u16 l3_proto;      /* ethertype, host order */
@@ -39,16 +42,41 @@ static __always_inline int rd_mac_equal(const __u8 *a, const __u8 *b)
 		 (*(const __u16 *)(a + 4) ^ *(const __u16 *)(b + 4)));
 }
 
+static __always_inline int rd_is_vlan_proto(__u16 proto)
+{
+	return proto == ETH_P_8021Q || proto == ETH_P_8021AD;
+}
+
+/* Ethernet and up to two VLAN tags. More tags than that, or a truncated
+ * tag, is left to the kernel as malformed. */
 static __always_inline int rd_parse_eth(struct xdp_md *ctx, struct rd_pkt *pkt)
 {
 	void *data = (void *)(long)ctx->data;
+	struct vlan_hdr *tag;
 
 	pkt->data_end = (void *)(long)ctx->data_end;
 	pkt->eth = data;
 	if ((void *)(pkt->eth + 1) > pkt->data_end)
 		return RD_PASS_MALFORMED;
-	pkt->l3_proto = bpf_ntohs(pkt->eth->h_proto);
-	return RD_PARSE_OK;
+	pkt->proto = &pkt->eth->h_proto;
+	pkt->l3 = pkt->eth + 1;
+	pkt->l3_proto = bpf_ntohs(*pkt->proto);
+	if (likely(!rd_is_vlan_proto(pkt->l3_proto)))
+		return RD_PARSE_OK;
+
+#pragma unroll
+	for (int i = 0; i < 2; i++) {
+		tag = pkt->l3;
+		if ((void *)(tag + 1) > pkt->data_end)
+			return RD_PASS_MALFORMED;
+		pkt->vlan_depth++;
+		pkt->proto = &tag->h_vlan_encapsulated_proto;
+		pkt->l3 = tag + 1;
+		pkt->l3_proto = bpf_ntohs(*pkt->proto);
+		if (!rd_is_vlan_proto(pkt->l3_proto))
+			return RD_PARSE_OK;
+	}
+	return RD_PASS_MALFORMED;
 }
 
 /* TCP and UDP both start with the two ports. */
@@ -81,7 +109,7 @@ static __always_inline int rd_ipv4_csum_ok(const struct iphdr *ip)
 
 static __always_inline int rd_parse_ipv4(struct rd_pkt *pkt)
 {
-	struct iphdr *ip = (void *)(pkt->eth + 1);
+	struct iphdr *ip = pkt->l3;
 	__u32 avail, hlen;
 
 	if ((void *)(ip + 1) > pkt->data_end)
@@ -123,7 +151,7 @@ static __always_inline int rd_is_nd_or_mld(struct rd_pkt *pkt, void *l4)
 
 static __always_inline int rd_parse_ipv6(struct rd_pkt *pkt)
 {
-	struct ipv6hdr *ip6 = (void *)(pkt->eth + 1);
+	struct ipv6hdr *ip6 = pkt->l3;
 	__u32 avail;
 
 	if ((void *)(ip6 + 1) > pkt->data_end)

@@ -21,7 +21,8 @@
 	X(FORWARDED_IPV6, "forwarded_ipv6")                                 \
 	X(BRIDGED, "bridged")                                               \
 	X(FIXUP_IPV4_IN_IPV6, "fixup_ipv4_in_ipv6")                         \
-	X(FIXUP_IPV6_IN_IPV4, "fixup_ipv6_in_ipv4")
+	X(FIXUP_IPV6_IN_IPV4, "fixup_ipv6_in_ipv4")                         \
+	X(FIXUP_MSS_CLAMP, "fixup_mss_clamp")
 
 #define RD_PASS_REASONS(X)                                                  \
 	X(TTL, "ttl")                     /* TTL/hop limit <= 1 */          \
@@ -45,7 +46,8 @@
 	X(UNSUPPORTED_ROUTE, "unsupported_route") /* lwt, no src addr */    \
 	X(UNMANAGED_EGRESS, "unmanaged_egress") /* egress not attached */   \
 	X(HAIRPIN, "hairpin")             /* kernel may send ICMP redirect */\
-	X(UNCONFIGURED, "unconfigured")   /* ingress not (yet) configured */
+	X(UNCONFIGURED, "unconfigured")   /* ingress not (yet) configured */\
+	X(FIXUP_REJECTED, "fixup_rejected") /* repair candidate not valid */
 
 #define RD_DROP_REASONS(X)                                                  \
 	X(BLACKHOLE, "blackhole")

@@ -21,9 +21,15 @@
  * the daemon has not (yet) described in rd_ifaces. */
 #define RD_SLOT_UNCONFIGURED 0
 
-/* rd_iface.fixups bits: per ingress interface protocol repairs. */
+/* rd_iface.fixups bits: per ingress interface protocol repairs
+ * (docs/fixups.md). */
 #define RD_FIXUP_IPV4_IN_IPV6 (1u << 0)
 #define RD_FIXUP_IPV6_IN_IPV4 (1u << 1)
+#define RD_FIXUP_MSS_CLAMP (1u << 2)
+#define RD_FIXUP_ETHERTYPE (RD_FIXUP_IPV4_IN_IPV6 | RD_FIXUP_IPV6_IN_IPV4)
+
+/* rd_iface.mss_clamp: clamp to the egress MTU minus the headers */
+#define RD_MSS_CLAMP_AUTO 0xffff
 
 /* rd_ifaces: ifindex -> how the fast path treats frames received there. */
 struct rd_iface {
@@ -31,7 +37,7 @@ struct rd_iface {
 	__u32 fixups;     /* RD_FIXUP_* bits */
 	__u8 mac[6];      /* the interface's own address: frames to another
 			   * unicast MAC are not ours to route */
-	__u16 pad;
+	__u16 mss_clamp;  /* with RD_FIXUP_MSS_CLAMP: MSS or RD_MSS_CLAMP_AUTO */
 };
 
 /*

@@ -35,7 +35,7 @@ Test(config, interface_defaults_to_auto_without_fixups)
 	cr_assert_eq(cfg.n_ifaces, 1);
 	cr_assert_str_eq(cfg.ifaces[0].name, "eth0");
 	cr_assert_eq(cfg.ifaces[0].mode, RD_MODE_AUTO);
-	cr_assert_eq(cfg.ifaces[0].fixups, 0);
+	cr_assert_eq(cfg.ifaces[0].fixups.bits, 0);
 }
 
 Test(config, interface_with_mode_and_fixups_any_order)
@@ -43,11 +43,11 @@ Test(config, interface_with_mode_and_fixups_any_order)
 	cr_assert_eq(rd_config_parse_line(&cfg, "  interface eth1 fixups on mode generic # c",
 					  err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(cfg.ifaces[0].mode, RD_MODE_GENERIC);
-	cr_assert_eq(cfg.ifaces[0].fixups, RD_FIXUP_IPV4_IN_IPV6 | RD_FIXUP_IPV6_IN_IPV4);
+	cr_assert_eq(cfg.ifaces[0].fixups.bits, RD_FIXUP_IPV4_IN_IPV6 | RD_FIXUP_IPV6_IN_IPV4);
 	cr_assert_eq(rd_config_parse_line(&cfg, "interface eth2 mode native fixups ipv4-in-ipv6",
 					  err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(cfg.ifaces[1].mode, RD_MODE_NATIVE);
-	cr_assert_eq(cfg.ifaces[1].fixups, RD_FIXUP_IPV4_IN_IPV6);
+	cr_assert_eq(cfg.ifaces[1].fixups.bits, RD_FIXUP_IPV4_IN_IPV6);
 }
 
 Test(config, comments_and_blank_lines_are_ignored)
@@ -181,12 +181,34 @@ Test(config, example_config_in_repo_parses)
 
 Test(config, fixups_format_round_trips)
 {
+	struct rd_fixups f = { 0 };
 	char out[64];
-	uint32_t f;
 
-	rd_fixups_format(0, out, sizeof(out));
+	rd_fixups_format(&f, out, sizeof(out));
 	cr_assert_str_eq(out, "off");
 	cr_assert_eq(rd_config_parse_fixups("ipv6-in-ipv4,ipv4-in-ipv6", &f, err, sizeof(err)), 0);
-	rd_fixups_format(f, out, sizeof(out));
+	rd_fixups_format(&f, out, sizeof(out));
 	cr_assert_str_eq(out, "ipv4-in-ipv6,ipv6-in-ipv4");
+	cr_assert_eq(rd_config_parse_fixups("mss-clamp=1400,ipv4-in-ipv6", &f, err, sizeof(err)), 0);
+	rd_fixups_format(&f, out, sizeof(out));
+	cr_assert_str_eq(out, "ipv4-in-ipv6,mss-clamp=1400");
+}
+
+Test(config, mss_clamp_values)
+{
+	struct rd_fixups f;
+
+	cr_assert_eq(rd_config_parse_fixups("mss-clamp=auto", &f, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(f.bits, RD_FIXUP_MSS_CLAMP);
+	cr_assert_eq(f.mss_clamp, RD_MSS_CLAMP_AUTO);
+	cr_assert_eq(rd_config_parse_fixups("mss-clamp=1400", &f, err, sizeof(err)), 0);
+	cr_assert_eq(f.mss_clamp, 1400);
+	cr_assert_eq(rd_config_parse_fixups("on", &f, err, sizeof(err)), 0);
+	cr_assert_eq(f.bits & RD_FIXUP_MSS_CLAMP, 0, "'on' means the header repairs only");
+	for (const char **bad = (const char *[]){ "mss-clamp=", "mss-clamp=100", "mss-clamp=65535",
+						  "mss-clamp=14x", "mss-clamp=-1", NULL };
+	     *bad; bad++) {
+		cr_assert_eq(rd_config_parse_fixups(*bad, &f, err, sizeof(err)), -1, "accepted %s", *bad);
+		cr_assert(strstr(err, "mss-clamp"), "%s", err);
+	}
 }

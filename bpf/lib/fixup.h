@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Protocol fix-ups: repairs for traffic that broken equipment upstream
+ * emits, enabled per ingress interface (rd_iface.fixups) and free when off:
+ * the policy tests one word before calling anything here.
+ *
+ * Ethertype repairs (docs/fixups.md has the story): a frame whose ethertype
+ * contradicts the IP version it carries is dropped silently by Linux. When
+ * the header under the wrong ethertype is a complete, valid header of the
+ * other version, the ethertype (the innermost one, after VLAN tags) is
+ * rewritten and the packet continues through the normal fast path. An
+ * invalid candidate is left untouched and handed to the kernel, counted.
+ *
+ * Adding a fix-up: a helper here, a bit in include/routerd/maps.h, a name in
+ * routerd/config.c, an event counter in include/routerd/counters.h.
+ */
+#ifndef RD_BPF_FIXUP_H
+#define RD_BPF_FIXUP_H
+
+#include "parse.h"
+#include "stats.h"
+
+/* Header checksum over IHL 32-bit words (options included). */
+static __always_inline int rd_ipv4_csum_ok_ihl(const struct iphdr *ip, void *data_end)
+{
+	const __u32 *w = (const __u32 *)ip;
+	__u32 ihl = ip->ihl;
+	__u64 sum = 0;
+
+	for (__u32 i = 0; i < 15 && i < ihl; i++) { /* bounded: the verifier walks it */
+		const __u32 *next = w + 1;
+
+		/* keep clang from folding this into arithmetic on data_end */
+		asm volatile("" : "+r"(next));
+		if ((void *)next > data_end)
+			return 0;
+		sum += *w;
+		w = next;
+	}
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+static __always_inline int rd_valid_ipv4_header(const struct iphdr *ip, void *data_end)
+{
+	__u32 avail = data_end - (void *)ip, tot;
+
+	if ((void *)(ip + 1) > data_end || ip->version != 4 || ip->ihl < 5)
+		return 0;
+	tot = bpf_ntohs(ip->tot_len);
+	if (tot < ip->ihl * 4u || tot > avail)
+		return 0;
+	return rd_ipv4_csum_ok_ihl(ip, data_end);
+}
+
+static __always_inline int rd_valid_ipv6_header(const struct ipv6hdr *ip6, void *data_end)
+{
+	if ((void *)(ip6 + 1) > data_end || ip6->version != 6)
+		return 0;
+	return sizeof(*ip6) + bpf_ntohs(ip6->payload_len) <= (__u32)(data_end - (void *)ip6);
+}
+
+/* Returns RD_PARSE_OK (repaired, or nothing to repair) or
+ * RD_PASS_FIXUP_REJECTED for a candidate that is not a valid header. */
+static __always_inline int rd_fixup_ethertype(struct rd_pkt *pkt, __u32 fixups,
+					      struct rd_stats *st)
+{
+	__u8 *first = pkt->l3;
+
+	if ((void *)(first + 1) > pkt->data_end)
+		return RD_PARSE_OK; /* the parser reports the truncation */
+
+	if (pkt->l3_proto == ETH_P_IPV6 && (fixups & RD_FIXUP_IPV4_IN_IPV6) &&
+	    (*first >> 4) == 4) {
+		if (!rd_valid_ipv4_header(pkt->l3, pkt->data_end))
+			return RD_PASS_FIXUP_REJECTED;
+		*pkt->proto = bpf_htons(ETH_P_IP);
+		pkt->l3_proto = ETH_P_IP;
+		rd_count_event(st, RD_EV_FIXUP_IPV4_IN_IPV6);
+	} else if (pkt->l3_proto == ETH_P_IP && (fixups & RD_FIXUP_IPV6_IN_IPV4) &&
+		   (*first >> 4) == 6) {
+		if (!rd_valid_ipv6_header(pkt->l3, pkt->data_end))
+			return RD_PASS_FIXUP_REJECTED;
+		*pkt->proto = bpf_htons(ETH_P_IPV6);
+		pkt->l3_proto = ETH_P_IPV6;
+		rd_count_event(st, RD_EV_FIXUP_IPV6_IN_IPV4);
+	}
+	return RD_PARSE_OK;
+}
+
+#define TCP_FLAG_SYN_BYTE 0x02 /* in the 14th byte of the TCP header */
+#define TCPOPT_EOL 0
+#define TCPOPT_NOP 1
+#define TCPOPT_MSS 2
+#define TCP_MAX_OPTIONS_WALK 12
+
+/* RFC 1624 update of a 16-bit one's complement checksum for one 16-bit
+ * value change; old/new are summed as the checksum's own words would be. */
+static __always_inline void rd_csum_replace16(__u16 *check, __u16 old, __u16 new)
+{
+	__u32 sum = (__u16)~*check + (__u16)~old + new;
+
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	*check = ~sum;
+}
+
+/*
+ * MSS clamping for forwarded TCP SYN and SYN-ACK (the classic fix for PPPoE
+ * and tunnel uplinks whose path MTU discovery is broken). `l4` is the TCP
+ * header of an unfragmented packet, `limit` the largest MSS allowed.
+ */
+static __always_inline void rd_clamp_mss(struct rd_pkt *pkt, void *l4, __u16 limit,
+					 struct rd_stats *st)
+{
+	struct tcphdr *tcp = l4;
+	__u8 *opt, *end;
+
+	if (pkt->l4_proto != NEXTHDR_TCP || (void *)(tcp + 1) > pkt->data_end)
+		return;
+	if (!(((__u8 *)tcp)[13] & TCP_FLAG_SYN_BYTE) || tcp->doff <= 5)
+		return;
+	opt = (__u8 *)(tcp + 1);
+	end = (__u8 *)tcp + tcp->doff * 4;
+
+	for (int i = 0; i < TCP_MAX_OPTIONS_WALK; i++) {
+		__u8 kind, len;
+
+		if (opt + 1 > end || (void *)(opt + 1) > pkt->data_end)
+			return;
+		kind = opt[0];
+		if (kind == TCPOPT_EOL)
+			return;
+		if (kind == TCPOPT_NOP) {
+			opt++;
+			continue;
+		}
+		if (opt + 2 > end || (void *)(opt + 2) > pkt->data_end)
+			return;
+		len = opt[1];
+		if (len < 2)
+			return; /* broken options: leave the packet alone */
+		if (kind == TCPOPT_MSS && len == 4) {
+			__u16 mss, old, new;
+
+			if (opt + 4 > end || (void *)(opt + 4) > pkt->data_end)
+				return;
+			mss = (opt[2] << 8) | opt[3];
+			if (mss <= limit)
+				return;
+			/* The checksum sums 16-bit words from the TCP header's
+			 * start; at an odd offset the value straddles two words,
+			 * which sums like the byte-swapped value. */
+			old = bpf_htons(mss);
+			new = bpf_htons(limit);
+			if ((opt + 2 - (__u8 *)tcp) & 1) {
+				old = __builtin_bswap16(old);
+				new = __builtin_bswap16(new);
+			}
+			rd_csum_replace16(&tcp->check, old, new);
+			opt[2] = limit >> 8;
+			opt[3] = limit & 0xff;
+			rd_count_event(st, RD_EV_FIXUP_MSS_CLAMP);
+			return;
+		}
+		opt += len;
+	}
+}
+
+#endif /* RD_BPF_FIXUP_H */

@@ -259,6 +259,52 @@ static int cmd_stats(struct rd_daemon *d, const struct rd_ctl_request *req, stru
 	return 0;
 }
 
+static int cmd_fixups(struct rd_daemon *d, const struct rd_ctl_request *req, struct rd_buf *b,
+		      char *err, size_t errlen)
+{
+	static const enum rd_event events[] = { RD_EV_FIXUP_IPV4_IN_IPV6, RD_EV_FIXUP_IPV6_IN_IPV4,
+						RD_EV_FIXUP_MSS_CLAMP };
+	struct rd_stats st;
+	struct rd_json j;
+	char list[64];
+
+	if (req->json) {
+		rd_json_init(&j, b);
+		rd_json_open_array(&j, NULL);
+	}
+	for (size_t i = 0; i < d->ifaces.n; i++) {
+		const struct rd_managed_iface *m = &d->ifaces.list[i];
+
+		if (rd_dp_stats_read(&d->dp, m->slot, &st)) {
+			snprintf(err, errlen, "cannot read counters of %s", m->cfg.name);
+			return -1;
+		}
+		rd_fixups_format(&m->cfg.fixups, list, sizeof(list));
+		if (!req->json) {
+			rd_buf_printf(b, "%-16s %-40s", m->cfg.name, list);
+			for (size_t e = 0; e < sizeof(events) / sizeof(events[0]); e++)
+				rd_buf_printf(b, " %s %llu", event_keys[events[e]] + 6,
+					      st.events[events[e]]);
+			rd_buf_printf(b, " rejected %llu\n", st.pass[RD_PASS_FIXUP_REJECTED]);
+			continue;
+		}
+		rd_json_open_object(&j, NULL);
+		rd_json_string(&j, "name", m->cfg.name);
+		rd_json_string(&j, "fixups", list);
+		rd_json_open_object(&j, "counters");
+		for (size_t e = 0; e < sizeof(events) / sizeof(events[0]); e++)
+			rd_json_u64(&j, event_keys[events[e]], st.events[events[e]]);
+		rd_json_u64(&j, "fixup_rejected", st.pass[RD_PASS_FIXUP_REJECTED]);
+		rd_json_close_object(&j);
+		rd_json_close_object(&j);
+	}
+	if (req->json) {
+		rd_json_close_array(&j);
+		rd_buf_printf(b, "\n");
+	}
+	return 0;
+}
+
 int rd_commands_dispatch(void *ctx, const struct rd_ctl_request *req, struct rd_buf *body,
 			 char *err, size_t errlen)
 {
@@ -275,6 +321,8 @@ int rd_commands_dispatch(void *ctx, const struct rd_ctl_request *req, struct rd_
 		return cmd_status(d, req, body);
 	if (!strcmp(verb, "interfaces"))
 		return cmd_interfaces(d, req, body);
+	if (!strcmp(verb, "fixups"))
+		return cmd_fixups(d, req, body, err, errlen);
 	if (!strcmp(verb, "neigh")) {
 		if (rd_freshness_report(&d->fresh, req->json, body)) {
 			snprintf(err, errlen, "cannot read the nexthop table");
@@ -289,6 +337,6 @@ int rd_commands_dispatch(void *ctx, const struct rd_ctl_request *req, struct rd_
 		return 0;
 	}
 	snprintf(err, errlen,
-		 "unknown command '%.32s' (try: status, interfaces, stats, neigh, reload)", verb);
+		 "unknown command '%.32s' (try: status, interfaces, stats, neigh, fixups, reload)", verb);
 	return -1;
 }

@@ -30,6 +30,10 @@ static const char usage[] =
 "  interfaces         managed interfaces, link state, XDP mode, fix-ups\n"
 "  stats [-s]         per-interface counters; -s adds every non-zero\n"
 "                     pass/drop reason (JSON always has them all)\n"
+"  neigh              nexthops the fast path forwards to, the kernel's\n"
+"                     neighbour state for each and when XDP last used it\n"
+"  fixups             per-interface protocol fix-ups and their counters\n"
+"  reload             re-read the config file (like SIGHUP)\n"
 "\n"
 "Exit status: 0 on success, 1 when routerd answers with an error or cannot\n"
 "be reached, 2 on bad usage.\n";

@@ -175,13 +175,10 @@ static void stats_json(struct rd_json *j, const struct rd_managed_iface *m,
 	rd_json_string(j, "mode", rd_mode_name(m->att.mode));
 	rd_json_open_object(j, "counters");
 	rd_json_u64(j, "rx_packets", t.rx);
-	rd_json_u64(j, "forwarded_ipv4", st->events[RD_EV_FORWARDED_IPV4]);
-	rd_json_u64(j, "forwarded_ipv6", st->events[RD_EV_FORWARDED_IPV6]);
-	rd_json_u64(j, "bridged", st->events[RD_EV_BRIDGED]);
 	rd_json_u64(j, "passed", t.passed);
 	rd_json_u64(j, "dropped", t.dropped);
-	rd_json_u64(j, "fixup_ipv4_in_ipv6", st->events[RD_EV_FIXUP_IPV4_IN_IPV6]);
-	rd_json_u64(j, "fixup_ipv6_in_ipv4", st->events[RD_EV_FIXUP_IPV6_IN_IPV4]);
+	for (int i = 0; i < RD_EV__MAX; i++)
+		rd_json_u64(j, event_keys[i], st->events[i]);
 	rd_json_close_object(j);
 	rd_json_open_object(j, "pass_reasons");
 	for (int i = 0; i < RD_PASS__MAX; i++)

@@ -22,7 +22,7 @@ while (($#)); do
 		BUILD=$2; shift ;;
 	--prefix) [ $# -ge 2 ] || { echo "demo: --prefix needs a value" >&2; exit 2; }
 		PREFIX=$2; shift ;;
-	-h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
 	*) echo "demo: unknown argument '$1' (try --help)" >&2; exit 2 ;;
 	esac
 	shift

@@ -92,6 +92,7 @@ static int cmd_status(struct rd_daemon *d, const struct rd_ctl_request *req, str
 		rd_json_u64(&j, "reloads", d->reloads);
 		rd_json_open_object(&j, "netlink");
 		rd_json_u64(&j, "link_events", d->nl.events);
+		rd_json_u64(&j, "overruns", d->nl.overruns);
 		rd_json_u64(&j, "resyncs", d->nl.resyncs);
 		rd_json_i64(&j, "last_resync_s_ago",
 			    d->nl.last_resync ? (int64_t)(ev_now(d->nl.loop) - d->nl.last_resync) : -1);

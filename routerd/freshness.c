@@ -105,8 +105,8 @@ static void refresh(struct rd_freshness *fr, const struct rd_nh_use *u)
 		rc = mnl_cb_run(buf, rc, fr->seq, portid, NULL, NULL);
 	if (rc >= 0)
 		fr->refreshes++;
-	else if (errno == ENOENT)
-		fr->absent++;
+	else if (errno == ENOENT || errno == ENODEV)
+		fr->absent++; /* the entry or its device is gone: nothing to keep */
 	else
 		fr->errors++;
 }

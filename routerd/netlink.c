@@ -35,15 +35,29 @@ void rd_netlink_resync(struct rd_netlink *nl, const char *why)
 	rd_ifaces_reconcile(nl->ifs);
 }
 
+#define RESYNC_DELAY_S 0.1
+
+static void on_resync_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct rd_netlink *nl = w->data;
+
+	rd_netlink_resync(nl, nl->resync_reason);
+}
+
 static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct rd_netlink *nl = w->data;
 	int rc = nl_cache_mngr_data_ready(nl->mngr);
 
-	/* libnl reports a receive-buffer overrun (ENOBUFS) as NLE_NOMEM */
-	if (rc < 0)
-		rd_netlink_resync(nl, rc == -NLE_NOMEM ? "socket overrun, events lost"
-						       : nl_geterror(rc));
+	if (rc >= 0)
+		return;
+	/* Events were lost (libnl reports ENOBUFS as NLE_NOMEM). Resync once
+	 * the burst is over rather than after every overrun in it. */
+	nl->overruns++;
+	snprintf(nl->resync_reason, sizeof(nl->resync_reason), "%s",
+		 rc == -NLE_NOMEM ? "socket overrun, events lost" : nl_geterror(rc));
+	if (!ev_is_active(&nl->resync_timer))
+		ev_timer_start(loop, &nl->resync_timer);
 }
 
 int rd_netlink_open(struct rd_netlink *nl, struct ev_loop *loop, struct rd_ifaces *ifs,
@@ -72,6 +86,8 @@ int rd_netlink_open(struct rd_netlink *nl, struct ev_loop *loop, struct rd_iface
 	if (rcvbuf > 0)
 		nl_socket_set_buffer_size(nl->events_sk, rcvbuf, 0);
 
+	ev_timer_init(&nl->resync_timer, on_resync_timer, RESYNC_DELAY_S, 0);
+	nl->resync_timer.data = nl;
 	ev_io_init(&nl->io, on_readable, nl_cache_mngr_get_fd(nl->mngr), EV_READ);
 	nl->io.data = nl;
 	ev_io_start(loop, &nl->io);
@@ -84,8 +100,10 @@ fail:
 
 void rd_netlink_close(struct rd_netlink *nl)
 {
-	if (nl->loop && nl->mngr)
+	if (nl->loop && nl->mngr) {
 		ev_io_stop(nl->loop, &nl->io);
+		ev_timer_stop(nl->loop, &nl->resync_timer);
+	}
 	if (nl->mngr)
 		nl_cache_mngr_free(nl->mngr); /* frees the caches, not our socket */
 	if (nl->events_sk)

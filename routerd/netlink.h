@@ -30,9 +30,12 @@ struct rd_netlink {
 	struct rd_ifaces *ifs;
 	struct ev_loop *loop;
 	ev_io io;
+	ev_timer resync_timer; /* coalesces a burst of overruns into one resync */
 	unsigned long events;
+	unsigned long overruns;
 	unsigned long resyncs;
 	double last_resync; /* ev_now(), 0 if none */
+	char resync_reason[64];
 };
 
 /* rcvbuf: 0 for the default; tests pass a tiny one to provoke ENOBUFS. */

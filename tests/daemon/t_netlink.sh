@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# The netlink mirror: routerd follows link changes made while it runs, never
+# needs a restart, resyncs after losing events, and keeps no routing table.
+. "$(dirname "${BASH_SOURCE[0]}")/../e2e/common.sh"
+e2e_init
+
+P=rdnl$$
+H1=$P-h1 R=$P-r H2=$P-h2
+SOCK=$(lab_sock "$P" r) PIN=$(lab_pin_dir "$P" r)
+
+e2e_lab basic "$P"
+# a tiny netlink buffer, so a burst of link events overruns it
+rd_start "$R" "$SOCK" "$PIN" eth0 eth1 -- --netlink-rcvbuf 2048 ||
+	e2e_bail "routerd starts"
+E2E_PIDS+=("$RD_PID")
+
+status() { "$ROUTERCTL" -s "$SOCK" -j status; }
+iface_field() { "$ROUTERCTL" -s "$SOCK" -j interfaces | jq -r --arg n "$1" --arg f "$2" '.[] | select(.name == $n) | .[$f]'; }
+wait_for() { # wait_for SECONDS CMD...: until CMD succeeds
+	local deadline=$((SECONDS + $1)); shift
+	until "$@" >/dev/null 2>&1; do ((SECONDS >= deadline)) && return 1; sleep 0.1; done
+}
+forwarded_ping() { # COUNT: all answered and forwarded_ipv4 grew by >= COUNT
+	local f0 res
+	f0=$(rd_counter "$SOCK" forwarded_ipv4 eth1)
+	res=$(e2e_ping "$H1" 198.18.2.2 "$1" 0.02)
+	[ "$res" = "$1 $1" ] && (($(rd_counter "$SOCK" forwarded_ipv4 eth1) - f0 >= $1))
+}
+attached_to() { [ "$(iface_field "$1" ifindex)" = "$2" ] && [ "$(iface_field "$1" attached)" = true ] &&
+	[ -n "$(xdp_id "$R" "$1")" ]; }
+
+e2e_ping "$H1" 198.18.2.2 2 0.1 >/dev/null
+forwarded_ping 50 && tap_ok "forwarding through XDP before any change" ||
+	e2e_fail "forwarding through XDP before any change"
+
+# --- delete eth1 and create it again: new ifindex, re-attached by name
+old=$(iface_field eth1 ifindex)
+ip -n "$R" link del eth1
+wait_for 3 test "$(iface_field eth1 attached)" = false &&
+	tap_ok "deleting eth1 is noticed (detached, ifindex $old gone)" ||
+	e2e_fail "deleting eth1 is noticed" "$("$ROUTERCTL" -s "$SOCK" interfaces)"
+ip -n "$R" link add name eth1 type veth peer name eth0 netns "$H2"
+ip netns exec "$R" ethtool -K eth1 gro on >/dev/null 2>&1
+ip netns exec "$H2" ethtool -K eth0 tx off gro on >/dev/null 2>&1
+ip -n "$R" addr add 198.18.2.1/24 dev eth1
+ip -n "$H2" addr add 198.18.2.2/24 dev eth0
+ip -n "$R" link set eth1 up; ip -n "$H2" link set eth0 up
+ip -n "$H2" route add default via 198.18.2.1
+new=$(ip -n "$R" -j link show eth1 | jq -r '.[0].ifindex')
+wait_for 3 attached_to eth1 "$new" &&
+	tap_ok "re-created eth1 (ifindex $old -> $new) is re-attached automatically" ||
+	e2e_fail "re-created eth1 is re-attached" "$("$ROUTERCTL" -s "$SOCK" interfaces)"
+e2e_ping "$H1" 198.18.2.2 2 0.1 >/dev/null
+forwarded_ping 50 && tap_ok "traffic is forwarded in XDP through the new eth1" ||
+	e2e_fail "traffic is forwarded in XDP through the new eth1"
+
+# --- rename eth1 away: routerd follows the name, the renamed device is released
+idx=$(iface_field eth1 ifindex)
+ip -n "$R" link set eth1 down; ip -n "$R" link set eth1 name other1
+wait_for 3 test "$(iface_field eth1 attached)" = false && [ -z "$(xdp_id "$R" other1)" ] &&
+	tap_ok "renaming eth1 away detaches XDP from the renamed device" ||
+	e2e_fail "renaming eth1 away detaches XDP" "xdp on other1: $(xdp_id "$R" other1)"
+ip -n "$R" link set other1 name eth1; ip -n "$R" link set eth1 up
+ip -n "$R" addr replace 198.18.2.1/24 dev eth1
+ip -n "$R" route replace 198.18.2.0/24 dev eth1 2>/dev/null
+wait_for 3 attached_to eth1 "$idx" && tap_ok "renaming it back re-attaches" ||
+	e2e_fail "renaming it back re-attaches" "$("$ROUTERCTL" -s "$SOCK" interfaces)"
+
+# --- MAC change of r's ingress: the fast path learns the new address
+newmac=02:00:5e:10:00:01
+ip -n "$R" link set eth0 address $newmac
+ip -n "$H1" neigh flush dev eth0
+wait_for 5 forwarded_ping 20 && tap_ok "after eth0's MAC changes, frames to the new MAC are routed in XDP" ||
+	e2e_fail "frames to eth0's new MAC are routed in XDP" \
+		"$("$ROUTERCTL" -s "$SOCK" stats -s)"
+
+# --- a burst of link events while routerd is busy (stopped) overruns its
+# 2 KiB socket: events are lost, and routerd resyncs, logged and counted
+r0=$(status | jq .netlink.resyncs)
+kill -STOP "$RD_PID"
+{
+	for i in $(seq 150); do echo "link add name burst$i type veth peer name burstp$i"; done
+} | ip -n "$R" -batch -
+kill -CONT "$RD_PID"
+wait_for 5 test "$(status | jq .netlink.resyncs)" -gt "$r0" &&
+	tap_ok "a netlink overrun (ENOBUFS) triggers a resync ($(status | jq .netlink.resyncs) so far)" ||
+	e2e_fail "a netlink overrun triggers a resync" "$(status)"
+grep -q "netlink resync" "$(lab_log "$P" r)" && tap_ok "the resync is logged" ||
+	e2e_fail "the resync is logged" "$(tail -5 "$(lab_log "$P" r)")"
+{
+	for i in $(seq 150); do echo "link del burst$i"; done
+} | ip -n "$R" -batch -
+forwarded_ping 50 && attached_to eth0 "$(ip -n "$R" -j link show eth0 | jq -r '.[0].ifindex')" &&
+	tap_ok "after the resync both interfaces are attached and forwarding" ||
+	e2e_fail "after the resync both interfaces are attached and forwarding"
+
+# --- no copy of the routing table: RSS stays flat with 100k routes installed
+rss() { awk '/^VmRSS/ { print $2 }' "/proc/$RD_PID/status"; }
+rss0=$(rss)
+# 100k /32s inside 198.19.0.0/16, via h2
+awk 'BEGIN { for (i = 0; i < 100000; i++) printf "route add 198.19.%d.%d/32 via 198.18.2.2 metric %d\n", int(i / 256) % 256, i % 256, int(i / 65536) + 1 }' >"$E2E_TMP/routes"
+ip -n "$R" -batch "$E2E_TMP/routes" 2>/dev/null
+n=$(ip -n "$R" route show | wc -l)
+sleep 1
+rss1=$(rss)
+tap_diag "routerd RSS ${rss0} KiB before, ${rss1} KiB after installing $n routes"
+tap_cmp "routerd's RSS grows by less than 2 MiB with $n routes installed (KiB)" $((rss1 - rss0)) -lt 2048
+forwarded_ping 20 && tap_ok "forwarding still runs in XDP with $n routes" ||
+	e2e_fail "forwarding still runs in XDP with $n routes"
+
+tap_done

@@ -92,6 +92,7 @@ static int cmd_status(struct rd_daemon *d, const struct rd_ctl_request *req, str
 		rd_json_u64(&j, "reloads", d->reloads);
 		rd_json_open_object(&j, "netlink");
 		rd_json_u64(&j, "link_events", d->nl.events);
+		rd_json_u64(&j, "local_ipv4_addresses", d->dp.n_local4);
 		rd_json_u64(&j, "overruns", d->nl.overruns);
 		rd_json_u64(&j, "resyncs", d->nl.resyncs);
 		rd_json_i64(&j, "last_resync_s_ago",

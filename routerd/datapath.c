@@ -193,6 +193,9 @@ int rd_dp_open(struct rd_datapath *dp, const char *pin_dir, char *err, size_t er
 					 : "");
 	if (pin_new_maps(dp, err, errlen))
 		return -1;
+	for (__u32 key = 0; key < RD_LOCAL4_SLOTS; key++)
+		bpf_map__lookup_elem(dp->skel->maps.rd_local4, &key, sizeof(key), &dp->local4[key],
+				     sizeof(dp->local4[key]), 0);
 	dp->prog_fd = bpf_program__fd(dp->skel->progs.routerd_xdp);
 	return 0;
 }
@@ -288,6 +291,51 @@ int rd_dp_stats_read(struct rd_datapath *dp, __u32 slot, struct rd_stats *sum)
 	}
 	free(percpu);
 	return rc;
+}
+
+static bool place_local4(__u32 *table, __u32 addr)
+{
+	for (__u32 probe = 0; probe < RD_LOCAL4_PROBES; probe++) {
+		__u32 *slot = &table[rd_local4_slot(addr, probe)];
+
+		if (*slot == addr)
+			return true; /* listed twice (an address on two devices) */
+		if (!*slot) {
+			*slot = addr;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void write_local4_slot(struct rd_datapath *dp, __u32 key, __u32 value)
+{
+	if (bpf_map__update_elem(dp->skel->maps.rd_local4, &key, sizeof(key), &value,
+				 sizeof(value), 0))
+		rd_warn("cannot update local address slot %u: %s", key, strerror(errno));
+	else
+		dp->local4[key] = value;
+}
+
+size_t rd_dp_set_local4(struct rd_datapath *dp, const __u32 *addrs, size_t n)
+{
+	static __u32 next[RD_LOCAL4_SLOTS];
+	size_t unplaced = 0;
+
+	memset(next, 0, sizeof(next));
+	for (size_t i = 0; i < n; i++)
+		if (addrs[i] && !place_local4(next, addrs[i]))
+			unplaced++;
+	/* New entries first, then the holes: a lookup may miss an address
+	 * that is moving, never find one that is gone. */
+	for (__u32 key = 0; key < RD_LOCAL4_SLOTS; key++)
+		if (next[key] && next[key] != dp->local4[key])
+			write_local4_slot(dp, key, next[key]);
+	for (__u32 key = 0; key < RD_LOCAL4_SLOTS; key++)
+		if (!next[key] && dp->local4[key])
+			write_local4_slot(dp, key, 0);
+	dp->n_local4 = n - unplaced;
+	return unplaced;
 }
 
 int rd_dp_tx_add(struct rd_datapath *dp, __u32 ifindex)

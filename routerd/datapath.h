@@ -23,6 +23,8 @@ struct rd_datapath {
 	int lock_fd;      /* flock on the pin dir: one routerd per pin dir */
 	int n_cpus;
 	bool maps_reused; /* found pinned maps from an earlier run */
+	__u32 local4[RD_LOCAL4_SLOTS]; /* what rd_local4 holds */
+	size_t n_local4;
 };
 
 /* Checks that pin_dir is (or can be created) on bpffs, loads the program and
@@ -38,6 +40,10 @@ int rd_dp_iface_delete(struct rd_datapath *dp, __u32 ifindex);
 int rd_dp_slot_alloc(struct rd_datapath *dp, __u32 *slot);
 int rd_dp_stats_clear(struct rd_datapath *dp, __u32 slot);
 int rd_dp_stats_read(struct rd_datapath *dp, __u32 slot, struct rd_stats *sum);
+
+/* Makes rd_local4 hold exactly these IPv4 addresses (network order).
+ * Returns how many could not be placed (0 unless the table is full). */
+size_t rd_dp_set_local4(struct rd_datapath *dp, const __u32 *addrs, size_t n);
 
 int rd_dp_tx_add(struct rd_datapath *dp, __u32 ifindex);
 int rd_dp_tx_delete(struct rd_datapath *dp, __u32 ifindex);

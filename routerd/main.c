@@ -270,7 +270,8 @@ static int run(struct rd_daemon *d, bool foreground)
 	}
 	loop = ev_default_loop(EVFLAG_AUTO);
 	clock_gettime(CLOCK_MONOTONIC, &d->started);
-	if (rd_netlink_open(&d->nl, loop, &d->ifaces, d->cli->netlink_rcvbuf, err, sizeof(err)) ||
+	if (rd_netlink_open(&d->nl, loop, &d->ifaces, &d->dp, d->cli->netlink_rcvbuf, err,
+			    sizeof(err)) ||
 	    rd_freshness_start(&d->fresh, loop, &d->dp, err, sizeof(err))) {
 		rd_err("%s", err);
 		rd_netlink_close(&d->nl);

@@ -6,6 +6,7 @@
 #include <netlink/cache.h>
 #include <netlink/errno.h>
 #include <netlink/netlink.h>
+#include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 
 #include "log.h"
@@ -22,17 +23,63 @@ static void on_link_change(struct nl_cache *cache, struct nl_object *obj, int ac
 	rd_ifaces_reconcile(nl->ifs);
 }
 
+struct local4_list {
+	__u32 addrs[2 * RD_LOCAL4_SLOTS];
+	size_t n;
+};
+
+static void collect_local4(struct nl_object *obj, void *arg)
+{
+	struct rtnl_addr *addr = (struct rtnl_addr *)obj;
+	struct nl_addr *sources[] = { rtnl_addr_get_local(addr), rtnl_addr_get_broadcast(addr) };
+	struct local4_list *list = arg;
+
+	if (rtnl_addr_get_family(addr) != AF_INET)
+		return;
+	for (size_t i = 0; i < 2; i++) {
+		if (!sources[i] || nl_addr_get_len(sources[i]) != 4 ||
+		    list->n == sizeof(list->addrs) / sizeof(list->addrs[0]))
+			continue;
+		memcpy(&list->addrs[list->n++], nl_addr_get_binary_addr(sources[i]), 4);
+	}
+}
+
+static void sync_local4(struct rd_netlink *nl)
+{
+	static struct local4_list list;
+	size_t unplaced;
+
+	list.n = 0;
+	nl_cache_foreach(nl->addrs, collect_local4, &list);
+	unplaced = rd_dp_set_local4(nl->dp, list.addrs, list.n);
+	if (unplaced)
+		rd_warn("%zu local IPv4 addresses do not fit the fast path's table: packets "
+			"spoofing them as source are forwarded", unplaced);
+}
+
+static void on_addr_change(struct nl_cache *cache, struct nl_object *obj, int action, void *arg)
+{
+	struct rd_netlink *nl = arg;
+
+	nl->events++;
+	sync_local4(nl);
+}
+
 void rd_netlink_resync(struct rd_netlink *nl, const char *why)
 {
 	int rc = nl_cache_refill(nl->dump_sk, nl->links);
 
+	if (rc >= 0)
+		rc = nl_cache_refill(nl->dump_sk, nl->addrs);
 	nl->resyncs++;
 	nl->last_resync = ev_now(nl->loop);
 	if (rc < 0)
 		rd_err("netlink resync (%s): link dump failed: %s", why, nl_geterror(rc));
 	else
-		rd_warn("netlink resync (%s): re-read %d links", why, nl_cache_nitems(nl->links));
+		rd_warn("netlink resync (%s): re-read %d links, %d addresses", why,
+			nl_cache_nitems(nl->links), nl_cache_nitems(nl->addrs));
 	rd_ifaces_reconcile(nl->ifs);
+	sync_local4(nl);
 }
 
 #define RESYNC_DELAY_S 0.1
@@ -61,12 +108,13 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 int rd_netlink_open(struct rd_netlink *nl, struct ev_loop *loop, struct rd_ifaces *ifs,
-		    int rcvbuf, char *err, size_t errlen)
+		    struct rd_datapath *dp, int rcvbuf, char *err, size_t errlen)
 {
 	int rc;
 
 	memset(nl, 0, sizeof(*nl));
 	nl->ifs = ifs;
+	nl->dp = dp;
 	nl->loop = loop;
 	nl->events_sk = nl_socket_alloc();
 	nl->dump_sk = nl_socket_alloc();
@@ -83,6 +131,10 @@ int rd_netlink_open(struct rd_netlink *nl, struct ev_loop *loop, struct rd_iface
 	rc = nl_cache_mngr_add(nl->mngr, "route/link", on_link_change, nl, &nl->links);
 	if (rc < 0)
 		goto fail;
+	rc = nl_cache_mngr_add(nl->mngr, "route/addr", on_addr_change, nl, &nl->addrs);
+	if (rc < 0)
+		goto fail;
+	sync_local4(nl);
 	if (rcvbuf > 0)
 		nl_socket_set_buffer_size(nl->events_sk, rcvbuf, 0);
 
@@ -93,7 +145,8 @@ int rd_netlink_open(struct rd_netlink *nl, struct ev_loop *loop, struct rd_iface
 	ev_io_start(loop, &nl->io);
 	return 0;
 fail:
-	snprintf(err, errlen, "cannot subscribe to netlink link events: %s", nl_geterror(rc));
+	snprintf(err, errlen, "cannot subscribe to netlink link and address events: %s",
+		 nl_geterror(rc));
 	rd_netlink_close(nl);
 	return -1;
 }

@@ -3,10 +3,11 @@
  * The netlink mirror: owns the rtnetlink subscription (libnl-route cache
  * manager) and turns link events into rd_ifaces_reconcile() calls.
  *
- * Only links are subscribed. Routes, nexthops and neighbours stay in the
- * kernel, where bpf_fib_lookup() reads them: routerd keeps no copy of the
- * routing table, so route churn never reaches this process and its memory
- * does not grow with the table. An overrun socket (ENOBUFS) means events
+ * Links and addresses are subscribed: links drive the managed interfaces,
+ * IPv4 addresses the fast path's martian-source check (rd_local4). Routes,
+ * nexthops and neighbours stay in the kernel, where bpf_fib_lookup() reads
+ * them: routerd keeps no copy of the routing table, so route churn never
+ * reaches this process and its memory does not grow with the table. An overrun socket (ENOBUFS) means events
  * were lost: the cache is refilled from a fresh dump and every interface is
  * reconciled, logged and counted.
  */
@@ -16,6 +17,7 @@
 #include <ev.h>
 #include <stddef.h>
 
+#include "datapath.h"
 #include "ifaces.h"
 
 struct nl_cache_mngr;
@@ -25,9 +27,11 @@ struct nl_sock;
 struct rd_netlink {
 	struct nl_cache_mngr *mngr;
 	struct nl_cache *links;
+	struct nl_cache *addrs;
 	struct nl_sock *events_sk;
 	struct nl_sock *dump_sk;
 	struct rd_ifaces *ifs;
+	struct rd_datapath *dp;
 	struct ev_loop *loop;
 	ev_io io;
 	ev_timer resync_timer; /* coalesces a burst of overruns into one resync */
@@ -40,9 +44,10 @@ struct rd_netlink {
 
 /* rcvbuf: 0 for the default; tests pass a tiny one to provoke ENOBUFS. */
 int rd_netlink_open(struct rd_netlink *nl, struct ev_loop *loop, struct rd_ifaces *ifs,
-		    int rcvbuf, char *err, size_t errlen);
+		    struct rd_datapath *dp, int rcvbuf, char *err, size_t errlen);
 void rd_netlink_close(struct rd_netlink *nl);
-/* Full resync: refill the link cache and reconcile every interface. */
+/* Full resync: refill the caches, reconcile every interface, rewrite the
+ * local address table. */
 void rd_netlink_resync(struct rd_netlink *nl, const char *why);
 
 #endif

@@ -8,6 +8,21 @@
 #define RD_BPF_ADDR_H
 
 #include "parse.h"
+#include "maps.h"
+
+static __always_inline int rd_ipv4_is_local(__be32 addr)
+{
+	for (__u32 probe = 0; probe < RD_LOCAL4_PROBES; probe++) {
+		__u32 key = rd_local4_slot(addr, probe);
+		__u32 *slot = bpf_map_lookup_elem(&rd_local4, &key);
+
+		if (!slot || !*slot)
+			return 0;
+		if (*slot == addr)
+			return 1;
+	}
+	return 0;
+}
 
 static __always_inline int rd_classify_ipv4(const struct iphdr *ip)
 {
@@ -16,9 +31,10 @@ static __always_inline int rd_classify_ipv4(const struct iphdr *ip)
 
 	if ((d0 & 0xf0) == 0xe0 || dst == 0xffffffff)
 		return RD_PASS_MULTICAST;
-	/* ip_route_input_slow(): martian source / destination */
+	/* ip_route_input_slow(): martian source / destination; and
+	 * fib_validate_source(): a source that is one of our own addresses */
 	if (s0 == 0 || s0 == 127 || (s0 & 0xf0) == 0xe0 || src == 0xffffffff ||
-	    d0 == 0 || d0 == 127)
+	    d0 == 0 || d0 == 127 || rd_ipv4_is_local(ip->saddr))
 		return RD_PASS_MARTIAN;
 	return RD_PARSE_OK;
 }

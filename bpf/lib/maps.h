@@ -41,4 +41,12 @@ struct {
 	__type(value, struct rd_nh_use);
 } rd_nh_used SEC(".maps");
 
+/* The box's own IPv4 addresses: see include/routerd/maps.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RD_LOCAL4_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} rd_local4 SEC(".maps");
+
 #endif /* RD_BPF_MAPS_H */

@@ -58,4 +58,20 @@ struct rd_nh_use {
 	__u32 addr[4];   /* nexthop address; IPv4 in addr[0], rest zero */
 };
 
+/*
+ * rd_local4: the box's own IPv4 addresses and their broadcast addresses.
+ * The kernel drops a packet whose source is one of them (a martian source);
+ * bpf_fib_lookup() only looks at the destination, so the fast path checks
+ * the source here. A direct-mapped array with linear probing: an array
+ * lookup is inlined by the verifier, so a miss (the common case) costs one
+ * load. Value 0 marks an empty slot (0.0.0.0 is never a local address).
+ */
+#define RD_LOCAL4_SLOTS 1024 /* power of two */
+#define RD_LOCAL4_PROBES 4
+
+static inline __u32 rd_local4_slot(__u32 addr, __u32 probe)
+{
+	return (((addr * 0x9E3779B1u) >> 16) + probe) & (RD_LOCAL4_SLOTS - 1);
+}
+
 #endif /* ROUTERD_MAPS_H */

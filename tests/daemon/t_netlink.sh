@@ -94,6 +94,38 @@ forwarded_ping 50 && attached_to eth0 "$(ip -n "$R" -j link show eth0 | jq -r '.
 	tap_ok "after the resync both interfaces are attached and forwarding" ||
 	e2e_fail "after the resync both interfaces are attached and forwarding"
 
+# --- the fast path drops (via the kernel) what the kernel calls a martian
+# source: one of r's own addresses, kept current from address events
+martian() { "$ROUTERCTL" -s "$SOCK" -j stats | jq '.interfaces[] | select(.name == "eth0") | .pass_reasons.martian'; }
+spoof() { # SRC COUNT: UDP from SRC sent by h1 to h2 through r
+	ip netns exec "$H1" /usr/bin/python3 -c '
+import sys
+from scapy.all import Ether, IP, UDP, sendp, conf
+conf.verb = 0
+sendp(Ether(dst=sys.argv[1]) / IP(src=sys.argv[2], dst="198.18.2.2") / UDP(dport=9), iface="eth0", count=int(sys.argv[3]))
+' "$(ip -n "$R" -j link show eth0 | jq -r '.[0].address')" "$1" "$2"
+}
+local_count() { status | jq .netlink.local_ipv4_addresses; }
+m0=$(martian) f0=$(rd_counter "$SOCK" forwarded_ipv4 eth0)
+spoof 198.18.2.1 10
+tap_cmp "packets spoofing r's own address as source are handed to the kernel as martians" \
+	$(($(martian) - m0)) -eq 10
+tap_cmp "... and none is forwarded" $(($(rd_counter "$SOCK" forwarded_ipv4 eth0) - f0)) -eq 0
+n0=$(local_count)
+ip -n "$R" addr add 198.18.9.1/24 dev eth1
+wait_for 3 test "$(local_count)" -gt "$n0" && tap_ok "an address added at run time is mirrored" ||
+	e2e_fail "an address added at run time is mirrored" "$(status)"
+m0=$(martian)
+spoof 198.18.9.1 5
+tap_cmp "a source equal to the new address is a martian" $(($(martian) - m0)) -eq 5
+ip -n "$R" addr del 198.18.9.1/24 dev eth1
+wait_for 3 test "$(local_count)" -eq "$n0"
+m0=$(martian) f0=$(rd_counter "$SOCK" forwarded_ipv4 eth0)
+spoof 198.18.9.1 5
+tap_cmp "after the address is deleted, that source is forwarded again" \
+	$(($(rd_counter "$SOCK" forwarded_ipv4 eth0) - f0)) -eq 5
+tap_cmp "... and no longer counted as martian" $(($(martian) - m0)) -eq 0
+
 # --- no copy of the routing table: RSS stays flat with 100k routes installed
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$RD_PID/status"; }
 rss0=$(rss)

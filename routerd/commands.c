@@ -330,6 +330,10 @@ int rd_commands_dispatch(void *ctx, const struct rd_ctl_request *req, struct rd_
 		return 0;
 	}
 	if (!strcmp(verb, "reload")) {
+		if (!req->privileged) {
+			snprintf(err, errlen, "reload: permission denied (root only)");
+			return -1;
+		}
 		if (rd_daemon_reload(d, err, errlen))
 			return -1;
 		rd_buf_printf(body, req->json ? "{\"reloaded\":true}\n" : "reloaded\n");

@@ -252,6 +252,10 @@ int rd_config_parse_line(struct rd_config *cfg, const char *line, char *err, siz
 		return parse_single_value(w, n, err, errlen) ?:
 		       rd_config_set_path(cfg->socket_path, sizeof(cfg->socket_path), "socket",
 					  w[1], err, errlen);
+	if (!strcmp(w[0], "socket-group"))
+		return parse_single_value(w, n, err, errlen) ?:
+		       rd_config_set_path(cfg->socket_group, sizeof(cfg->socket_group),
+					  "socket-group", w[1], err, errlen);
 	if (!strcmp(w[0], "pin-dir"))
 		return parse_single_value(w, n, err, errlen) ?:
 		       rd_config_set_path(cfg->pin_dir, sizeof(cfg->pin_dir), "pin-dir", w[1],
@@ -266,7 +270,7 @@ int rd_config_parse_line(struct rd_config *cfg, const char *line, char *err, siz
 		return 0;
 	}
 	return fail(err, errlen,
-		    "unknown keyword '%s' (expected interface, socket, pin-dir or log-level)", w[0]);
+		    "unknown keyword '%s' (expected interface, socket, socket-group, pin-dir or log-level)", w[0]);
 }
 
 int rd_config_parse_file(struct rd_config *cfg, const char *path, char *err, size_t errlen)

@@ -7,6 +7,7 @@
  * File format (line based, '#' starts a comment):
  *   interface NAME [mode native|generic|auto] [fixups on|off|LIST]
  *   socket PATH
+ *   socket-group GROUP   (members may use the read-only verbs)
  *   pin-dir PATH
  *   log-level error|warning|info|debug
  */
@@ -42,6 +43,7 @@ struct rd_iface_config {
 
 struct rd_config {
 	char socket_path[RD_SOCKET_PATH_MAX];
+	char socket_group[64];  /* empty: root only */
 	char pin_dir[PATH_MAX];
 	enum rd_log_level log_level;
 	size_t n_ifaces;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ struct ctl_client {
 	int fd;
 	ev_io io;
 	ev_timer timer;
+	bool privileged;
 	char req[RD_CTL_MAX_REQUEST + 1];
 	size_t req_len;
 	struct rd_buf reply;
@@ -46,8 +48,10 @@ static int mkdir_parents(const char *path)
 	return mkdir(dir, 0755) && errno != EEXIST ? -1 : 0;
 }
 
-int rd_ctl_open(struct rd_ctl *ctl, const char *path, char *err, size_t errlen)
+int rd_ctl_open(struct rd_ctl *ctl, const char *path, const char *group, char *err,
+		size_t errlen)
 {
+	struct group *gr = NULL;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char lock_path[sizeof(sa.sun_path) + 8];
 	mode_t old_umask;
@@ -60,6 +64,10 @@ int rd_ctl_open(struct rd_ctl *ctl, const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
+	if (group && *group && !(gr = getgrnam(group))) {
+		snprintf(err, errlen, "socket-group: unknown group '%s'", group);
+		return -1;
+	}
 	if (mkdir_parents(path)) {
 		snprintf(err, errlen, "cannot create the directory for socket %s: %s", path,
 			 strerror(errno));
@@ -92,6 +100,8 @@ int rd_ctl_open(struct rd_ctl *ctl, const char *path, char *err, size_t errlen)
 		goto fail_errno;
 	}
 	umask(old_umask);
+	if (gr && (chown(path, 0, gr->gr_gid) || chmod(path, 0660)))
+		goto fail_errno;
 	if (listen(ctl->listen_fd, 16))
 		goto fail_errno;
 	return 0;
@@ -167,22 +177,39 @@ static void reply_error(struct ctl_client *c, const char *msg)
 	rd_buf_printf(&c->reply, "error: %s\n", msg);
 }
 
-static void handle_request(struct ctl_client *c)
+/* Parses and dispatches; returns 0 with the reply body, or -1 with err. */
+static int serve(struct ctl_client *c, struct rd_buf *body, char *err, size_t errlen)
 {
 	struct rd_ctl_request req;
+
+	if (strlen(c->req) != c->req_len) {
+		snprintf(err, errlen, "request contains a NUL byte");
+		return -1;
+	}
+	if (rd_ctl_parse_request(c->req, &req, err, errlen))
+		return -1;
+	req.privileged = c->privileged;
+	if (c->ctl->handler(c->ctl->handler_ctx, &req, body, err, errlen)) {
+		if (!err[0])
+			snprintf(err, errlen, "request failed");
+		return -1;
+	}
+	if (body->oom) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static void handle_request(struct ctl_client *c)
+{
 	struct rd_buf body = { 0 };
 	char err[256] = "";
 
 	c->ctl->requests++;
 	c->req[c->req_len] = '\0';
-	if (strlen(c->req) != c->req_len) {
-		reply_error(c, "request contains a NUL byte");
-	} else if (rd_ctl_parse_request(c->req, &req, err, sizeof(err))) {
+	if (serve(c, &body, err, sizeof(err))) {
 		reply_error(c, err);
-	} else if (c->ctl->handler(c->ctl->handler_ctx, &req, &body, err, sizeof(err))) {
-		reply_error(c, err[0] ? err : "request failed");
-	} else if (body.oom) {
-		reply_error(c, "out of memory");
 	} else {
 		rd_buf_printf(&c->reply, "ok\n%s", body.len ? body.data : "");
 		if (c->reply.oom)
@@ -224,6 +251,14 @@ static void on_client_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 	client_free(w->data);
 }
 
+static bool peer_is_root(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	return !getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) && cred.uid == 0;
+}
+
 static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct rd_ctl *ctl = w->data;
@@ -239,6 +274,7 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	c->ctl = ctl;
 	c->fd = fd;
+	c->privileged = peer_is_root(fd);
 	ev_io_init(&c->io, on_client_read, fd, EV_READ);
 	c->io.data = c;
 	ev_io_start(loop, &c->io);

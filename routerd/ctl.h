@@ -20,6 +20,7 @@
 
 struct rd_ctl_request {
 	bool json;
+	bool privileged;            /* the peer is root: may change state */
 	int argc;                   /* argv[0] is the verb */
 	char *argv[RD_CTL_MAX_ARGS];
 };
@@ -40,9 +41,11 @@ struct rd_ctl {
 	unsigned long bad_requests;
 };
 
-/* Takes the instance lock and binds the socket (0600); fails with a message
- * naming the socket when another routerd holds it. */
-int rd_ctl_open(struct rd_ctl *ctl, const char *path, char *err, size_t errlen);
+/* Takes the instance lock and binds the socket: 0600, or 0660 owned by
+ * `group` when one is given (its members get the read-only verbs). Fails
+ * with a message naming the socket when another routerd holds it. */
+int rd_ctl_open(struct rd_ctl *ctl, const char *path, const char *group, char *err,
+		size_t errlen);
 void rd_ctl_start(struct rd_ctl *ctl, struct ev_loop *loop, rd_ctl_handler handler, void *ctx);
 void rd_ctl_close(struct rd_ctl *ctl);
 

@@ -34,6 +34,9 @@ static const char usage[] =
 "      --check-config     parse the configuration, report problems, exit;\n"
 "                         touches nothing\n"
 "  -s, --socket PATH      control socket (default " RD_DEFAULT_SOCKET ")\n"
+"      --socket-group GROUP  members of GROUP may use the read-only verbs\n"
+"                         (status, interfaces, stats, neigh, fixups);\n"
+"                         default: root only (socket mode 0600)\n"
 "      --pin-dir DIR      bpffs directory for pinned maps and links\n"
 "                         (default " RD_DEFAULT_PIN_DIR ")\n"
 "  -f, --foreground       stay in the foreground, log to stderr\n"
@@ -60,6 +63,7 @@ struct cli {
 	bool check_only;
 	bool foreground;
 	const char *socket_path;
+	const char *socket_group;
 	const char *pin_dir;
 	const char *log_level;
 	int netlink_rcvbuf;
@@ -69,13 +73,14 @@ struct cli {
 
 static int parse_cli(int argc, char **argv, struct cli *cli)
 {
-	enum { OPT_CHECK = 256, OPT_PIN_DIR, OPT_RCVBUF };
+	enum { OPT_CHECK = 256, OPT_PIN_DIR, OPT_RCVBUF, OPT_SOCKET_GROUP };
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, OPT_CHECK },
 		{ "socket", required_argument, NULL, 's' },
 		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
+		{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "netlink-rcvbuf", required_argument, NULL, OPT_RCVBUF },
@@ -99,6 +104,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		case OPT_CHECK: cli->check_only = true; break;
 		case 's': cli->socket_path = optarg; break;
 		case OPT_PIN_DIR: cli->pin_dir = optarg; break;
+		case OPT_SOCKET_GROUP: cli->socket_group = optarg; break;
 		case 'f': cli->foreground = true; break;
 		case 'l': cli->log_level = optarg; break;
 		case OPT_RCVBUF: {
@@ -145,6 +151,10 @@ static int build_config(const struct cli *cli, struct rd_config *cfg, char *err,
 	if (cli->socket_path &&
 	    rd_config_set_path(cfg->socket_path, sizeof(cfg->socket_path), "--socket",
 			       cli->socket_path, err, errlen))
+		goto bad;
+	if (cli->socket_group &&
+	    rd_config_set_path(cfg->socket_group, sizeof(cfg->socket_group), "--socket-group",
+			       cli->socket_group, err, errlen))
 		goto bad;
 	if (cli->pin_dir && rd_config_set_path(cfg->pin_dir, sizeof(cfg->pin_dir), "--pin-dir",
 					       cli->pin_dir, err, errlen))
@@ -246,7 +256,7 @@ static int run(struct rd_daemon *d, bool foreground)
 	char err[512];
 	int status = 0;
 
-	if (rd_ctl_open(&d->ctl, d->cfg.socket_path, err, sizeof(err))) {
+	if (rd_ctl_open(&d->ctl, d->cfg.socket_path, d->cfg.socket_group, err, sizeof(err))) {
 		rd_err("%s", err);
 		return 1;
 	}

@@ -67,7 +67,9 @@ tally() {
 	printf '%-32s %4d passed %4d failed %4d skipped\n' "$name" "$p" "$f" "$s"
 	if [ "$f" -ne 0 ]; then
 		failed_suites+=("$name")
-		grep -E -A12 '^not ok' "$tap" | head -60 | sed 's/^/    /'
+		# each failure with its diagnostics (indented YAML or "#" lines)
+		awk '/^not ok/ { show = 1; print; next } /^(ok|not ok|1\.\.)/ { show = 0 }
+		     show && /^( |#)/ { print }' "$tap" | head -60 | sed 's/^/    /'
 	fi
 }
 

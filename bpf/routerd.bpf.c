@@ -16,6 +16,7 @@
 #include "lib/forward.h"
 #include "lib/freshness.h"
 #include "lib/fixup.h"
+#include "lib/cache.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -53,6 +54,7 @@ static __always_inline int rd_route_ipv4(struct xdp_md *ctx,
 	struct bpf_fib_lookup fib;
 	struct iphdr *ip;
 	int why, action;
+	__u64 now;
 	long rc;
 
 	why = rd_parse_ipv4(pkt);
@@ -64,8 +66,9 @@ static __always_inline int rd_route_ipv4(struct xdp_md *ctx,
 	if (ip->ttl <= 1)
 		return rd_pass(st, RD_PASS_TTL);
 
+	now = bpf_ktime_get_coarse_ns();
 	rd_fib_params_ipv4(&fib, pkt, ctx->ingress_ifindex);
-	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	rc = rd_fib_lookup_cached(ctx, &fib, pkt->l3_len, now, st);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return rd_fib_failure(st, rc);
 
@@ -78,7 +81,7 @@ static __always_inline int rd_route_ipv4(struct xdp_md *ctx,
 		rd_clamp_mss(pkt, ip + 1, rd_mss_limit(ifc, &fib, 40), st);
 	rd_ipv4_decrease_ttl(ip);
 	rd_set_macs(pkt->eth, &fib);
-	rd_note_nexthop(&fib);
+	rd_note_nexthop(&fib, now);
 	rd_count_event(st, RD_EV_FORWARDED_IPV4);
 	return XDP_REDIRECT;
 }
@@ -91,6 +94,7 @@ static __always_inline int rd_route_ipv6(struct xdp_md *ctx,
 	struct bpf_fib_lookup fib;
 	struct ipv6hdr *ip6;
 	int why, action;
+	__u64 now;
 	long rc;
 
 	why = rd_parse_ipv6(pkt);
@@ -102,8 +106,9 @@ static __always_inline int rd_route_ipv6(struct xdp_md *ctx,
 	if (ip6->hop_limit <= 1)
 		return rd_pass(st, RD_PASS_TTL);
 
+	now = bpf_ktime_get_coarse_ns();
 	rd_fib_params_ipv6(&fib, pkt, ctx->ingress_ifindex);
-	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	rc = rd_fib_lookup_cached(ctx, &fib, pkt->l3_len, now, st);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return rd_fib_failure(st, rc);
 
@@ -115,7 +120,7 @@ static __always_inline int rd_route_ipv6(struct xdp_md *ctx,
 		rd_clamp_mss(pkt, ip6 + 1, rd_mss_limit(ifc, &fib, 60), st);
 	ip6->hop_limit--;
 	rd_set_macs(pkt->eth, &fib);
-	rd_note_nexthop(&fib);
+	rd_note_nexthop(&fib, now);
 	rd_count_event(st, RD_EV_FORWARDED_IPV6);
 	return XDP_REDIRECT;
 }

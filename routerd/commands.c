@@ -98,6 +98,12 @@ static int cmd_status(struct rd_daemon *d, const struct rd_ctl_request *req, str
 		rd_json_i64(&j, "last_resync_s_ago",
 			    d->nl.last_resync ? (int64_t)(ev_now(d->nl.loop) - d->nl.last_resync) : -1);
 		rd_json_close_object(&j);
+		rd_json_open_object(&j, "route_cache");
+		rd_json_bool(&j, "enabled", d->cache.enabled);
+		rd_json_u64(&j, "generation", d->cache.generation);
+		rd_json_u64(&j, "invalidations", d->cache.bumps);
+		rd_json_u64(&j, "overruns", d->cache.overruns);
+		rd_json_close_object(&j);
 		rd_json_open_object(&j, "freshness");
 		rd_json_u64(&j, "rounds", d->fresh.rounds);
 		rd_json_u64(&j, "nexthops_in_use", d->fresh.n_recent);

@@ -42,6 +42,7 @@ void rd_config_init(struct rd_config *cfg)
 	snprintf(cfg->socket_path, sizeof(cfg->socket_path), "%s", RD_DEFAULT_SOCKET);
 	snprintf(cfg->pin_dir, sizeof(cfg->pin_dir), "%s", RD_DEFAULT_PIN_DIR);
 	cfg->log_level = RD_LOG_INFO;
+	cfg->route_cache = true;
 }
 
 const char *rd_mode_name(enum rd_xdp_mode mode)
@@ -269,8 +270,17 @@ int rd_config_parse_line(struct rd_config *cfg, const char *line, char *err, siz
 				    w[1]);
 		return 0;
 	}
+	if (!strcmp(w[0], "route-cache")) {
+		if (parse_single_value(w, n, err, errlen))
+			return -1;
+		if (strcmp(w[1], "on") && strcmp(w[1], "off"))
+			return fail(err, errlen, "route-cache: expected on or off, not '%s'", w[1]);
+		cfg->route_cache = !strcmp(w[1], "on");
+		return 0;
+	}
 	return fail(err, errlen,
-		    "unknown keyword '%s' (expected interface, socket, socket-group, pin-dir or log-level)", w[0]);
+		    "unknown keyword '%s' (expected interface, socket, socket-group, pin-dir, "
+		    "log-level or route-cache)", w[0]);
 }
 
 int rd_config_parse_file(struct rd_config *cfg, const char *path, char *err, size_t errlen)

@@ -10,6 +10,7 @@
  *   socket-group GROUP   (members may use the read-only verbs)
  *   pin-dir PATH
  *   log-level error|warning|info|debug
+ *   route-cache on|off   (the fast path's per-CPU route cache; default on)
  */
 #ifndef RD_CONFIG_H
 #define RD_CONFIG_H
@@ -46,6 +47,7 @@ struct rd_config {
 	char socket_group[64];  /* empty: root only */
 	char pin_dir[PATH_MAX];
 	enum rd_log_level log_level;
+	bool route_cache;
 	size_t n_ifaces;
 	struct rd_iface_config ifaces[RD_MAX_CONFIG_IFACES];
 };

@@ -8,6 +8,7 @@
 
 struct cli;
 
+#include "cachectl.h"
 #include "config.h"
 #include "ctl.h"
 #include "datapath.h"
@@ -22,6 +23,7 @@ struct rd_daemon {
 	struct rd_ctl ctl;
 	struct rd_netlink nl;
 	struct rd_freshness fresh;
+	struct rd_cachectl cache;
 	unsigned long reloads;
 	char last_reload_error[512];
 	struct timespec started; /* CLOCK_MONOTONIC */

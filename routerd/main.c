@@ -41,6 +41,8 @@ static const char usage[] =
 "                         (default " RD_DEFAULT_PIN_DIR ")\n"
 "  -f, --foreground       stay in the foreground, log to stderr\n"
 "  -l, --log-level LEVEL  error, warning, info (default) or debug\n"
+"      --route-cache on|off  the per-CPU route cache in front of the FIB\n"
+"                         lookup (default on; see docs/architecture.md)\n"
 "      --netlink-rcvbuf BYTES  netlink receive buffer (testing: a tiny one\n"
 "                         provokes overruns and the resync that follows)\n"
 "  -h, --help             show this help\n"
@@ -67,13 +69,14 @@ struct cli {
 	const char *pin_dir;
 	const char *log_level;
 	int netlink_rcvbuf;
+	const char *route_cache;
 	const char *ifaces[RD_MAX_CONFIG_IFACES];
 	size_t n_ifaces;
 };
 
 static int parse_cli(int argc, char **argv, struct cli *cli)
 {
-	enum { OPT_CHECK = 256, OPT_PIN_DIR, OPT_RCVBUF, OPT_SOCKET_GROUP };
+	enum { OPT_CHECK = 256, OPT_PIN_DIR, OPT_RCVBUF, OPT_SOCKET_GROUP, OPT_ROUTE_CACHE };
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "config", required_argument, NULL, 'c' },
@@ -81,6 +84,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		{ "socket", required_argument, NULL, 's' },
 		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
 		{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
+		{ "route-cache", required_argument, NULL, OPT_ROUTE_CACHE },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "netlink-rcvbuf", required_argument, NULL, OPT_RCVBUF },
@@ -105,6 +109,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		case 's': cli->socket_path = optarg; break;
 		case OPT_PIN_DIR: cli->pin_dir = optarg; break;
 		case OPT_SOCKET_GROUP: cli->socket_group = optarg; break;
+		case OPT_ROUTE_CACHE: cli->route_cache = optarg; break;
 		case 'f': cli->foreground = true; break;
 		case 'l': cli->log_level = optarg; break;
 		case OPT_RCVBUF: {
@@ -162,6 +167,13 @@ static int build_config(const struct cli *cli, struct rd_config *cfg, char *err,
 	if (cli->log_level && rd_log_level_parse(cli->log_level, &cfg->log_level)) {
 		snprintf(err, errlen, "--log-level: unknown level '%s'", cli->log_level);
 		goto bad;
+	}
+	if (cli->route_cache) {
+		char line[32];
+
+		snprintf(line, sizeof(line), "route-cache %.8s", cli->route_cache);
+		if (rd_config_parse_line(cfg, line, err, errlen))
+			goto bad;
 	}
 	if (!cfg->n_ifaces) {
 		snprintf(err, errlen, "no interfaces configured (use -i IFACE or an "
@@ -227,6 +239,7 @@ int rd_daemon_reload(struct rd_daemon *d, char *err, size_t errlen)
 	snprintf(next.pin_dir, sizeof(next.pin_dir), "%s", d->cfg.pin_dir);
 	rd_log_set_level(next.log_level);
 	rd_ifaces_apply_config(&d->ifaces, &next);
+	rd_cachectl_set_enabled(&d->cache, next.route_cache);
 	d->cfg = next;
 	d->reloads++;
 	rd_info("configuration reloaded: %zu interface(s)", d->cfg.n_ifaces);
@@ -282,7 +295,8 @@ static int run(struct rd_daemon *d, bool foreground)
 	clock_gettime(CLOCK_MONOTONIC, &d->started);
 	if (rd_netlink_open(&d->nl, loop, &d->ifaces, &d->dp, d->cli->netlink_rcvbuf, err,
 			    sizeof(err)) ||
-	    rd_freshness_start(&d->fresh, loop, &d->dp, err, sizeof(err))) {
+	    rd_freshness_start(&d->fresh, loop, &d->dp, err, sizeof(err)) ||
+	    rd_cachectl_start(&d->cache, loop, &d->dp, d->cfg.route_cache, err, sizeof(err))) {
 		rd_err("%s", err);
 		rd_netlink_close(&d->nl);
 		detach_on_exit = true;
@@ -304,6 +318,7 @@ static int run(struct rd_daemon *d, bool foreground)
 
 	ev_run(loop, 0);
 
+	rd_cachectl_stop(&d->cache);
 	rd_freshness_stop(&d->fresh);
 	rd_netlink_close(&d->nl);
 out:

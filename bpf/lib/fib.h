@@ -4,6 +4,9 @@
  * the policy rules, nexthop objects, ECMP and neighbour state the kernel
  * itself uses.
  *
+ * The params are filled with tot_len 0: they are the route cache's key, and
+ * the lookup (bpf/lib/cache.h) sets the packet length itself.
+ *
  * Beware (kernel-facts): for an IPv4 route with an IPv6 nexthop (RFC 8950)
  * the helper returns family AF_INET6 and overwrites the address fields with
  * the gateway. Nothing after the lookup may read addresses from the params;
@@ -27,7 +30,6 @@ static __always_inline void rd_fib_params_ipv4(struct bpf_fib_lookup *p,
 	p->l4_protocol = pkt->l4_proto;
 	p->sport = pkt->sport;
 	p->dport = pkt->dport;
-	p->tot_len = pkt->l3_len; /* the helper compares it to the egress MTU */
 	p->ipv4_src = ip->saddr;
 	p->ipv4_dst = ip->daddr;
 	p->ifindex = ifindex;
@@ -45,7 +47,6 @@ static __always_inline void rd_fib_params_ipv6(struct bpf_fib_lookup *p,
 	p->l4_protocol = pkt->l4_proto;
 	p->sport = pkt->sport;
 	p->dport = pkt->dport;
-	p->tot_len = pkt->l3_len;
 	__builtin_memcpy(p->ipv6_src, &ip6->saddr, sizeof(p->ipv6_src));
 	__builtin_memcpy(p->ipv6_dst, &ip6->daddr, sizeof(p->ipv6_dst));
 	p->ifindex = ifindex;

@@ -12,18 +12,16 @@
 
 #include "maps.h"
 
-static __always_inline void rd_note_nexthop(const struct bpf_fib_lookup *fib)
+static __always_inline void rd_note_nexthop(const struct bpf_fib_lookup *fib, __u64 now)
 {
 	const __u32 *a = fib->ipv6_dst; /* ipv4_dst aliases a[0]; a[1..3] stay 0 */
 	__u32 key = (((a[0] ^ a[1] ^ a[2] ^ a[3] ^ fib->ifindex) * 0x9E3779B1u) >> 16) &
 		    (RD_NH_SLOTS - 1);
 	struct rd_nh_use *u;
-	__u64 now;
 
 	u = bpf_map_lookup_elem(&rd_nh_used, &key);
 	if (!u)
 		return;
-	now = bpf_ktime_get_coarse_ns();
 	if (u->ifindex == fib->ifindex && u->family == fib->family &&
 	    u->addr[0] == a[0] && u->addr[1] == a[1] && u->addr[2] == a[2] &&
 	    u->addr[3] == a[3] && now - u->last_ns < RD_NH_NOTE_INTERVAL_NS)

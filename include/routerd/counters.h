@@ -22,7 +22,8 @@
 	X(BRIDGED, "bridged")                                               \
 	X(FIXUP_IPV4_IN_IPV6, "fixup_ipv4_in_ipv6")                         \
 	X(FIXUP_IPV6_IN_IPV4, "fixup_ipv6_in_ipv4")                         \
-	X(FIXUP_MSS_CLAMP, "fixup_mss_clamp")
+	X(FIXUP_MSS_CLAMP, "fixup_mss_clamp")                               \
+	X(ROUTE_CACHE_MISS, "route_cache_miss") /* full bpf_fib_lookup() */
 
 #define RD_PASS_REASONS(X)                                                  \
 	X(TTL, "ttl")                     /* TTL/hop limit <= 1 */          \

@@ -74,4 +74,40 @@ static inline __u32 rd_local4_slot(__u32 addr, __u32 probe)
 	return (((addr * 0x9E3779B1u) >> 16) + probe) & (RD_LOCAL4_SLOTS - 1);
 }
 
+/*
+ * The route cache: per CPU, the result of bpf_fib_lookup() for recent flows,
+ * so a packet of a known flow skips the FIB walk. Correctness first:
+ *  - the key is the lookup's whole input (family, L4 protocol and ports,
+ *    ingress ifindex, TOS/flow label, source, destination: the first
+ *    RD_ROUTE_KEY_WORDS words of struct bpf_fib_lookup with tot_len zero),
+ *    so ECMP hashing and policy rules see exactly what a lookup would;
+ *  - an entry is valid only for the generation it was filled in; the daemon
+ *    bumps rd_cache_ctl.generation on every route, nexthop, rule, link,
+ *    address, neighbour and netconf change (and on any netlink overrun);
+ *  - the daemon keeps pushing rd_cache_ctl.valid_until_ns forward; if it
+ *    stops (killed), the cache switches itself off and every packet takes
+ *    the full lookup again;
+ *  - a packet longer than the cached MTU always takes the full lookup, so
+ *    the kernel still sends frag-needed / packet-too-big.
+ */
+#define RD_ROUTE_CACHE_SLOTS 4096 /* per CPU, power of two */
+#define RD_ROUTE_KEY_WORDS 12     /* 48 bytes of struct bpf_fib_lookup */
+
+struct rd_route_cache_entry {
+	__u32 key[RD_ROUTE_KEY_WORDS];
+	__u64 generation;  /* 0: empty */
+	__u32 ifindex;     /* egress */
+	__u16 mtu;
+	__u8 nh_family;    /* the nexthop, for freshness */
+	__u8 pad;
+	__u32 nh_addr[4];
+	__u8 smac[6];
+	__u8 dmac[6];
+};
+
+struct rd_cache_ctl {
+	__u64 generation;     /* never 0 while the cache is on */
+	__u64 valid_until_ns; /* CLOCK_MONOTONIC_COARSE; 0: cache off */
+};
+
 #endif /* ROUTERD_MAPS_H */

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cachectl.h"
+#include "log.h"
+#include "routerd.skel.h"
+
+#define HEARTBEAT_S 0.25
+#define VALIDITY_NS 1000000000ull /* the cache outlives a silent daemon by 1 s */
+
+static const unsigned int groups[] = {
+	RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
+	RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE,
+	RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF, RTNLGRP_NEXTHOP,
+};
+
+static __u64 clock_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void publish(struct rd_cachectl *cc)
+{
+	struct rd_cache_ctl val = {
+		.generation = cc->generation,
+		.valid_until_ns = cc->enabled ? clock_ns(CLOCK_MONOTONIC_COARSE) + VALIDITY_NS : 0,
+	};
+	__u32 zero = 0;
+
+	if (bpf_map__update_elem(cc->dp->skel->maps.rd_cache_ctl, &zero, sizeof(zero), &val,
+				 sizeof(val), 0))
+		rd_err("cannot update the route cache control: %s", strerror(errno));
+}
+
+void rd_cachectl_bump(struct rd_cachectl *cc)
+{
+	/* Monotonic time keeps generations unique across restarts too: a new
+	 * routerd can never reuse a generation that old entries carry. */
+	__u64 now = clock_ns(CLOCK_MONOTONIC);
+
+	cc->generation = now > cc->generation ? now : cc->generation + 1;
+	cc->bumps++;
+	publish(cc);
+}
+
+/* Bridge FDB changes share the neighbour group but never affect routing. */
+static bool affects_routing(const struct nlmsghdr *nlh)
+{
+	if (nlh->nlmsg_type == RTM_NEWNEIGH || nlh->nlmsg_type == RTM_DELNEIGH) {
+		const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
+
+		return mnl_nlmsg_get_payload_len(nlh) >= sizeof(*ndm) &&
+		       ndm->ndm_family != AF_BRIDGE;
+	}
+	return nlh->nlmsg_type != NLMSG_NOOP && nlh->nlmsg_type != NLMSG_DONE;
+}
+
+static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct rd_cachectl *cc = w->data;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	bool bump = false;
+	ssize_t n;
+
+	/* Drain everything queued, then bump once for the whole batch. */
+	while ((n = recv(mnl_socket_get_fd(cc->nl), buf, sizeof(buf), MSG_DONTWAIT)) != 0) {
+		const struct nlmsghdr *nlh;
+		int len = n;
+
+		if (n < 0) {
+			if (errno == ENOBUFS) {
+				cc->overruns++;
+				bump = true; /* lost events: assume the worst */
+				continue;
+			}
+			break; /* EAGAIN: drained */
+		}
+		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len))
+			bump |= affects_routing(nlh);
+	}
+	if (bump)
+		rd_cachectl_bump(cc);
+}
+
+static void on_heartbeat(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	publish(w->data);
+}
+
+int rd_cachectl_start(struct rd_cachectl *cc, struct ev_loop *loop, struct rd_datapath *dp,
+		      bool enabled, char *err, size_t errlen)
+{
+	memset(cc, 0, sizeof(*cc));
+	cc->dp = dp;
+	cc->loop = loop;
+	cc->enabled = enabled;
+	cc->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (!cc->nl || mnl_socket_bind(cc->nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto fail;
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		if (mnl_socket_setsockopt(cc->nl, NETLINK_ADD_MEMBERSHIP, (void *)&groups[i],
+					  sizeof(groups[i])) < 0)
+			goto fail;
+	/* Subscribed first, bumped second: nothing changed in between is missed. */
+	rd_cachectl_bump(cc);
+	ev_io_init(&cc->io, on_readable, mnl_socket_get_fd(cc->nl), EV_READ);
+	cc->io.data = cc;
+	ev_io_start(loop, &cc->io);
+	ev_timer_init(&cc->heartbeat, on_heartbeat, HEARTBEAT_S, HEARTBEAT_S);
+	cc->heartbeat.data = cc;
+	ev_timer_start(loop, &cc->heartbeat);
+	return 0;
+fail:
+	snprintf(err, errlen, "route cache: cannot subscribe to rtnetlink: %s", strerror(errno));
+	if (cc->nl)
+		mnl_socket_close(cc->nl);
+	cc->nl = NULL;
+	return -1;
+}
+
+void rd_cachectl_set_enabled(struct rd_cachectl *cc, bool enabled)
+{
+	if (cc->enabled == enabled)
+		return;
+	cc->enabled = enabled;
+	rd_info("route cache %s", enabled ? "on" : "off");
+	rd_cachectl_bump(cc);
+}
+
+void rd_cachectl_stop(struct rd_cachectl *cc)
+{
+	if (!cc->nl)
+		return;
+	cc->enabled = false;
+	publish(cc);
+	ev_io_stop(cc->loop, &cc->io);
+	ev_timer_stop(cc->loop, &cc->heartbeat);
+	mnl_socket_close(cc->nl);
+	cc->nl = NULL;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Route cache control: owns whether the fast path's route cache may be
+ * trusted (rd_cache_ctl, see include/routerd/maps.h). It listens to every
+ * rtnetlink group whose changes can alter a bpf_fib_lookup() result —
+ * routes, nexthops, rules, links, addresses, neighbours, netconf — and bumps
+ * the generation on any of them, and on any overrun. Messages are not
+ * parsed beyond their type and family, so route churn costs a recv and a
+ * map write per batch, and no memory.
+ *
+ * It also keeps pushing the cache's deadline forward; if routerd dies, the
+ * deadline passes and the program falls back to a full lookup per packet.
+ */
+#ifndef RD_CACHECTL_H
+#define RD_CACHECTL_H
+
+#include <ev.h>
+#include <stdbool.h>
+
+#include "datapath.h"
+
+struct mnl_socket;
+
+struct rd_cachectl {
+	struct rd_datapath *dp;
+	struct mnl_socket *nl;
+	struct ev_loop *loop;
+	ev_io io;
+	ev_timer heartbeat;
+	bool enabled;
+	__u64 generation;
+	unsigned long bumps, overruns;
+};
+
+int rd_cachectl_start(struct rd_cachectl *cc, struct ev_loop *loop, struct rd_datapath *dp,
+		      bool enabled, char *err, size_t errlen);
+/* Turns the cache off in the program (before detaching or exiting). */
+void rd_cachectl_stop(struct rd_cachectl *cc);
+void rd_cachectl_set_enabled(struct rd_cachectl *cc, bool enabled);
+/* Invalidates every cached route now. */
+void rd_cachectl_bump(struct rd_cachectl *cc);
+
+#endif

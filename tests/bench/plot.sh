@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Plot Mpps per case from a tests/bench/run.sh --json file with gnuplot.
+# Usage: tests/bench/plot.sh RESULTS.json OUT.png
+# Three panels: live frames (XDP throughput, one core), skb traffic through r
+# (trafgen), route scale. The prog_* cases (program cost in ns, from
+# BPF_PROG_TEST_RUN) are drawn as a fourth panel in ns per packet.
+set -euo pipefail
+JSON=${1:?usage: plot.sh RESULTS.json OUT.png}
+OUT=${2:?usage: plot.sh RESULTS.json OUT.png}
+command -v gnuplot >/dev/null || { echo "plot.sh: gnuplot missing (apt-get install gnuplot-nox)" >&2; exit 1; }
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+TMP=$(mktemp -d /tmp/rdbench-plot.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+# One data file per panel: index, label, value
+"$PY" - "$JSON" "$TMP" <<'PYEOF'
+import json, sys
+res = json.load(open(sys.argv[1]))
+out = sys.argv[2]
+panels = {"live": [], "skb": [], "scale": [], "prog": []}
+for c in res["cases"]:
+    n = c["name"]
+    for p in panels:
+        if n.startswith(p + "_"):
+            label = n[len(p) + 1:]
+            val = c["ns_per_pkt"] if p == "prog" else c["mpps"]
+            panels[p].append((label, val))
+for p, rows in panels.items():
+    with open(f"{out}/{p}.dat", "w") as f:
+        for i, (label, val) in enumerate(rows):
+            f.write(f'{i} "{label.replace("_", " ")}" {val}\n')
+r = res.get("ratios", {})
+m = res.get("machine", {})
+def g(k):
+    v = r.get(k)
+    return "n/a" if v is None else f"{v:.2f}"
+title = (f"routerd benchmarks ({res.get('mode','?')} run, kernel {m.get('kernel','?')}, "
+         f"{m.get('cpus','?')} CPUs, {res.get('date','')})\\n"
+         f"fib\\_fwd\\_vs\\_redirect\\_limit {g('fib_fwd_vs_redirect_limit')}  "
+         f"vs\\_minimal\\_forwarder {g('vs_minimal_forwarder')}  "
+         f"xdp\\_vs\\_kernel\\_forwarding {g('xdp_vs_kernel_forwarding')}  "
+         f"(min\\_fwd: {g('min_fwd_vs_redirect_limit')}, 1.00, {g('min_fwd_xdp_vs_kernel_forwarding')})")
+open(f"{out}/title", "w").write(title)
+PYEOF
+
+panel() { # FILE TITLE YLABEL COLOR
+	if [ -s "$TMP/$1.dat" ]; then
+		cat <<GP
+set title "$2"
+set ylabel "$3"
+set yrange [0:*]
+plot "$TMP/$1.dat" using 1:3:xtic(2) with boxes lc rgb "$4" notitle, \
+     "" using 1:3:(sprintf("%.2f", \$3)) with labels offset 0,0.7 font ",8" notitle
+GP
+	else
+		printf 'set title "%s (not run)"\nunset xtics\nplot [0:1][0:1] NaN notitle\nset xtics\n' "$2"
+	fi
+}
+
+{
+	cat <<GP
+set terminal pngcairo size 1600,1100 font "DejaVu Sans,10"
+set output "$OUT"
+set multiplot layout 2,2 title "$(cat "$TMP/title")" font ",12"
+set style fill solid 0.8 border -1
+set boxwidth 0.7
+set grid ytics
+set xtics rotate by -35 font ",9" nomirror
+set bmargin 7
+GP
+	panel live "Live frames, gen -> r -> sink, one core (Mpps per CPU-second)" "Mpps" "#3070b0"
+	panel skb "skb traffic (trafgen) through r, one core (Mpps per CPU-second)" "Mpps" "#c06030"
+	panel scale "Route scale: N routes vs 1, random destinations (Mpps)" "Mpps" "#40a040"
+	panel prog "Program cost, BPF\\\\_PROG\\\\_TEST\\\\_RUN (ns per packet, lower is better)" "ns/pkt" "#806090"
+	echo "unset multiplot"
+} >"$TMP/plot.gp"
+gnuplot "$TMP/plot.gp"
+echo "plot.sh: wrote $OUT" >&2

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Smoke test of the benchmark suite: tests/bench/run.sh --quick --json F with
+# short measurements completes, writes the JSON the contract names with
+# positive numbers, and removes its namespaces. Speed is never asserted.
+set -uo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+# shellcheck source=../lib/tap.sh
+. "$ROOT/tests/lib/tap.sh"
+
+PREFIX=rdbsmk$$
+OUT=$(mktemp -d /tmp/rdbench-smoke.XXXXXX)
+trap 'rm -rf "$OUT"' EXIT
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+
+for t in trafgen clang bpftool; do
+	if ! command -v "$t" >/dev/null; then
+		tap_skip "bench smoke" "$t is not installed"
+		tap_done
+		exit
+	fi
+done
+
+start=$(date +%s)
+BENCH_NS_PREFIX=$PREFIX BENCH_DURATION=0.2 BENCH_SKB_DURATION=0.3 BENCH_ROUNDS=1 \
+BENCH_PROG_CALLS=10 BENCH_SCALE_V6=20000 BENCH_SCALE_V4=5000 \
+	timeout 150 "$ROOT/tests/bench/run.sh" --quick --json "$OUT/bench.json" \
+	>"$OUT/stdout" 2>"$OUT/stderr"
+rc=$?
+took=$(($(date +%s) - start))
+if [ "$rc" -eq 0 ]; then
+	tap_ok "run.sh --quick --json completes (${took}s)"
+else
+	mapfile -t tail_lines < <(tail -15 "$OUT/stderr")
+	tap_fail "run.sh --quick --json completes" "exit status $rc after ${took}s" "${tail_lines[@]}"
+fi
+
+if [ -s "$OUT/bench.json" ]; then
+	check=$("$PY" - "$OUT/bench.json" <<'PYEOF' 2>&1
+import json, sys
+d = json.load(open(sys.argv[1]))
+bad = []
+cases = d.get("cases")
+if not isinstance(cases, list) or not cases:
+    bad.append("no cases")
+for c in cases or []:
+    for k in ("name", "mpps", "ns_per_pkt"):
+        if k not in c:
+            bad.append(f"case without {k}: {c}")
+    for k in ("mpps", "ns_per_pkt"):
+        v = c.get(k)
+        if not isinstance(v, (int, float)) or not v > 0:
+            bad.append(f"{c.get('name')}: {k} = {v!r}")
+r = d.get("ratios", {})
+for k in ("xdp_vs_kernel_forwarding", "fib_fwd_vs_redirect_limit", "vs_minimal_forwarder"):
+    v = r.get(k)
+    if not isinstance(v, (int, float)) or not v > 0:
+        bad.append(f"ratio {k} = {v!r}")
+print("\n".join(bad) if bad else f"{len(cases)} cases, {len(r)} ratios")
+sys.exit(1 if bad else 0)
+PYEOF
+	)
+	if [ $? -eq 0 ]; then
+		tap_ok "JSON has the cases and the three ratios, all positive ($check)"
+	else
+		mapfile -t lines <<<"$check"
+		tap_fail "JSON has the cases and the three ratios, all positive" "${lines[@]:0:10}"
+	fi
+else
+	tap_fail "JSON has the cases and the three ratios, all positive" "no JSON written"
+fi
+
+if grep -q "fib_fwd_vs_redirect_limit" "$OUT/stdout" 2>/dev/null; then
+	tap_ok "the table shows the ratios"
+else
+	tap_fail "the table shows the ratios" "$(head -c 300 "$OUT/stdout" 2>/dev/null)"
+fi
+
+left=$(ip netns list | awk '{print $1}' | grep -c "^$PREFIX-")
+tap_cmp "no namespace of the run is left" "$left" -eq 0
+tap_done

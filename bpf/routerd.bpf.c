@@ -46,28 +46,31 @@ static __always_inline __u16 rd_mss_limit(const struct rd_iface *ifc,
 	return fib->mtu_result > headers ? fib->mtu_result - headers : 0;
 }
 
-static __always_inline int rd_route_ipv4(struct xdp_md *ctx,
-					 const struct rd_iface *ifc,
-					 struct rd_stats *st,
-					 struct rd_pkt *pkt)
+/*
+ * One routing walk for both families. `v4` is a constant at each call site,
+ * so the compiler emits a copy per family with no branch on it.
+ */
+static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *ifc,
+				    struct rd_stats *st, struct rd_pkt *pkt, const bool v4)
 {
 	struct bpf_fib_lookup fib;
-	struct iphdr *ip;
 	int why, action;
 	__u64 now;
 	long rc;
 
-	why = rd_parse_ipv4(pkt);
+	why = v4 ? rd_parse_ipv4(pkt) : rd_parse_ipv6(pkt);
 	if (why == RD_PARSE_OK)
-		why = rd_classify_ipv4(pkt->ip4);
+		why = v4 ? rd_classify_ipv4(pkt->ip4) : rd_classify_ipv6(pkt->ip6);
 	if (why != RD_PARSE_OK)
 		return rd_pass(st, why);
-	ip = pkt->ip4;
-	if (ip->ttl <= 1)
+	if ((v4 ? pkt->ip4->ttl : pkt->ip6->hop_limit) <= 1)
 		return rd_pass(st, RD_PASS_TTL);
 
 	now = bpf_ktime_get_coarse_ns();
-	rd_fib_params_ipv4(&fib, pkt, ctx->ingress_ifindex);
+	if (v4)
+		rd_fib_params_ipv4(&fib, pkt, ctx->ingress_ifindex);
+	else
+		rd_fib_params_ipv6(&fib, pkt, ctx->ingress_ifindex);
 	rc = rd_fib_lookup_cached(ctx, &fib, pkt->l3_len, now, st);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return rd_fib_failure(st, rc);
@@ -76,52 +79,18 @@ static __always_inline int rd_route_ipv4(struct xdp_md *ctx,
 	if (action != XDP_REDIRECT)
 		return action;
 
+	/* Non-first IPv4 fragments carry no TCP header. */
 	if (unlikely(ifc->fixups & RD_FIXUP_MSS_CLAMP) &&
-	    !(ip->frag_off & bpf_htons(IP_OFFSET)))
-		rd_clamp_mss(pkt, ip + 1, rd_mss_limit(ifc, &fib, 40), st);
-	rd_ipv4_decrease_ttl(ip);
+	    (!v4 || !(pkt->ip4->frag_off & bpf_htons(IP_OFFSET))))
+		rd_clamp_mss(pkt, pkt->l3 + (v4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr)),
+			     rd_mss_limit(ifc, &fib, v4 ? 40 : 60), st);
+	if (v4)
+		rd_ipv4_decrease_ttl(pkt->ip4);
+	else
+		pkt->ip6->hop_limit--;
 	rd_set_macs(pkt->eth, &fib);
 	rd_note_nexthop(&fib, now);
-	rd_count_event(st, RD_EV_FORWARDED_IPV4);
-	return XDP_REDIRECT;
-}
-
-static __always_inline int rd_route_ipv6(struct xdp_md *ctx,
-					 const struct rd_iface *ifc,
-					 struct rd_stats *st,
-					 struct rd_pkt *pkt)
-{
-	struct bpf_fib_lookup fib;
-	struct ipv6hdr *ip6;
-	int why, action;
-	__u64 now;
-	long rc;
-
-	why = rd_parse_ipv6(pkt);
-	if (why == RD_PARSE_OK)
-		why = rd_classify_ipv6(pkt->ip6);
-	if (why != RD_PARSE_OK)
-		return rd_pass(st, why);
-	ip6 = pkt->ip6;
-	if (ip6->hop_limit <= 1)
-		return rd_pass(st, RD_PASS_TTL);
-
-	now = bpf_ktime_get_coarse_ns();
-	rd_fib_params_ipv6(&fib, pkt, ctx->ingress_ifindex);
-	rc = rd_fib_lookup_cached(ctx, &fib, pkt->l3_len, now, st);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
-		return rd_fib_failure(st, rc);
-
-	action = rd_redirect(st, &fib, ctx->ingress_ifindex);
-	if (action != XDP_REDIRECT)
-		return action;
-
-	if (unlikely(ifc->fixups & RD_FIXUP_MSS_CLAMP))
-		rd_clamp_mss(pkt, ip6 + 1, rd_mss_limit(ifc, &fib, 60), st);
-	ip6->hop_limit--;
-	rd_set_macs(pkt->eth, &fib);
-	rd_note_nexthop(&fib, now);
-	rd_count_event(st, RD_EV_FORWARDED_IPV6);
+	rd_count_event(st, v4 ? RD_EV_FORWARDED_IPV4 : RD_EV_FORWARDED_IPV6);
 	return XDP_REDIRECT;
 }
 
@@ -170,6 +139,6 @@ int routerd_xdp(struct xdp_md *ctx)
 		return rd_pass(st, RD_PASS_OTHER_HOST);
 
 	if (pkt.l3_proto == ETH_P_IP)
-		return rd_route_ipv4(ctx, ifc, st, &pkt);
-	return rd_route_ipv6(ctx, ifc, st, &pkt);
+		return rd_route(ctx, ifc, st, &pkt, true);
+	return rd_route(ctx, ifc, st, &pkt, false);
 }

@@ -16,19 +16,6 @@
 
 #define LINK_PIN_PREFIX "xdp_link_"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static int prog_info(int prog_fd, struct bpf_prog_info *info)
 {
 	__u32 len = sizeof(*info);
@@ -93,8 +80,8 @@ static int adopt(struct rd_attachment *a, int prog_fd, bool maps_reused, char *e
 			int e = errno;
 
 			close(fd);
-			return fail(err, errlen, "cannot replace the program on the pinned link %s: %s",
-				    a->pin_path, strerror(e));
+			return rd_errorf(err, errlen, "cannot replace the program on the pinned link %s: %s",
+					 a->pin_path, strerror(e));
 		}
 		rd_info("replaced the program on ifindex %u atomically (%s)", a->ifindex,
 			maps_reused ? "new build" : "new maps");
@@ -122,19 +109,19 @@ static int create_link(struct rd_attachment *a, const char *ifname, int prog_fd,
 		int e = errno;
 
 		if (e == EBUSY || e == EEXIST)
-			return fail(err, errlen,
-				    "%s already has another XDP program attached; detach it with "
-				    "'ip link set dev %s xdp off' first",
-				    ifname, ifname);
-		return fail(err, errlen, "cannot attach XDP (%s mode) to %s: %s",
-			    rd_mode_name(want), ifname, strerror(e));
+			return rd_errorf(err, errlen,
+					 "%s already has another XDP program attached; detach it with "
+					 "'ip link set dev %s xdp off' first",
+					 ifname, ifname);
+		return rd_errorf(err, errlen, "cannot attach XDP (%s mode) to %s: %s",
+				 rd_mode_name(want), ifname, strerror(e));
 	}
 	if (bpf_obj_pin(fd, a->pin_path)) {
 		int e = errno;
 
 		close(fd); /* detaches: the link was never visible to anyone */
-		return fail(err, errlen, "cannot pin the XDP link at %s: %s", a->pin_path,
-			    strerror(e));
+		return rd_errorf(err, errlen, "cannot pin the XDP link at %s: %s", a->pin_path,
+				 strerror(e));
 	}
 	a->link_fd = fd;
 	return 0;

@@ -9,6 +9,7 @@
 #include <routerd/maps.h>
 
 #include "config.h"
+#include "log.h"
 
 #define MAX_LINE 1024
 #define MAX_WORDS 16
@@ -22,19 +23,6 @@ static const struct {
 };
 #define N_FIXUPS (sizeof(fixup_names) / sizeof(fixup_names[0]))
 #define RD_FIXUPS_ON (RD_FIXUP_IPV4_IN_IPV6 | RD_FIXUP_IPV6_IN_IPV4)
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 void rd_config_init(struct rd_config *cfg)
 {
@@ -63,7 +51,7 @@ static int parse_mode(const char *s, enum rd_xdp_mode *mode, char *err, size_t e
 	else if (!strcmp(s, "generic"))
 		*mode = RD_MODE_GENERIC;
 	else
-		return fail(err, errlen, "unknown mode '%s' (expected native, generic or auto)", s);
+		return rd_errorf(err, errlen, "unknown mode '%s' (expected native, generic or auto)", s);
 	return 0;
 }
 
@@ -81,8 +69,8 @@ static int parse_mss_clamp(const char *value, struct rd_fixups *out, char *err, 
 	errno = 0;
 	mss = strtol(value, &end, 10);
 	if (errno || end == value || *end || mss < MSS_MIN || mss >= RD_MSS_CLAMP_AUTO)
-		return fail(err, errlen, "mss-clamp: '%s' is not auto or an MSS from %d to %d",
-			    value, MSS_MIN, RD_MSS_CLAMP_AUTO - 1);
+		return rd_errorf(err, errlen, "mss-clamp: '%s' is not auto or an MSS from %d to %d",
+				 value, MSS_MIN, RD_MSS_CLAMP_AUTO - 1);
 	out->mss_clamp = mss;
 	return 0;
 }
@@ -99,7 +87,7 @@ int rd_config_parse_fixups(const char *list, struct rd_fixups *out, char *err, s
 		return 0;
 	}
 	if (snprintf(copy, sizeof(copy), "%s", list) >= (int)sizeof(copy))
-		return fail(err, errlen, "fix-up list too long");
+		return rd_errorf(err, errlen, "fix-up list too long");
 	for (name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
 		size_t i;
 
@@ -113,14 +101,14 @@ int rd_config_parse_fixups(const char *list, struct rd_fixups *out, char *err, s
 			if (!strcmp(name, fixup_names[i].name))
 				break;
 		if (i == N_FIXUPS)
-			return fail(err, errlen,
-				    "unknown fix-up '%s' (known: ipv4-in-ipv6, ipv6-in-ipv4, "
-				    "mss-clamp=N|auto; or on, off)",
-				    name);
+			return rd_errorf(err, errlen,
+					 "unknown fix-up '%s' (known: ipv4-in-ipv6, ipv6-in-ipv4, "
+					 "mss-clamp=N|auto; or on, off)",
+					 name);
 		out->bits |= fixup_names[i].bit;
 	}
 	if (!out->bits)
-		return fail(err, errlen, "empty fix-up list");
+		return rd_errorf(err, errlen, "empty fix-up list");
 	return 0;
 }
 
@@ -151,12 +139,12 @@ int rd_config_add_iface(struct rd_config *cfg, const char *name, enum rd_xdp_mod
 	struct rd_iface_config *ifc;
 
 	if (!*name || strlen(name) >= IFNAMSIZ || strchr(name, '/') || strchr(name, ' '))
-		return fail(err, errlen, "invalid interface name '%s'", name);
+		return rd_errorf(err, errlen, "invalid interface name '%s'", name);
 	for (size_t i = 0; i < cfg->n_ifaces; i++)
 		if (!strcmp(cfg->ifaces[i].name, name))
-			return fail(err, errlen, "interface '%s' listed twice", name);
+			return rd_errorf(err, errlen, "interface '%s' listed twice", name);
 	if (cfg->n_ifaces == RD_MAX_CONFIG_IFACES)
-		return fail(err, errlen, "too many interfaces (at most %d)", RD_MAX_CONFIG_IFACES);
+		return rd_errorf(err, errlen, "too many interfaces (at most %d)", RD_MAX_CONFIG_IFACES);
 	ifc = &cfg->ifaces[cfg->n_ifaces++];
 	snprintf(ifc->name, sizeof(ifc->name), "%s", name);
 	ifc->mode = mode;
@@ -168,10 +156,10 @@ int rd_config_set_path(char *dst, size_t dstlen, const char *what, const char *p
 		       char *err, size_t errlen)
 {
 	if (!*path)
-		return fail(err, errlen, "%s: empty path", what);
+		return rd_errorf(err, errlen, "%s: empty path", what);
 	if (strlen(path) >= dstlen)
-		return fail(err, errlen, "%s: path too long (at most %zu bytes): %s", what,
-			    dstlen - 1, path);
+		return rd_errorf(err, errlen, "%s: path too long (at most %zu bytes): %s", what,
+				 dstlen - 1, path);
 	snprintf(dst, dstlen, "%s", path);
 	return 0;
 }
@@ -187,7 +175,7 @@ static int split_words(char *line, char **words, size_t *n, char *err, size_t er
 		if (!*p || *p == '#')
 			return 0;
 		if (*n == MAX_WORDS)
-			return fail(err, errlen, "too many words on the line");
+			return rd_errorf(err, errlen, "too many words on the line");
 		words[(*n)++] = p;
 		while (*p && !isspace((unsigned char)*p) && *p != '#')
 			p++;
@@ -207,10 +195,10 @@ static int parse_interface(struct rd_config *cfg, char **w, size_t n, char *err,
 	bool seen_mode = false, seen_fixups = false;
 
 	if (n < 2)
-		return fail(err, errlen, "'interface' needs a name");
+		return rd_errorf(err, errlen, "'interface' needs a name");
 	for (size_t i = 2; i < n; i += 2) {
 		if (i + 1 >= n)
-			return fail(err, errlen, "'%s' needs a value", w[i]);
+			return rd_errorf(err, errlen, "'%s' needs a value", w[i]);
 		if (!strcmp(w[i], "mode") && !seen_mode) {
 			seen_mode = true;
 			if (parse_mode(w[i + 1], &mode, err, errlen))
@@ -220,10 +208,10 @@ static int parse_interface(struct rd_config *cfg, char **w, size_t n, char *err,
 			if (rd_config_parse_fixups(w[i + 1], &fixups, err, errlen))
 				return -1;
 		} else if (!strcmp(w[i], "mode") || !strcmp(w[i], "fixups")) {
-			return fail(err, errlen, "'%s' given twice", w[i]);
+			return rd_errorf(err, errlen, "'%s' given twice", w[i]);
 		} else {
-			return fail(err, errlen, "unknown interface option '%s' (expected mode or fixups)",
-				    w[i]);
+			return rd_errorf(err, errlen, "unknown interface option '%s' (expected mode or fixups)",
+					 w[i]);
 		}
 	}
 	return rd_config_add_iface(cfg, w[1], mode, &fixups, err, errlen);
@@ -232,7 +220,7 @@ static int parse_interface(struct rd_config *cfg, char **w, size_t n, char *err,
 static int parse_single_value(char **w, size_t n, char *err, size_t errlen)
 {
 	if (n != 2)
-		return fail(err, errlen, "'%s' takes exactly one value", w[0]);
+		return rd_errorf(err, errlen, "'%s' takes exactly one value", w[0]);
 	return 0;
 }
 
@@ -242,7 +230,7 @@ int rd_config_parse_line(struct rd_config *cfg, const char *line, char *err, siz
 	size_t n;
 
 	if (snprintf(copy, sizeof(copy), "%s", line) >= (int)sizeof(copy))
-		return fail(err, errlen, "line too long (at most %d bytes)", MAX_LINE - 1);
+		return rd_errorf(err, errlen, "line too long (at most %d bytes)", MAX_LINE - 1);
 	if (split_words(copy, w, &n, err, errlen))
 		return -1;
 	if (!n)
@@ -265,22 +253,22 @@ int rd_config_parse_line(struct rd_config *cfg, const char *line, char *err, siz
 		if (parse_single_value(w, n, err, errlen))
 			return -1;
 		if (rd_log_level_parse(w[1], &cfg->log_level))
-			return fail(err, errlen,
-				    "unknown log level '%s' (expected error, warning, info or debug)",
-				    w[1]);
+			return rd_errorf(err, errlen,
+					 "unknown log level '%s' (expected error, warning, info or debug)",
+					 w[1]);
 		return 0;
 	}
 	if (!strcmp(w[0], "route-cache")) {
 		if (parse_single_value(w, n, err, errlen))
 			return -1;
 		if (strcmp(w[1], "on") && strcmp(w[1], "off"))
-			return fail(err, errlen, "route-cache: expected on or off, not '%s'", w[1]);
+			return rd_errorf(err, errlen, "route-cache: expected on or off, not '%s'", w[1]);
 		cfg->route_cache = !strcmp(w[1], "on");
 		return 0;
 	}
-	return fail(err, errlen,
-		    "unknown keyword '%s' (expected interface, socket, socket-group, pin-dir, "
-		    "log-level or route-cache)", w[0]);
+	return rd_errorf(err, errlen,
+			 "unknown keyword '%s' (expected interface, socket, socket-group, pin-dir, "
+			 "log-level or route-cache)", w[0]);
 }
 
 int rd_config_parse_file(struct rd_config *cfg, const char *path, char *err, size_t errlen)
@@ -293,22 +281,22 @@ int rd_config_parse_file(struct rd_config *cfg, const char *path, char *err, siz
 	int rc = 0;
 
 	if (!f)
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
+		return rd_errorf(err, errlen, "%s: %s", path, strerror(errno));
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		lineno++;
 		if (len > 0 && line[len - 1] == '\n')
 			line[--len] = '\0';
 		if (strlen(line) != (size_t)len) {
-			rc = fail(err, errlen, "%s:%u: line contains a NUL byte", path, lineno);
+			rc = rd_errorf(err, errlen, "%s:%u: line contains a NUL byte", path, lineno);
 			break;
 		}
 		if (rd_config_parse_line(cfg, line, msg, sizeof(msg))) {
-			rc = fail(err, errlen, "%s:%u: %s", path, lineno, msg);
+			rc = rd_errorf(err, errlen, "%s:%u: %s", path, lineno, msg);
 			break;
 		}
 	}
 	if (!rc && ferror(f))
-		rc = fail(err, errlen, "%s: read error", path);
+		rc = rd_errorf(err, errlen, "%s: read error", path);
 	free(line);
 	fclose(f);
 	return rc;

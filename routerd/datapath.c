@@ -21,19 +21,6 @@
 #define BPF_FS_MAGIC 0xcafe4a11
 #endif
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* mkdir -p, but only below a bpffs mount: never create directories on an
  * unmounted /sys/fs/bpf (sysfs) or anywhere else. */
 static int make_pin_dir(const char *dir)
@@ -62,17 +49,17 @@ int rd_dp_prepare_pin_dir(const char *dir, char *err, size_t errlen)
 	int rc;
 
 	if (strlen(dir) >= PATH_MAX - 64)
-		return fail(err, errlen, "pin dir %s: path too long", dir);
+		return rd_errorf(err, errlen, "pin dir %s: path too long", dir);
 	rc = make_pin_dir(dir);
 	if (rc == -EXDEV)
-		return fail(err, errlen,
-			    "pin dir %s is not on a BPF filesystem; mount one with "
-			    "'mount -t bpf bpf /sys/fs/bpf' (or pass --pin-dir on a mounted bpffs)",
-			    dir);
+		return rd_errorf(err, errlen,
+				 "pin dir %s is not on a BPF filesystem; mount one with "
+				 "'mount -t bpf bpf /sys/fs/bpf' (or pass --pin-dir on a mounted bpffs)",
+				 dir);
 	if (rc == -ENOTDIR)
-		return fail(err, errlen, "pin dir %s exists and is not a directory", dir);
+		return rd_errorf(err, errlen, "pin dir %s exists and is not a directory", dir);
 	if (rc)
-		return fail(err, errlen, "cannot create pin dir %s: %s", dir, strerror(-rc));
+		return rd_errorf(err, errlen, "cannot create pin dir %s: %s", dir, strerror(-rc));
 	return 0;
 }
 
@@ -108,7 +95,7 @@ static int reuse_pinned_maps(struct rd_datapath *dp, char *err, size_t errlen)
 		int fd;
 
 		if (pin_path(dp, map, path))
-			return fail(err, errlen, "pin dir %s: path too long", dp->pin_dir);
+			return rd_errorf(err, errlen, "pin dir %s: path too long", dp->pin_dir);
 		fd = bpf_obj_get(path);
 		if (fd < 0) {
 			all = false;
@@ -124,7 +111,7 @@ static int reuse_pinned_maps(struct rd_datapath *dp, char *err, size_t errlen)
 		}
 		if (bpf_map__reuse_fd(map, fd)) {
 			close(fd);
-			return fail(err, errlen, "cannot reuse pinned map %s", path);
+			return rd_errorf(err, errlen, "cannot reuse pinned map %s", path);
 		}
 		close(fd); /* reuse_fd took its own copy */
 	}
@@ -139,11 +126,11 @@ static int pin_new_maps(struct rd_datapath *dp, char *err, size_t errlen)
 
 	bpf_object__for_each_map(map, dp->skel->obj) {
 		if (pin_path(dp, map, path))
-			return fail(err, errlen, "pin dir %s: path too long", dp->pin_dir);
+			return rd_errorf(err, errlen, "pin dir %s: path too long", dp->pin_dir);
 		if (!access(path, F_OK))
 			continue;
 		if (bpf_map__pin(map, path))
-			return fail(err, errlen, "cannot pin map at %s: %s", path, strerror(errno));
+			return rd_errorf(err, errlen, "cannot pin map at %s: %s", path, strerror(errno));
 	}
 	return 0;
 }
@@ -169,28 +156,28 @@ int rd_dp_open(struct rd_datapath *dp, const char *pin_dir, char *err, size_t er
 		return -1;
 	dp->lock_fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dp->lock_fd < 0)
-		return fail(err, errlen, "cannot open pin dir %s: %s", pin_dir, strerror(errno));
+		return rd_errorf(err, errlen, "cannot open pin dir %s: %s", pin_dir, strerror(errno));
 	if (flock(dp->lock_fd, LOCK_EX | LOCK_NB)) {
 		close(dp->lock_fd);
 		dp->lock_fd = -1;
-		return fail(err, errlen,
-			    "routerd is already running with pin dir %s (another instance holds it)",
-			    pin_dir);
+		return rd_errorf(err, errlen,
+				 "routerd is already running with pin dir %s (another instance holds it)",
+				 pin_dir);
 	}
 	dp->n_cpus = libbpf_num_possible_cpus();
 	if (dp->n_cpus <= 0)
-		return fail(err, errlen, "cannot count possible CPUs");
+		return rd_errorf(err, errlen, "cannot count possible CPUs");
 
 	dp->skel = routerd_bpf__open();
 	if (!dp->skel)
-		return fail(err, errlen, "cannot open the embedded BPF object: %s", strerror(errno));
+		return rd_errorf(err, errlen, "cannot open the embedded BPF object: %s", strerror(errno));
 	if (reuse_pinned_maps(dp, err, errlen))
 		return -1;
 	rc = routerd_bpf__load(dp->skel);
 	if (rc)
-		return fail(err, errlen, "cannot load the XDP program: %s%s", strerror(-rc),
-			    rc == -EPERM ? " (routerd needs root: CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN)"
-					 : "");
+		return rd_errorf(err, errlen, "cannot load the XDP program: %s%s", strerror(-rc),
+				 rc == -EPERM ? " (routerd needs root: CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN)"
+				 : "");
 	if (pin_new_maps(dp, err, errlen))
 		return -1;
 	for (__u32 key = 0; key < RD_LOCAL4_SLOTS; key++)

@@ -11,19 +11,6 @@
 #include "ifaces.h"
 #include "log.h"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static int read_mac(const char *ifname, __u8 mac[6])
 {
 	struct ifreq ifr = { 0 };
@@ -52,7 +39,7 @@ static int describe(struct rd_ifaces *ifs, struct rd_managed_iface *m, char *err
 		m->slot = val.slot;
 	} else {
 		if (rd_dp_slot_alloc(ifs->dp, &m->slot))
-			return fail(err, errlen, "no free stats slot for %s", m->cfg.name);
+			return rd_errorf(err, errlen, "no free stats slot for %s", m->cfg.name);
 		rd_dp_stats_clear(ifs->dp, m->slot);
 	}
 	val.slot = m->slot;
@@ -60,14 +47,14 @@ static int describe(struct rd_ifaces *ifs, struct rd_managed_iface *m, char *err
 	val.mss_clamp = m->cfg.fixups.mss_clamp;
 	rc = read_mac(m->cfg.name, val.mac);
 	if (rc)
-		return fail(err, errlen, "cannot read the MAC address of %s: %s", m->cfg.name,
-			    strerror(-rc));
+		return rd_errorf(err, errlen, "cannot read the MAC address of %s: %s", m->cfg.name,
+				 strerror(-rc));
 	rc = rd_dp_iface_update(ifs->dp, m->ifindex, &val);
 	if (!rc)
 		rc = rd_dp_tx_add(ifs->dp, m->ifindex);
 	if (rc)
-		return fail(err, errlen, "cannot update the maps for %s: %s", m->cfg.name,
-			    strerror(-rc));
+		return rd_errorf(err, errlen, "cannot update the maps for %s: %s", m->cfg.name,
+				 strerror(-rc));
 	return 0;
 }
 
@@ -94,8 +81,8 @@ int rd_ifaces_attach_all(struct rd_ifaces *ifs, struct rd_datapath *dp,
 		m->att.link_fd = -1;
 		m->ifindex = if_nametoindex(m->cfg.name);
 		if (!m->ifindex)
-			return fail(err, errlen, "unknown interface '%s': %s", m->cfg.name,
-				    strerror(errno));
+			return rd_errorf(err, errlen, "unknown interface '%s': %s", m->cfg.name,
+					 strerror(errno));
 		keep[i] = m->ifindex;
 	}
 

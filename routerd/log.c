@@ -65,3 +65,13 @@ void rd_log(enum rd_log_level level, const char *fmt, ...)
 	}
 	va_end(ap);
 }
+
+int rd_errorf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}

@@ -33,9 +33,8 @@ static __always_inline __u32 rd_route_key_slot(const __u32 *w)
 	__u32 meta = w[0] ^ w[1] ^ w[2] ^ w[3];
 	__u32 src = w[4] ^ w[5] ^ w[6] ^ w[7];
 	__u32 dst = w[8] ^ w[9] ^ w[10] ^ w[11];
-	__u32 h = (meta ^ src ^ ((dst << 13) | (dst >> 19))) * 0x9E3779B1u;
 
-	return (h >> 16) & (RD_ROUTE_CACHE_SLOTS - 1);
+	return RD_FIB_HASH(meta ^ src ^ ((dst << 13) | (dst >> 19)), RD_ROUTE_CACHE_SLOT_BITS);
 }
 
 static __always_inline int rd_route_key_equal(const __u32 *a, const __u32 *b)

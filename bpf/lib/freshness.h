@@ -15,8 +15,7 @@
 static __always_inline void rd_note_nexthop(const struct bpf_fib_lookup *fib, __u64 now)
 {
 	const __u32 *a = fib->ipv6_dst; /* ipv4_dst aliases a[0]; a[1..3] stay 0 */
-	__u32 key = (((a[0] ^ a[1] ^ a[2] ^ a[3] ^ fib->ifindex) * 0x9E3779B1u) >> 16) &
-		    (RD_NH_SLOTS - 1);
+	__u32 key = RD_FIB_HASH(a[0] ^ a[1] ^ a[2] ^ a[3] ^ fib->ifindex, RD_NH_SLOT_BITS);
 	struct rd_nh_use *u;
 
 	u = bpf_map_lookup_elem(&rd_nh_used, &key);

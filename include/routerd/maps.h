@@ -48,7 +48,8 @@ struct rd_iface {
  * the same nexthop, so the steady-state cost is a compare. Colliding
  * nexthops take turns in a slot, which the daemon's polling tolerates.
  */
-#define RD_NH_SLOTS 1024 /* power of two */
+#define RD_NH_SLOT_BITS 10
+#define RD_NH_SLOTS (1u << RD_NH_SLOT_BITS)
 #define RD_NH_NOTE_INTERVAL_NS 500000000ull
 
 struct rd_nh_use {
@@ -66,12 +67,18 @@ struct rd_nh_use {
  * lookup is inlined by the verifier, so a miss (the common case) costs one
  * load. Value 0 marks an empty slot (0.0.0.0 is never a local address).
  */
-#define RD_LOCAL4_SLOTS 1024 /* power of two */
+#define RD_LOCAL4_SLOT_BITS 10
+#define RD_LOCAL4_SLOTS (1u << RD_LOCAL4_SLOT_BITS)
 #define RD_LOCAL4_PROBES 4
+
+/* Fibonacci hashing: the top bits of the product depend on every input
+ * bit. (The middle bits do not: on a little-endian CPU an address's last
+ * octet sits in the top byte and would barely move the slot.) */
+#define RD_FIB_HASH(x, bits) (((__u32)(x) * 0x9E3779B1u) >> (32 - (bits)))
 
 static inline __u32 rd_local4_slot(__u32 addr, __u32 probe)
 {
-	return (((addr * 0x9E3779B1u) >> 16) + probe) & (RD_LOCAL4_SLOTS - 1);
+	return (RD_FIB_HASH(addr, RD_LOCAL4_SLOT_BITS) + probe) & (RD_LOCAL4_SLOTS - 1);
 }
 
 /*
@@ -90,7 +97,8 @@ static inline __u32 rd_local4_slot(__u32 addr, __u32 probe)
  *  - a packet longer than the cached MTU always takes the full lookup, so
  *    the kernel still sends frag-needed / packet-too-big.
  */
-#define RD_ROUTE_CACHE_SLOTS 4096 /* per CPU, power of two */
+#define RD_ROUTE_CACHE_SLOT_BITS 12
+#define RD_ROUTE_CACHE_SLOTS (1u << RD_ROUTE_CACHE_SLOT_BITS) /* per CPU */
 #define RD_ROUTE_KEY_WORDS 12     /* 48 bytes of struct bpf_fib_lookup */
 
 struct rd_route_cache_entry {

@@ -292,16 +292,17 @@ Test(pass, martian_source_fails_reverse_path_filter)
 	expect_martian_source("198.19.200.1"); /* no route back at all */
 }
 
-/* Three addresses of 198.18.200.0/22 that share their first probe slot,
- * with that slot and the next two free: A takes the first, B the next. */
+/* Three addresses of 198.19.0.0/16 that share their first probe slot, with
+ * that slot and the next two free: A takes the first, B the next. (The hash
+ * spreads consecutive addresses evenly, so it takes more than a /22.) */
 static void colliding_addresses(__u32 addr[3], __u32 *slot)
 {
-	enum { N = 1024 };
+	enum { N = 65536 };
 	static __u32 seen[RD_LOCAL4_SLOTS][3];
 	static unsigned count[RD_LOCAL4_SLOTS];
 
 	for (__u32 i = 0; i < N; i++) {
-		__u32 a = htonl(0xc612c800 + i); /* 198.18.200.0 + i */
+		__u32 a = htonl(0xc6130000 + i); /* 198.19.0.0 + i */
 		__u32 s = rd_local4_slot(a, 0);
 
 		if (count[s] < 3)
@@ -313,7 +314,7 @@ static void colliding_addresses(__u32 addr[3], __u32 *slot)
 			return;
 		}
 	}
-	cr_assert_fail("no three addresses in 198.18.200.0/22 share a free slot");
+	cr_assert_fail("no three addresses in 198.19.0.0/16 share a free slot");
 }
 
 /* Linear probing: B is found one slot past A, and C, which hashes to the

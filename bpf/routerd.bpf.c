@@ -8,6 +8,7 @@
  * docs/architecture.md has the verdict table.
  */
 #include "lib/common.h"
+#include "lib/bridge.h"
 #include "lib/maps.h"
 #include "lib/stats.h"
 #include "lib/parse.h"
@@ -117,6 +118,13 @@ int routerd_xdp(struct xdp_md *ctx)
 		why = rd_fixup_ethertype(&pkt, ifc->fixups, st);
 		if (why != RD_PARSE_OK)
 			return rd_pass(st, why);
+	}
+	/* Bridge ports: the bridge's decision (lib/bridge.h). */
+	if (ifc->bridge_ifindex) {
+		int action = rd_bridge(ctx, ifc, st, &pkt);
+
+		if (action != RD_BRIDGE_CONTINUE)
+			return action;
 	}
 	/* Tagged frames are the kernel's (VLAN sub-interfaces, bridges). */
 	if (pkt.vlan_depth)

@@ -212,6 +212,7 @@ lab_describe() {
 	basic) echo "h1 -- r -- h2: one router, dual stack" ;;
 	chain) echo "h1 -- r1 -- r2 -- h2: two routers, static routes" ;;
 	ecmp) echo "h1 -- r =(2 links)= r2 -- h2: equal-cost multipath r -> h2 (and back)" ;;
+	bridge) echo "vm1, vm2 (veth), vm3 (tap) on br0 in r, routed to h2: bridging (lab/bridge.sh)" ;;
 	esac
 }
 
@@ -357,7 +358,10 @@ lab_hints() {
 }
 
 _lab_router_ifaces() {
-	ip -n "$1-$2" -o link show | awk -F': ' '$2 != "lo" { sub(/@.*/, "", $2); print $2 }' | sort | tr '\n' ' ' | sed 's/ $//'
+	# not lo, not bridge devices (routerd runs on their ports)
+	ip -n "$1-$2" -o link show | awk -F': ' '$2 != "lo" { sub(/@.*/, "", $2); print $2 }' |
+		grep -vxF -f <(ip -n "$1-$2" -o link show type bridge | awk -F': ' '{ print $2 }') |
+		sort | tr '\n' ' ' | sed 's/ $//'
 }
 
 # rd_start NS SOCK PIN IFACE... [-- ROUTERD_ARGS...]
@@ -421,3 +425,7 @@ rd_stop() {
 	fi
 	wait "$pid" 2>/dev/null
 }
+
+# the bridge topology
+# shellcheck source=lab/bridge.sh
+. "$LAB_DIR/bridge.sh"

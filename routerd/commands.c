@@ -318,6 +318,9 @@ int rd_commands_dispatch(void *ctx, const struct rd_ctl_request *req, struct rd_
 
 	if (!strcmp(verb, "stats"))
 		return cmd_stats(d, req, body, err, errlen);
+	if (!strcmp(verb, "fdb") && req->argc <= 2)
+		return rd_fdb_report(&d->fdb, req->json, req->argc > 1 ? req->argv[1] : NULL, body,
+				     err, errlen);
 	if (req->argc > 1) {
 		snprintf(err, errlen, "%s takes no arguments", verb);
 		return -1;
@@ -346,6 +349,6 @@ int rd_commands_dispatch(void *ctx, const struct rd_ctl_request *req, struct rd_
 		return 0;
 	}
 	snprintf(err, errlen,
-		 "unknown command '%.32s' (try: status, interfaces, stats, neigh, fixups, reload)", verb);
+		 "unknown command '%.32s' (try: status, interfaces, stats, neigh, fdb, fixups, reload)", verb);
 	return -1;
 }

@@ -12,6 +12,7 @@ struct cli;
 #include "config.h"
 #include "ctl.h"
 #include "datapath.h"
+#include "fdb.h"
 #include "freshness.h"
 #include "ifaces.h"
 #include "netlink.h"
@@ -24,6 +25,7 @@ struct rd_daemon {
 	struct rd_netlink nl;
 	struct rd_freshness fresh;
 	struct rd_cachectl cache;
+	struct rd_fdb fdb;
 	unsigned long reloads;
 	char last_reload_error[512];
 	struct timespec started; /* CLOCK_MONOTONIC */

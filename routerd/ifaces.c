@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fdb.h"
 #include "ifaces.h"
 #include "log.h"
 
@@ -45,6 +46,7 @@ static int describe(struct rd_ifaces *ifs, struct rd_managed_iface *m, char *err
 	val.slot = m->slot;
 	val.fixups = m->cfg.fixups.bits;
 	val.mss_clamp = m->cfg.fixups.mss_clamp;
+	rd_fdb_describe_port(m->ifindex, &val);
 	rc = read_mac(m->cfg.name, val.mac);
 	if (rc)
 		return rd_errorf(err, errlen, "cannot read the MAC address of %s: %s", m->cfg.name,
@@ -158,6 +160,7 @@ void rd_ifaces_reconcile(struct rd_ifaces *ifs)
 {
 	for (size_t i = 0; i < ifs->n; i++)
 		reconcile_one(ifs, &ifs->list[i]);
+	rd_fdb_ifaces_changed();
 }
 
 static const struct rd_iface_config *find_config(const struct rd_config *cfg, const char *name)

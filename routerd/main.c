@@ -296,7 +296,8 @@ static int run(struct rd_daemon *d, bool foreground)
 	if (rd_netlink_open(&d->nl, loop, &d->ifaces, &d->dp, d->cli->netlink_rcvbuf, err,
 			    sizeof(err)) ||
 	    rd_freshness_start(&d->fresh, loop, &d->dp, err, sizeof(err)) ||
-	    rd_cachectl_start(&d->cache, loop, &d->dp, d->cfg.route_cache, err, sizeof(err))) {
+	    rd_cachectl_start(&d->cache, loop, &d->dp, d->cfg.route_cache, err, sizeof(err)) ||
+	    rd_fdb_start(&d->fdb, loop, &d->dp, &d->ifaces, err, sizeof(err))) {
 		rd_err("%s", err);
 		rd_netlink_close(&d->nl);
 		detach_on_exit = true;
@@ -318,6 +319,7 @@ static int run(struct rd_daemon *d, bool foreground)
 
 	ev_run(loop, 0);
 
+	rd_fdb_stop(&d->fdb);
 	rd_cachectl_stop(&d->cache);
 	rd_freshness_stop(&d->fresh);
 	rd_netlink_close(&d->nl);

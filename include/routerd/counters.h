@@ -48,10 +48,18 @@
 	X(UNMANAGED_EGRESS, "unmanaged_egress") /* egress not attached */   \
 	X(HAIRPIN, "hairpin")             /* kernel may send ICMP redirect */\
 	X(UNCONFIGURED, "unconfigured")   /* ingress not (yet) configured */\
-	X(FIXUP_REJECTED, "fixup_rejected") /* repair candidate not valid */
+	X(FIXUP_REJECTED, "fixup_rejected") /* repair candidate not valid */\
+	X(BRIDGE_CONTROL, "bridge_control") /* 01:80:c2:00:00:0X: STP, LACP */\
+	X(FDB_MISS, "fdb_miss")           /* unknown unicast: kernel floods */\
+	X(FDB_LEARN, "fdb_learn")         /* source MAC new/moved: learns */\
+	X(BRIDGE_LOCAL, "bridge_local")   /* to the bridge's own MAC */      \
+	X(PORT_STATE, "port_state")       /* bridge port not forwarding */  \
+	X(ISOLATED, "isolated")           /* isolated port to isolated */
 
 #define RD_DROP_REASONS(X)                                                  \
-	X(BLACKHOLE, "blackhole")
+	X(BLACKHOLE, "blackhole")                                           \
+	X(VLAN_INGRESS, "vlan_ingress")   /* VLAN not allowed on ingress */ \
+	X(VLAN_EGRESS, "vlan_egress")     /* egress port not in the VLAN */
 
 #define RD_ENUM_EVENT(name, key) RD_EV_##name,
 #define RD_ENUM_PASS(name, key) RD_PASS_##name,

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Bridging in the driver: known unicast between two ports of the same Linux
+ * bridge, both managed by routerd, is redirected port to port here. The
+ * kernel bridge stays the control plane: its FDB (mirrored into rd_fdb by
+ * routerd/fdb.c), port states and flags, and VLANs decide; every frame the
+ * bridge would treat as anything but "forward this known unicast to that
+ * port" goes to the kernel untouched, with its reason:
+ *
+ *   link-local control (STP BPDU, LACP...)      pass bridge_control
+ *   ingress port not forwarding, locked port    pass port_state
+ *   broadcast / multicast destination           pass multicast
+ *   invalid (multicast, zero) source MAC        pass malformed
+ *   VLAN not allowed on the ingress port        drop vlan_ingress
+ *   priority-tagged frame (VID 0)               pass vlan
+ *   destination not in the FDB                  pass fdb_miss (kernel floods)
+ *   destination is the bridge's/a port's own    pass bridge_local
+ *   destination behind the ingress port         pass hairpin
+ *   source MAC not learned on the ingress port  pass fdb_learn (kernel learns)
+ *   egress port not forwarding / left bridge    pass port_state
+ *   both ports isolated                         pass isolated
+ *   egress port not in the VLAN                 drop vlan_egress
+ *   egress port not in the devmap               pass unmanaged_egress
+ *
+ * Bridging never touches L3: the frame leaves byte for byte as it came,
+ * except for the 802.1Q tag a VLAN-filtering bridge pops (egress untagged)
+ * or pushes (untagged ingress, egress tagged).
+ */
+#ifndef RD_BPF_BRIDGE_H
+#define RD_BPF_BRIDGE_H
+
+#include "parse.h"
+#include "stats.h"
+#include <routerd/bridge.h>
+
+/* rd_bridge() returns an XDP action, or this to let the caller go on. */
+#define RD_BRIDGE_CONTINUE (-1)
+
+#define ETH_P_RARP 0x8035
+
+/* (bridge, VID, MAC) -> port, written by the daemon; the fast path only
+ * stamps seen_ns / used_ns (include/routerd/bridge.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RD_FDB_MAX_ENTRIES);
+	__type(key, struct rd_fdb_key);
+	__type(value, struct rd_fdb_entry);
+} rd_fdb SEC(".maps");
+
+/* Port ifindex -> VLAN membership, for ports of VLAN-filtering bridges. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RD_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct rd_port_vlans);
+} rd_port_vlans SEC(".maps");
+
+/* Bridge ifindex -> its VLAN settings, for routed traffic into a bridge. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RD_MAX_BRIDGES);
+	__type(key, __u32);
+	__type(value, struct rd_bridge_dev);
+} rd_bridges SEC(".maps");
+
+/* 01:80:c2:00:00:00-0f: reserved for bridge-local protocols (STP, LACP,
+ * 802.1X, LLDP...): never forwarded as data, the bridge decides. */
+static __always_inline int rd_mac_is_link_local(const __u8 *m)
+{
+	return m[0] == 0x01 && m[1] == 0x80 && m[2] == 0xc2 && m[3] == 0 && m[4] == 0 &&
+	       (m[5] & 0xf0) == 0;
+}
+
+/* is_valid_ether_addr(): the bridge drops frames from multicast or zero
+ * source addresses. */
+static __always_inline int rd_mac_is_invalid_source(const __u8 *m)
+{
+	return (m[0] & 1) || !(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]);
+}
+
+/* ARP, or ICMPv6 (neighbour discovery): what a bridge with proxy ARP or
+ * neighbour suppression answers or filters itself. Returns the pass reason
+ * or RD_PARSE_OK. */
+static __always_inline int rd_bridge_neigh_frame(const struct rd_pkt *pkt)
+{
+	const struct ipv6hdr *ip6 = pkt->l3;
+
+	if (pkt->l3_proto == ETH_P_ARP || pkt->l3_proto == ETH_P_RARP)
+		return RD_PASS_ARP;
+	if (pkt->l3_proto == ETH_P_IPV6 &&
+	    ((void *)(ip6 + 1) > pkt->data_end || ip6->nexthdr == NEXTHDR_ICMP))
+		return RD_PASS_ND;
+	return RD_PARSE_OK;
+}
+
+static __always_inline void rd_fdb_note(__u64 *stamp, __u64 now)
+{
+	if (now - *stamp > RD_FDB_NOTE_INTERVAL_NS)
+		*stamp = now;
+}
+
+/* Strips the outer 802.1Q/802.1ad tag. The MACs are saved before the head
+ * moves, so a failed adjustment leaves the frame as it was. */
+static __always_inline int rd_vlan_pop(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u8 macs[2 * ETH_ALEN];
+
+	if (data + 2 * ETH_ALEN + 4 + 2 > end)
+		return -1;
+	__builtin_memcpy(macs, data, sizeof(macs));
+	if (bpf_xdp_adjust_head(ctx, 4))
+		return -1;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	if (data + sizeof(macs) > end)
+		return -1; /* cannot happen: checked above */
+	__builtin_memcpy(data, macs, sizeof(macs));
+	return 0;
+}
+
+/* Inserts a TPID/VID tag (PCP 0) right after the MACs. */
+static __always_inline int rd_vlan_push(struct xdp_md *ctx, __u16 tpid, __u16 vid)
+{
+	void *data, *end;
+	__u8 macs[2 * ETH_ALEN];
+	__be16 *tag;
+
+	if (bpf_xdp_adjust_head(ctx, -4))
+		return -1;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	if (data + 4 + 2 * ETH_ALEN + 2 > end) {
+		bpf_xdp_adjust_head(ctx, 4); /* give the room back */
+		return -1;
+	}
+	__builtin_memcpy(macs, data + 4, sizeof(macs));
+	__builtin_memcpy(data, macs, sizeof(macs));
+	tag = data + 2 * ETH_ALEN;
+	tag[0] = bpf_htons(tpid);
+	tag[1] = bpf_htons(vid);
+	return 0;
+}
+
+/*
+ * The bridge's decision for a frame received on a bridge port (ifc has
+ * bridge_ifindex set). Called after the fix-ups, with the Ethernet header
+ * (and up to two tags) parsed.
+ */
+static __always_inline int rd_bridge(struct xdp_md *ctx, const struct rd_iface *ifc,
+				     struct rd_stats *st, struct rd_pkt *pkt)
+{
+	struct ethhdr *eth = pkt->eth;
+	__u32 ingress = ctx->ingress_ifindex, egress;
+	__u16 flags = ifc->br_flags, tpid = 0;
+	struct rd_fdb_key key = { .bridge = ifc->bridge_ifindex };
+	struct rd_fdb_entry *dst, *src = NULL;
+	const struct rd_port_vlans *vl;
+	const struct rd_iface *out;
+	int tagged = 0, untag_out = 1, why;
+	__u64 now;
+
+	if (rd_mac_is_link_local(eth->h_dest))
+		return rd_pass(st, RD_PASS_BRIDGE_CONTROL);
+	if (!(flags & RD_BRPORT_FORWARDING) || (flags & RD_BRPORT_KERNEL_ONLY))
+		return rd_pass(st, RD_PASS_PORT_STATE);
+	if (rd_mac_is_multicast(eth->h_dest))
+		return rd_pass(st, RD_PASS_MULTICAST);
+	if (rd_mac_is_invalid_source(eth->h_source))
+		return rd_pass(st, RD_PASS_MALFORMED);
+	if (unlikely(flags & RD_BRPORT_NEIGH_KERNEL)) {
+		why = rd_bridge_neigh_frame(pkt);
+		if (why != RD_PARSE_OK)
+			return rd_pass(st, why);
+	}
+
+	/* Ingress VLAN: the tag of the bridge's protocol, else the PVID. */
+	if (flags & RD_BRPORT_VLAN_FILTERING) {
+		tpid = flags & RD_BRPORT_VLAN_8021AD ? ETH_P_8021AD : ETH_P_8021Q;
+		if (eth->h_proto == bpf_htons(tpid)) {
+			struct vlan_hdr *tag = (void *)(eth + 1);
+
+			if ((void *)(tag + 1) > pkt->data_end)
+				return rd_pass(st, RD_PASS_MALFORMED);
+			key.vid = bpf_ntohs(tag->h_vlan_TCI) & 0x0fff;
+			/* priority-tagged: the bridge rewrites the tag */
+			if (!key.vid)
+				return rd_pass(st, RD_PASS_VLAN);
+			tagged = 1;
+		} else {
+			key.vid = ifc->pvid;
+			if (!key.vid)
+				return rd_drop(st, RD_DROP_VLAN_INGRESS);
+		}
+		vl = bpf_map_lookup_elem(&rd_port_vlans, &ingress);
+		if (!vl || !rd_vlan_bit(vl->member, key.vid))
+			return rd_drop(st, RD_DROP_VLAN_INGRESS);
+		if (rd_vlan_bit(vl->blocked, key.vid))
+			return rd_pass(st, RD_PASS_PORT_STATE);
+	}
+
+	__builtin_memcpy(key.mac, eth->h_dest, ETH_ALEN);
+	dst = bpf_map_lookup_elem(&rd_fdb, &key);
+	if (!dst)
+		return rd_pass(st, RD_PASS_FDB_MISS);
+	if (dst->flags & RD_FDB_LOCAL)
+		return rd_pass(st, RD_PASS_BRIDGE_LOCAL);
+	egress = dst->port;
+	if (egress == ingress)
+		return rd_pass(st, RD_PASS_HAIRPIN);
+
+	/* What the bridge learns from this frame must already be known;
+	 * otherwise the kernel sees the frame and learns (or moves) it. */
+	if (flags & RD_BRPORT_LEARNING) {
+		__builtin_memcpy(key.mac, eth->h_source, ETH_ALEN);
+		src = bpf_map_lookup_elem(&rd_fdb, &key);
+		if (!src || src->port != ingress || (src->flags & RD_FDB_LOCAL))
+			return rd_pass(st, RD_PASS_FDB_LEARN);
+	}
+
+	out = bpf_map_lookup_elem(&rd_ifaces, &egress);
+	if (!out || out->bridge_ifindex != ifc->bridge_ifindex ||
+	    !(out->br_flags & RD_BRPORT_FORWARDING))
+		return rd_pass(st, RD_PASS_PORT_STATE);
+	if (flags & out->br_flags & RD_BRPORT_ISOLATED)
+		return rd_pass(st, RD_PASS_ISOLATED);
+	if (flags & RD_BRPORT_VLAN_FILTERING) {
+		vl = bpf_map_lookup_elem(&rd_port_vlans, &egress);
+		if (!vl || !rd_vlan_bit(vl->member, key.vid))
+			return rd_drop(st, RD_DROP_VLAN_EGRESS);
+		if (rd_vlan_bit(vl->blocked, key.vid))
+			return rd_pass(st, RD_PASS_PORT_STATE);
+		untag_out = rd_vlan_bit(vl->untagged, key.vid);
+	}
+
+	/* Commit to the port before changing anything. */
+	if (bpf_redirect_map(&rd_tx, egress, 0) != XDP_REDIRECT)
+		return rd_pass(st, RD_PASS_UNMANAGED_EGRESS);
+	now = bpf_ktime_get_coarse_ns();
+	rd_fdb_note(&dst->used_ns, now);
+	if (src)
+		rd_fdb_note(&src->seen_ns, now);
+
+	if (tagged && untag_out) {
+		if (rd_vlan_pop(ctx))
+			return rd_pass(st, RD_PASS_VLAN);
+	} else if (!tagged && !untag_out) {
+		if (rd_vlan_push(ctx, tpid, key.vid))
+			return rd_pass(st, RD_PASS_VLAN);
+	}
+	rd_count_event(st, RD_EV_BRIDGED);
+	return XDP_REDIRECT;
+}
+
+/*
+ * For the routing path: bpf_fib_lookup() answered with FIB->ifindex, and
+ * that may be a bridge device (a route into a VM network), which XDP cannot
+ * transmit on. Returns the bridge port to send the routed packet out of,
+ * the one the bridge's FDB has for the lookup's dmac, or 0 to leave the
+ * packet to the kernel (not a bridge, unknown MAC, port not managed or not
+ * forwarding, or a VLAN tag would have to be pushed). The packet's MACs
+ * stay as the lookup set them (source: the bridge's address). Marks the
+ * entry used.
+ */
+static __always_inline __u32 rd_bridge_egress_port(const struct bpf_fib_lookup *fib)
+{
+	struct rd_fdb_key key = { .bridge = fib->ifindex };
+	const struct rd_bridge_dev *br = bpf_map_lookup_elem(&rd_bridges, &key.bridge);
+	const struct rd_port_vlans *vl;
+	const struct rd_iface *out;
+	struct rd_fdb_entry *dst;
+	__u32 port;
+
+	if (!br)
+		return 0;
+	if (br->flags & RD_BRPORT_VLAN_FILTERING) {
+		key.vid = br->pvid;
+		if (!key.vid)
+			return 0;
+	}
+	__builtin_memcpy(key.mac, fib->dmac, ETH_ALEN);
+	dst = bpf_map_lookup_elem(&rd_fdb, &key);
+	if (!dst || (dst->flags & RD_FDB_LOCAL))
+		return 0;
+	port = dst->port;
+	out = bpf_map_lookup_elem(&rd_ifaces, &port);
+	if (!out || out->bridge_ifindex != fib->ifindex ||
+	    !(out->br_flags & RD_BRPORT_FORWARDING))
+		return 0;
+	if (br->flags & RD_BRPORT_VLAN_FILTERING) {
+		vl = bpf_map_lookup_elem(&rd_port_vlans, &port);
+		if (!vl || !rd_vlan_bit(vl->member, key.vid) || rd_vlan_bit(vl->blocked, key.vid) ||
+		    !rd_vlan_bit(vl->untagged, key.vid))
+			return 0;
+	}
+	rd_fdb_note(&dst->used_ns, bpf_ktime_get_coarse_ns());
+	return port;
+}
+
+#endif /* RD_BPF_BRIDGE_H */

@@ -1,0 +1,971 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Packet tests of bridging in the driver (bpf/lib/bridge.h): the real
+ * program under BPF_PROG_TEST_RUN, in a network namespace per test with a
+ * real bridge:
+ *
+ *   brt0 (MAC 02:00:00:00:aa:00, no STP) with ports
+ *     brp1..brp4  veths, managed (rd_ifaces slot N, rd_tx)   "VM" N behind
+ *     brp5        veth, NOT managed                          each peer
+ *   VM N has MAC 02:00:00:00:bb:0N, a static FDB entry on brpN; VM 6
+ *   (02:00:00:00:bb:06) sits behind brp1 as well.
+ *
+ * Suite bridge fills the maps the way routerd does: the rd_fdb mirror
+ * (routerd/fdb.c) reads the kernel bridge and writes rd_fdb and the bridge
+ * fields of rd_iface; tests change the bridge with bridge(8) and let the
+ * mirror follow (rd_fdb_poll()). Suite vlan fills the maps by hand: this
+ * kernel has no VLAN filtering for bridges, so VLAN-aware bridges exist
+ * only as map contents here.
+ *
+ * A bridged frame is checked twice: a plain run gives the verdict, the
+ * bytes and the counters; a live-frames run really sends it, and it must
+ * arrive (exactly so) on the peer of the egress port and nowhere else.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <criterion/criterion.h>
+
+#include <routerd/bridge.h>
+#include <routerd/maps.h>
+
+#include "datapath.h"
+#include "fdb.h"
+#include "ifaces.h"
+#include "log.h"
+#include "routerd.skel.h"
+
+#define N_PORTS 5 /* brp1..brp5; brp5 unmanaged */
+#define N_MANAGED 4
+#define BRIDGE "brt0"
+#define FRAME_MAX 2048
+
+static const __u8 bridge_mac[ETH_ALEN] = { 2, 0, 0, 0, 0xaa, 0 };
+#define PORT_MAC(n) { 2, 0, 0, 0, 0xaa, n }
+#define VM_MAC(n) { 2, 0, 0, 0, 0xbb, n }
+static const __u8 vm[8][ETH_ALEN] = { {0}, VM_MAC(1), VM_MAC(2), VM_MAC(3), VM_MAC(4),
+				      VM_MAC(5), VM_MAC(6), VM_MAC(7) };
+static const __u8 port_mac[N_PORTS + 1][ETH_ALEN] = { {0}, PORT_MAC(1), PORT_MAC(2),
+						       PORT_MAC(3), PORT_MAC(4), PORT_MAC(5) };
+static const __u8 unknown_mac[ETH_ALEN] = { 2, 0, 0, 0, 0xcc, 1 };
+
+static struct routerd_bpf *skel;
+static int ifindex[N_PORTS + 1], br_ifindex;
+static struct rd_datapath dp;
+static struct rd_ifaces ifs;
+static struct rd_fdb mirror;
+static bool mirror_on;
+
+struct frame {
+	__u32 len;
+	__u8 data[FRAME_MAX];
+};
+
+/* ------------------------------------------------------------------ */
+/* the namespace                                                       */
+
+static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	rc = system(cmd);
+	cr_assert_eq(rc, 0, "command failed (%d): %s", rc, cmd);
+}
+
+static const char *mac_str(const __u8 *m)
+{
+	static char buf[4][18];
+	static int next;
+	char *s = buf[next++ % 4];
+
+	snprintf(s, sizeof(buf[0]), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
+		 m[5]);
+	return s;
+}
+
+static void write_iface(int n, const struct rd_iface *val)
+{
+	__u32 key = (__u32)ifindex[n];
+
+	cr_assert_eq(bpf_map__update_elem(skel->maps.rd_ifaces, &key, sizeof(key), val,
+					  sizeof(*val), BPF_ANY), 0, "rd_ifaces[brp%d]", n);
+}
+
+static struct rd_iface read_iface(int n)
+{
+	struct rd_iface val;
+	__u32 key = (__u32)ifindex[n];
+
+	cr_assert_eq(bpf_map__lookup_elem(skel->maps.rd_ifaces, &key, sizeof(key), &val,
+					  sizeof(val), 0), 0, "rd_ifaces[brp%d]", n);
+	return val;
+}
+
+static void build(void)
+{
+	FILE *ip;
+
+	rd_log_init(true, RD_LOG_WARN);
+	cr_assert_eq(unshare(CLONE_NEWNET), 0, "unshare(CLONE_NEWNET): %s (needs root)",
+		     strerror(errno));
+	/* quiet peers: no IPv6 router solicitations or ND on the wires */
+	sh("sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");
+	ip = popen("ip -batch -", "w");
+	cr_assert_not_null(ip);
+	fprintf(ip, "link set lo up\n");
+	fprintf(ip, "link add name %s address %s type bridge stp_state 0 ageing_time 100000\n",
+		BRIDGE, mac_str(bridge_mac));
+	for (int n = 1; n <= N_PORTS; n++) {
+		fprintf(ip, "link add name brp%d address %s type veth peer name brp%d-p address %s\n",
+			n, mac_str(port_mac[n]), n, mac_str(vm[n]));
+		fprintf(ip, "link set brp%d master %s\n", n, BRIDGE);
+		fprintf(ip, "link set brp%d-p up\nlink set brp%d up\n", n, n);
+	}
+	fprintf(ip, "link set %s up\n", BRIDGE);
+	cr_assert_eq(pclose(ip), 0, "ip -batch failed");
+	/* a redirect into a veth needs GRO (or XDP) on its peer */
+	for (int n = 1; n <= N_PORTS; n++)
+		sh("ethtool -K brp%d-p gro on >/dev/null", n);
+	for (int n = 1; n <= N_PORTS; n++)
+		sh("bridge fdb add %s dev brp%d master static", mac_str(vm[n]), n);
+	sh("bridge fdb add %s dev brp1 master static", mac_str(vm[6]));
+	br_ifindex = (int)if_nametoindex(BRIDGE);
+	for (int n = 1; n <= N_PORTS; n++) {
+		char name[IF_NAMESIZE];
+
+		snprintf(name, sizeof(name), "brp%d", n);
+		ifindex[n] = (int)if_nametoindex(name);
+		cr_assert_gt(ifindex[n], 0, "%s", name);
+	}
+
+	skel = routerd_bpf__open_and_load();
+	cr_assert_not_null(skel, "routerd_bpf__open_and_load: %s", strerror(errno));
+	/* what ifaces.c writes for a managed port */
+	for (int n = 1; n <= N_MANAGED; n++) {
+		struct rd_iface val = { .slot = (__u32)n };
+		struct bpf_devmap_val tx = { .ifindex = (__u32)ifindex[n] };
+		__u32 key = (__u32)ifindex[n];
+
+		memcpy(val.mac, port_mac[n], ETH_ALEN);
+		write_iface(n, &val);
+		cr_assert_eq(bpf_map__update_elem(skel->maps.rd_tx, &key, sizeof(key), &tx,
+						  sizeof(tx), BPF_ANY), 0, "rd_tx[brp%d]", n);
+		ifs.list[ifs.n++].ifindex = key;
+	}
+	dp.skel = skel;
+	dp.n_cpus = libbpf_num_possible_cpus();
+}
+
+/* The mirror fills rd_fdb and the bridge fields of rd_iface. */
+static void setup_mirror(void)
+{
+	char err[256];
+
+	build();
+	cr_assert_eq(rd_fdb_start(&mirror, NULL, &dp, &ifs, err, sizeof(err)), 0, "%s", err);
+	mirror_on = true;
+}
+
+static void teardown(void)
+{
+	if (mirror_on)
+		rd_fdb_stop(&mirror);
+	mirror_on = false;
+	routerd_bpf__destroy(skel);
+	skel = NULL;
+}
+
+/* A change made with bridge(8) or ip(8), then the mirror follows it. */
+static void change(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void change(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	sh("%s", cmd);
+	usleep(20000); /* the notifications are queued by now */
+	rd_fdb_poll(&mirror);
+}
+
+/* ------------------------------------------------------------------ */
+/* frames                                                              */
+
+/* An IPv4/UDP packet that routing would never forward (TTL 1, to a
+ * multicast-free but unroutable address): bridging must not care. */
+static struct frame frame_to(const __u8 *dst, const __u8 *src)
+{
+	struct frame f = { .len = ETH_HLEN + 100 };
+	struct ethhdr *eth = (struct ethhdr *)f.data;
+	struct iphdr *ip = (struct iphdr *)(eth + 1);
+	struct udphdr *udp = (struct udphdr *)(ip + 1);
+
+	memcpy(eth->h_dest, dst, ETH_ALEN);
+	memcpy(eth->h_source, src, ETH_ALEN);
+	eth->h_proto = htons(ETH_P_IP);
+	*ip = (struct iphdr){ .version = 4, .ihl = 5, .tot_len = htons(100), .ttl = 1,
+			      .protocol = IPPROTO_UDP, .saddr = htonl(0xc6120b0b),
+			      .daddr = htonl(0xc6120b0c) };
+	*udp = (struct udphdr){ .source = htons(1234), .dest = htons(5678), .len = htons(80) };
+	for (int i = 0; i < 72; i++)
+		((__u8 *)(udp + 1))[i] = (__u8)(i * 13 + 5);
+	return f;
+}
+
+static void set_proto(struct frame *f, __u16 proto)
+{
+	((struct ethhdr *)f->data)->h_proto = htons(proto);
+}
+
+/* Inserts a TPID/TCI tag after the MACs. */
+static struct frame tagged(struct frame f, __u16 tpid, __u16 tci)
+{
+	__be16 tag[2] = { htons(tpid), htons(tci) };
+
+	memmove(f.data + 16, f.data + 12, f.len - 12);
+	memcpy(f.data + 12, tag, 4);
+	f.len += 4;
+	return f;
+}
+
+/* ------------------------------------------------------------------ */
+/* runs and counters                                                   */
+
+#define N_COUNTERS (RD_EV__MAX + RD_PASS__MAX + RD_DROP__MAX)
+#define N_SLOTS (N_MANAGED + 1)
+
+struct result {
+	int action;
+	struct frame out;
+	__u64 delta[N_SLOTS][N_COUNTERS];
+};
+
+static void read_stats(__u64 sums[N_SLOTS][N_COUNTERS])
+{
+	int ncpus = libbpf_num_possible_cpus();
+	__u64 *percpu = calloc((size_t)ncpus, sizeof(struct rd_stats));
+	int fd = bpf_map__fd(skel->maps.rd_stats);
+
+	cr_assert_not_null(percpu);
+	for (__u32 slot = 0; slot < N_SLOTS; slot++) {
+		cr_assert_eq(bpf_map_lookup_elem(fd, &slot, percpu), 0);
+		memset(sums[slot], 0, sizeof(sums[slot]));
+		for (int cpu = 0; cpu < ncpus; cpu++)
+			for (int i = 0; i < N_COUNTERS; i++)
+				sums[slot][i] += percpu[(size_t)cpu * N_COUNTERS + i];
+	}
+	free(percpu);
+}
+
+static struct result run_on(int port, const struct frame *in, __u32 flags)
+{
+	bool live = flags & BPF_F_TEST_XDP_LIVE_FRAMES;
+	static __u64 before[N_SLOTS][N_COUNTERS], after[N_SLOTS][N_COUNTERS];
+	__u8 data[FRAME_MAX], out[FRAME_MAX + 256];
+	struct xdp_md ctx = { .data_end = in->len, .ingress_ifindex = (__u32)ifindex[port] };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data, .data_size_in = in->len,
+		    .data_out = live ? NULL : out, .data_size_out = live ? 0 : sizeof(out),
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1, .flags = flags);
+	struct result r = { 0 };
+
+	memcpy(data, in->data, in->len);
+	read_stats(before);
+	cr_assert_eq(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.routerd_xdp), &opts), 0,
+		     "BPF_PROG_TEST_RUN: %s", strerror(errno));
+	read_stats(after);
+	r.action = (int)opts.retval;
+	for (int s = 0; s < N_SLOTS; s++)
+		for (int i = 0; i < N_COUNTERS; i++)
+			r.delta[s][i] = after[s][i] - before[s][i];
+	if (!live) {
+		cr_assert_leq(opts.data_size_out, sizeof(r.out.data));
+		r.out.len = opts.data_size_out;
+		memcpy(r.out.data, out, r.out.len);
+	}
+	return r;
+}
+
+static const char *action_str(int a)
+{
+	static const char *const names[] = { "ABORTED", "DROP", "PASS", "TX", "REDIRECT" };
+
+	return a >= 0 && a <= XDP_REDIRECT ? names[a] : "?";
+}
+
+#define KEY(name, key) key,
+static const char *const counter_names[N_COUNTERS] = { RD_EVENTS(KEY) RD_PASS_REASONS(KEY)
+							  RD_DROP_REASONS(KEY) };
+#undef KEY
+
+/* Exactly one counter moved, by one: INDEX (flat) in SLOT. */
+static void expect_counted(const struct result *r, int slot, int index)
+{
+	for (int s = 0; s < N_SLOTS; s++)
+		for (int i = 0; i < N_COUNTERS; i++) {
+			__u64 want = s == slot && i == index;
+
+			cr_assert_eq(r->delta[s][i], want,
+				     "counter %s in slot %d moved by %llu, want %llu (expected only "
+				     "%s in slot %d)",
+				     counter_names[i], s, (unsigned long long)r->delta[s][i],
+				     (unsigned long long)want, counter_names[index], slot);
+		}
+}
+
+#define EV(x) (RD_EV_##x)
+#define PASS(x) (RD_EV__MAX + RD_PASS_##x)
+#define DROP(x) (RD_EV__MAX + RD_PASS__MAX + RD_DROP_##x)
+
+/* The counters that moved, for failure messages. */
+static const char *moved_str(const struct result *r)
+{
+	static char buf[256];
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int s = 0; s < N_SLOTS; s++)
+		for (int i = 0; i < N_COUNTERS; i++)
+			if (r->delta[s][i] && len < sizeof(buf) - 64)
+				len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s+%llu in slot %d",
+							len ? ", " : "", counter_names[i],
+							(unsigned long long)r->delta[s][i], s);
+	return len ? buf : "no counter moved";
+}
+
+static void expect_frame(const struct frame *got, const struct frame *want, const char *what)
+{
+	cr_assert_eq(got->len, want->len, "%s: %u bytes, want %u", what, got->len, want->len);
+	for (__u32 i = 0; i < want->len; i++)
+		cr_assert_eq(got->data[i], want->data[i], "%s: byte %u is 0x%02x, want 0x%02x", what,
+			     i, got->data[i], want->data[i]);
+}
+
+static void expect_untouched(int port, const struct frame *in, int action, int counter)
+{
+	struct result r = run_on(port, in, 0);
+
+	cr_assert_eq(r.action, action, "verdict %s, want %s (%s)", action_str(r.action),
+		     action_str(action), counter_names[counter]);
+	expect_frame(&r.out, in, "frame handed on");
+	expect_counted(&r, port <= N_MANAGED ? port : 0, counter);
+}
+
+static void expect_pass(int port, const struct frame *in, int counter)
+{
+	expect_untouched(port, in, XDP_PASS, counter);
+}
+
+static void expect_drop(int port, const struct frame *in, int counter)
+{
+	expect_untouched(port, in, XDP_DROP, counter);
+}
+
+/* Frames received on the peers (the VMs), to see where a redirect went. */
+static int capture(int port)
+{
+	char name[IF_NAMESIZE];
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons(ETH_P_ALL));
+
+	snprintf(name, sizeof(name), "brp%d-p", port);
+	sll.sll_ifindex = (int)if_nametoindex(name);
+	cr_assert_geq(fd, 0, "AF_PACKET: %s", strerror(errno));
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), 0, "bind %s", name);
+	/* the receiving stack strips the outer VLAN tag into the skb; the
+	 * packet socket reports it on the side */
+	cr_assert_eq(setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &(int){ 1 }, sizeof(int)), 0);
+	return fd;
+}
+
+/* One frame from FD as it was on the wire (outer tag put back), or -1. */
+static ssize_t recv_frame(int fd, __u8 *buf, size_t size, struct sockaddr_ll *from)
+{
+	union {
+		struct cmsghdr hdr;
+		char space[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+	} ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = size - 4 };
+	struct msghdr msg = { .msg_name = from, .msg_namelen = sizeof(*from), .msg_iov = &iov,
+			      .msg_iovlen = 1, .msg_control = &ctl, .msg_controllen = sizeof(ctl) };
+	ssize_t n = recvmsg(fd, &msg, 0);
+
+	if (n < 0)
+		return n;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		struct tpacket_auxdata aux;
+		__be16 tag[2];
+
+		if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA)
+			continue;
+		memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+		if (!(aux.tp_status & TP_STATUS_VLAN_VALID) || n < 12)
+			continue;
+		tag[0] = htons(aux.tp_status & TP_STATUS_VLAN_TPID_VALID ? aux.tp_vlan_tpid
+									  : ETH_P_8021Q);
+		tag[1] = htons(aux.tp_vlan_tci);
+		memmove(buf + 16, buf + 12, (size_t)n - 12);
+		memcpy(buf + 12, tag, 4);
+		n += 4;
+	}
+	return n;
+}
+
+static bool received(int fd, const struct frame *want, int timeout_ms)
+{
+	struct timespec start, now;
+	__u8 buf[FRAME_MAX];
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct sockaddr_ll from;
+		ssize_t n;
+		long left;
+
+		while ((n = recv_frame(fd, buf, sizeof(buf), &from)) >= 0) {
+			if (from.sll_pkttype != PACKET_OUTGOING && (size_t)n == want->len &&
+			    !memcmp(buf, want->data, want->len))
+				return true;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = timeout_ms - ((now.tv_sec - start.tv_sec) * 1000 +
+				     (now.tv_nsec - start.tv_nsec) / 1000000);
+		if (left <= 0)
+			return false;
+		poll(&pfd, 1, (int)left);
+	}
+}
+
+/* IN received on port FROM is bridged to port TO as WANT: the verdict, the
+ * bytes, only `bridged` counted; then for real, WANT arrives on TO's peer
+ * and on no other. */
+static void expect_bridged_as(int from, const struct frame *in, int to, const struct frame *want)
+{
+	struct result r = run_on(from, in, 0);
+	int fd[N_PORTS + 1];
+
+	cr_assert_eq(r.action, XDP_REDIRECT, "verdict %s (%s), want REDIRECT", action_str(r.action),
+		     moved_str(&r));
+	expect_frame(&r.out, want, "bridged frame");
+	expect_counted(&r, from, EV(BRIDGED));
+
+	for (int n = 1; n <= N_PORTS; n++)
+		fd[n] = capture(n);
+	/* live mode reports no action: the counters tell */
+	r = run_on(from, in, BPF_F_TEST_XDP_LIVE_FRAMES);
+	expect_counted(&r, from, EV(BRIDGED));
+	cr_assert(received(fd[to], want, 2000), "the frame did not arrive behind brp%d", to);
+	for (int n = 1; n <= N_PORTS; n++) {
+		if (n != to)
+			cr_assert_not(received(fd[n], want, 0), "the frame also arrived behind brp%d",
+				      n);
+		close(fd[n]);
+	}
+}
+
+static void expect_bridged(int from, const struct frame *in, int to)
+{
+	expect_bridged_as(from, in, to, in);
+}
+
+/* ------------------------------------------------------------------ */
+/* suite bridge: maps filled by the mirror                             */
+
+TestSuite(bridge, .init = setup_mirror, .fini = teardown, .timeout = 30);
+
+Test(bridge, the_mirror_describes_ports_and_entries)
+{
+	struct rd_fdb_entry e;
+	struct rd_fdb_key k = { .bridge = (__u32)br_ifindex };
+	struct rd_iface val = read_iface(1);
+
+	cr_assert_eq(val.bridge_ifindex, (__u32)br_ifindex, "brp1: bridge %u, want %d",
+		     val.bridge_ifindex, br_ifindex);
+	cr_assert_eq(val.br_flags, RD_BRPORT_FORWARDING | RD_BRPORT_LEARNING, "brp1 flags %#x",
+		     val.br_flags);
+	cr_assert_eq(val.slot, 1, "the mirror keeps ifaces.c's fields");
+	for (int n = 1; n <= N_MANAGED; n++) {
+		memcpy(k.mac, vm[n], ETH_ALEN);
+		cr_assert_eq(bpf_map__lookup_elem(skel->maps.rd_fdb, &k, sizeof(k), &e, sizeof(e), 0),
+			     0, "VM %d's entry is mirrored", n);
+		cr_assert_eq(e.port, (__u32)ifindex[n], "VM %d on port %u, want brp%d", n, e.port, n);
+		cr_assert_eq(e.flags, RD_FDB_STATIC, "VM %d flags %#x", n, e.flags);
+	}
+	memcpy(k.mac, vm[5], ETH_ALEN);
+	cr_assert_neq(bpf_map__lookup_elem(skel->maps.rd_fdb, &k, sizeof(k), &e, sizeof(e), 0), 0,
+		      "the entry behind the unmanaged brp5 is not mirrored");
+	memcpy(k.mac, bridge_mac, ETH_ALEN);
+	cr_assert_eq(bpf_map__lookup_elem(skel->maps.rd_fdb, &k, sizeof(k), &e, sizeof(e), 0), 0,
+		     "the bridge's own address is mirrored");
+	cr_assert_eq(e.flags, RD_FDB_LOCAL | RD_FDB_STATIC);
+	cr_assert_eq(e.port, (__u32)br_ifindex);
+}
+
+Test(bridge, known_unicast_goes_to_its_port)
+{
+	struct frame f12 = frame_to(vm[2], vm[1]), f13 = frame_to(vm[3], vm[1]);
+	struct frame f41 = frame_to(vm[1], vm[4]), f46 = frame_to(vm[6], vm[4]);
+
+	expect_bridged(1, &f12, 2);
+	expect_bridged(1, &f13, 3);
+	expect_bridged(4, &f41, 1);
+	expect_bridged(4, &f46, 1);
+}
+
+/* Bridging does not touch L3: whatever the frame carries leaves as it came
+ * (TTL 1, broken IP headers, ARP, anything). */
+Test(bridge, frames_are_bridged_byte_for_byte)
+{
+	struct frame f = frame_to(vm[2], vm[1]);
+	struct frame bad_ip = f, arp = f, other = f, short_frame = f, ipv6 = f;
+
+	((struct iphdr *)(bad_ip.data + ETH_HLEN))->ihl = 3;
+	set_proto(&arp, ETH_P_ARP);
+	set_proto(&other, 0x88b5); /* local experimental ethertype */
+	short_frame.len = ETH_HLEN + 2;
+	set_proto(&ipv6, ETH_P_IPV6);
+	ipv6.data[ETH_HLEN] = 0x60;
+	ipv6.data[ETH_HLEN + 7] = 0; /* hop limit 0 */
+	expect_bridged(1, &f, 2);
+	expect_bridged(1, &bad_ip, 2);
+	expect_bridged(1, &arp, 2);
+	expect_bridged(1, &other, 2);
+	expect_bridged(1, &short_frame, 2);
+	expect_bridged(1, &ipv6, 2);
+}
+
+Test(bridge, unknown_unicast_goes_to_the_kernel)
+{
+	struct frame f = frame_to(unknown_mac, vm[1]);
+
+	expect_pass(1, &f, PASS(FDB_MISS));
+}
+
+Test(bridge, entries_behind_unmanaged_ports_are_the_kernels)
+{
+	struct frame f = frame_to(vm[5], vm[1]);
+
+	expect_pass(1, &f, PASS(FDB_MISS));
+}
+
+Test(bridge, broadcast_and_multicast_go_to_the_kernel)
+{
+	const __u8 bcast[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	const __u8 mcast4[ETH_ALEN] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+	const __u8 mcast6[ETH_ALEN] = { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 };
+	struct frame b = frame_to(bcast, vm[1]), m4 = frame_to(mcast4, vm[1]),
+		     m6 = frame_to(mcast6, vm[1]);
+
+	expect_pass(1, &b, PASS(MULTICAST));
+	expect_pass(1, &m4, PASS(MULTICAST));
+	expect_pass(1, &m6, PASS(MULTICAST));
+}
+
+Test(bridge, link_local_control_frames_go_to_the_kernel)
+{
+	const __u8 stp[ETH_ALEN] = { 0x01, 0x80, 0xc2, 0, 0, 0x00 };
+	const __u8 lacp[ETH_ALEN] = { 0x01, 0x80, 0xc2, 0, 0, 0x02 };
+	const __u8 lldp[ETH_ALEN] = { 0x01, 0x80, 0xc2, 0, 0, 0x0e };
+	struct frame bpdu = frame_to(stp, vm[1]), l = frame_to(lacp, vm[1]),
+		     d = frame_to(lldp, vm[1]);
+
+	bpdu.len = 60;
+	set_proto(&bpdu, 0x0026); /* 802.3 length: LLC follows */
+	set_proto(&l, 0x8809);
+	set_proto(&d, 0x88cc);
+	expect_pass(1, &bpdu, PASS(BRIDGE_CONTROL));
+	expect_pass(1, &l, PASS(BRIDGE_CONTROL));
+	expect_pass(1, &d, PASS(BRIDGE_CONTROL));
+}
+
+/* The kernel must see what it would learn: a source MAC it does not have
+ * on this port (new, or moved here from another port). */
+Test(bridge, unlearned_sources_go_to_the_kernel)
+{
+	struct frame unknown_src = frame_to(vm[2], unknown_mac);
+	struct frame moved = frame_to(vm[3], vm[2]); /* VM 2 is on brp2, not brp1 */
+	struct frame local_src = frame_to(vm[2], bridge_mac);
+
+	expect_pass(1, &unknown_src, PASS(FDB_LEARN));
+	expect_pass(1, &moved, PASS(FDB_LEARN));
+	expect_pass(1, &local_src, PASS(FDB_LEARN));
+}
+
+Test(bridge, invalid_sources_go_to_the_kernel)
+{
+	const __u8 mcast_src[ETH_ALEN] = { 0x01, 0, 0, 0, 0xbb, 1 }, zero[ETH_ALEN] = { 0 };
+	struct frame m = frame_to(vm[2], mcast_src), z = frame_to(vm[2], zero);
+
+	expect_pass(1, &m, PASS(MALFORMED));
+	expect_pass(1, &z, PASS(MALFORMED));
+}
+
+Test(bridge, frames_for_the_bridge_itself_go_to_the_kernel)
+{
+	struct frame to_br = frame_to(bridge_mac, vm[1]), to_port = frame_to(port_mac[2], vm[1]);
+
+	expect_pass(1, &to_br, PASS(BRIDGE_LOCAL));
+	expect_pass(1, &to_port, PASS(BRIDGE_LOCAL));
+}
+
+Test(bridge, destination_behind_the_ingress_port_goes_to_the_kernel)
+{
+	struct frame f = frame_to(vm[6], vm[1]);
+
+	expect_pass(1, &f, PASS(HAIRPIN));
+}
+
+Test(bridge, ingress_port_not_forwarding)
+{
+	struct frame f = frame_to(vm[2], vm[1]);
+	const __u8 stp[ETH_ALEN] = { 0x01, 0x80, 0xc2, 0, 0, 0 };
+	struct frame bpdu = frame_to(stp, vm[1]);
+
+	change("bridge link set dev brp1 state 0"); /* disabled: sticks without STP */
+	cr_assert_eq(read_iface(1).br_flags & RD_BRPORT_FORWARDING, 0);
+	expect_pass(1, &f, PASS(PORT_STATE));
+	expect_pass(1, &bpdu, PASS(BRIDGE_CONTROL)); /* STP still gets its BPDUs */
+	change("bridge link set dev brp1 state 3");
+	expect_bridged(1, &f, 2);
+}
+
+Test(bridge, egress_port_not_forwarding)
+{
+	struct frame f = frame_to(vm[2], vm[1]);
+
+	change("bridge link set dev brp2 state 0");
+	expect_pass(1, &f, PASS(PORT_STATE));
+}
+
+Test(bridge, isolated_ports)
+{
+	struct frame f12 = frame_to(vm[2], vm[1]), f13 = frame_to(vm[3], vm[1]);
+	struct frame f31 = frame_to(vm[1], vm[3]);
+
+	change("bridge link set dev brp1 isolated on");
+	expect_bridged(1, &f12, 2); /* one isolated port: fine */
+	change("bridge link set dev brp2 isolated on");
+	expect_pass(1, &f12, PASS(ISOLATED));
+	expect_bridged(1, &f13, 3);
+	expect_bridged(3, &f31, 1);
+}
+
+/* Learning off: nothing to learn, so an unknown source is no reason to
+ * involve the kernel. */
+Test(bridge, learning_off)
+{
+	struct frame f = frame_to(vm[2], unknown_mac);
+
+	change("bridge link set dev brp1 learning off");
+	cr_assert_eq(read_iface(1).br_flags & RD_BRPORT_LEARNING, 0);
+	expect_bridged(1, &f, 2);
+}
+
+/* flood off only concerns unknown unicast, which is the kernel's anyway. */
+Test(bridge, flood_off)
+{
+	struct frame known = frame_to(vm[2], vm[1]), unknown = frame_to(unknown_mac, vm[1]);
+
+	change("bridge link set dev brp2 flood off");
+	expect_bridged(1, &known, 2);
+	expect_pass(1, &unknown, PASS(FDB_MISS));
+}
+
+Test(bridge, locked_ports_are_the_kernels)
+{
+	struct frame f = frame_to(vm[2], vm[1]);
+
+	change("bridge link set dev brp1 locked on");
+	expect_pass(1, &f, PASS(PORT_STATE));
+}
+
+Test(bridge, neighbour_suppression_keeps_arp_and_nd_in_the_kernel)
+{
+	struct frame arp = frame_to(vm[2], vm[1]), ip = frame_to(vm[2], vm[1]), nd;
+
+	set_proto(&arp, ETH_P_ARP);
+	nd = ip;
+	set_proto(&nd, ETH_P_IPV6);
+	nd.data[ETH_HLEN] = 0x60;
+	nd.data[ETH_HLEN + 6] = IPPROTO_ICMPV6;
+	change("bridge link set dev brp3 neigh_suppress on"); /* any port: the bridge's */
+	expect_pass(1, &arp, PASS(ARP));
+	expect_pass(1, &nd, PASS(ND));
+	expect_bridged(1, &ip, 2);
+}
+
+/* nomaster: the port is no bridge port any more, at once; its entries go. */
+Test(bridge, a_port_leaving_the_bridge)
+{
+	struct frame f12 = frame_to(vm[2], vm[1]), f21 = frame_to(vm[1], vm[2]);
+	struct rd_fdb_key k = { .bridge = (__u32)br_ifindex };
+	struct rd_fdb_entry e;
+
+	change("ip link set brp2 nomaster");
+	cr_assert_eq(read_iface(2).bridge_ifindex, 0, "brp2 still described as a bridge port");
+	memcpy(k.mac, vm[2], ETH_ALEN);
+	cr_assert_neq(bpf_map__lookup_elem(skel->maps.rd_fdb, &k, sizeof(k), &e, sizeof(e), 0), 0,
+		      "brp2's entry is still mirrored");
+	expect_pass(1, &f12, PASS(FDB_MISS));
+	/* brp2 is a plain interface now: the routing path sees the frame */
+	expect_pass(2, &f21, PASS(OTHER_HOST));
+}
+
+Test(bridge, the_mirror_follows_fdb_changes)
+{
+	struct frame f17 = frame_to(vm[7], vm[1]);
+
+	expect_pass(1, &f17, PASS(FDB_MISS));
+	change("bridge fdb add %s dev brp3 master static", mac_str(vm[7]));
+	expect_bridged(1, &f17, 3);
+	change("bridge fdb replace %s dev brp4 master static", mac_str(vm[7])); /* moved */
+	expect_bridged(1, &f17, 4);
+	change("bridge fdb del %s dev brp4 master", mac_str(vm[7]));
+	expect_pass(1, &f17, PASS(FDB_MISS));
+}
+
+/* What XDP bridged is stamped, for the daemon's NTF_USE refresh. */
+Test(bridge, bridged_entries_are_stamped)
+{
+	struct frame f = frame_to(vm[2], vm[1]);
+	struct rd_fdb_key k = { .bridge = (__u32)br_ifindex };
+	struct rd_fdb_entry src, dst;
+
+	expect_bridged(1, &f, 2);
+	memcpy(k.mac, vm[1], ETH_ALEN);
+	cr_assert_eq(bpf_map__lookup_elem(skel->maps.rd_fdb, &k, sizeof(k), &src, sizeof(src), 0), 0);
+	memcpy(k.mac, vm[2], ETH_ALEN);
+	cr_assert_eq(bpf_map__lookup_elem(skel->maps.rd_fdb, &k, sizeof(k), &dst, sizeof(dst), 0), 0);
+	cr_assert_neq(src.seen_ns, 0, "the source's seen_ns is stamped");
+	cr_assert_neq(dst.used_ns, 0, "the destination's used_ns is stamped");
+	cr_assert_eq(dst.seen_ns, 0, "the destination did not send anything");
+}
+
+/* The refresh of a dynamic entry XDP saw: the kernel's "updated" time is
+ * reset (bridge -s fdb: used/updated seconds ago). */
+Test(bridge, refresh_keeps_dynamic_entries_updated)
+{
+	struct frame f = frame_to(vm[2], vm[7]);
+	char line[256] = "";
+	FILE *p;
+	unsigned used, updated;
+
+	/* VM 7 learned (dynamically) on brp1 */
+	change("bridge fdb add %s dev brp1 master dynamic", mac_str(vm[7]));
+	sleep(2);
+	expect_bridged(1, &f, 2);
+	rd_fdb_refresh(&mirror, true);
+	cr_assert_geq(mirror.refreshes, 1, "no refresh sent (errors %lu, absent %lu)",
+		      mirror.refresh_errors, mirror.refresh_absent);
+	p = popen("bridge -s fdb show dev brp1 | grep 02:00:00:00:bb:07", "r");
+	cr_assert_not_null(p);
+	cr_assert_not_null(fgets(line, sizeof(line), p), "VM 7's entry is gone");
+	pclose(p);
+	cr_assert_eq(sscanf(strstr(line, "used ") ? strstr(line, "used ") : "", "used %u/%u", &used,
+			    &updated), 2, "cannot read used/updated in: %s", line);
+	cr_assert_leq(updated, 1, "updated %u s ago after the refresh: %s", updated, line);
+}
+
+/* ------------------------------------------------------------------ */
+/* suite vlan: a VLAN-filtering bridge, maps filled by hand            */
+
+/*
+ *   port  membership                              pvid
+ *   brp1  10 untagged                             10    (access port)
+ *   brp2  10, 20, 40 tagged                       -     (trunk)
+ *   brp3  20 untagged, 10 tagged                  20
+ *   brp4  10 untagged, 30 tagged, 40 tagged       10    (STP: 40 blocked)
+ *
+ *   FDB   VLAN 10: VM1 brp1, VM2 brp2, VM3 brp3, VM4 brp4
+ *         VLAN 20: VM2 brp2, VM3 brp3
+ *         VLAN 30: VM4 brp4, VM5 brp3 (brp3 is not in 30)
+ *         VLAN 40: VM1 brp2, VM6 brp4
+ */
+static void set_vlans(int n, __u16 pvid, const __u16 *member, const __u16 *untagged,
+		      const __u16 *blocked, __u16 flags_extra)
+{
+	struct rd_port_vlans v = { 0 };
+	struct rd_iface val = read_iface(n);
+	__u32 key = (__u32)ifindex[n];
+
+	for (; member && *member; member++)
+		v.member[*member / 64] |= 1ull << (*member % 64);
+	for (; untagged && *untagged; untagged++)
+		v.untagged[*untagged / 64] |= 1ull << (*untagged % 64);
+	for (; blocked && *blocked; blocked++)
+		v.blocked[*blocked / 64] |= 1ull << (*blocked % 64);
+	cr_assert_eq(bpf_map__update_elem(skel->maps.rd_port_vlans, &key, sizeof(key), &v,
+					  sizeof(v), BPF_ANY), 0);
+	val.bridge_ifindex = (__u32)br_ifindex;
+	val.br_flags = RD_BRPORT_FORWARDING | RD_BRPORT_LEARNING | RD_BRPORT_VLAN_FILTERING |
+		       flags_extra;
+	val.pvid = pvid;
+	write_iface(n, &val);
+}
+
+static void fdb_put(int n, __u16 vid, const __u8 *mac)
+{
+	struct rd_fdb_key k = { .bridge = (__u32)br_ifindex, .vid = vid };
+	struct rd_fdb_entry e = { .port = (__u32)ifindex[n] };
+
+	memcpy(k.mac, mac, ETH_ALEN);
+	cr_assert_eq(bpf_map__update_elem(skel->maps.rd_fdb, &k, sizeof(k), &e, sizeof(e), BPF_ANY),
+		     0);
+}
+
+static void fill_vlans(__u16 extra)
+{
+	set_vlans(1, 10, (const __u16[]){ 10, 0 }, (const __u16[]){ 10, 0 }, NULL, extra);
+	set_vlans(2, 0, (const __u16[]){ 10, 20, 40, 0 }, NULL, NULL, extra);
+	set_vlans(3, 20, (const __u16[]){ 10, 20, 0 }, (const __u16[]){ 20, 0 }, NULL, extra);
+	set_vlans(4, 10, (const __u16[]){ 10, 30, 40, 0 }, (const __u16[]){ 10, 0 },
+		  (const __u16[]){ 40, 0 }, extra);
+	for (int n = 1; n <= 4; n++)
+		fdb_put(n, 10, vm[n]);
+	fdb_put(2, 20, vm[2]);
+	fdb_put(3, 20, vm[3]);
+	fdb_put(4, 30, vm[4]);
+	fdb_put(3, 30, vm[5]);
+	fdb_put(2, 40, vm[1]);
+	fdb_put(4, 40, vm[6]);
+}
+
+static void setup_vlan(void)
+{
+	build();
+	fill_vlans(0);
+}
+
+static void setup_vlan_8021ad(void)
+{
+	build();
+	fill_vlans(RD_BRPORT_VLAN_8021AD);
+}
+
+TestSuite(vlan, .init = setup_vlan, .fini = teardown, .timeout = 30);
+TestSuite(vlan_8021ad, .init = setup_vlan_8021ad, .fini = teardown, .timeout = 30);
+
+/* trunk (tagged 10, PCP 5) -> access port (untagged in 10): the tag comes off */
+Test(vlan, tagged_in_untagged_out)
+{
+	struct frame plain = frame_to(vm[1], vm[2]);
+	struct frame in = tagged(plain, ETH_P_8021Q, 0xa000 | 10);
+
+	expect_bridged_as(2, &in, 1, &plain);
+}
+
+/* access port (untagged, pvid 10) -> trunk: an 802.1Q tag for VLAN 10,
+ * PCP 0, goes on */
+Test(vlan, untagged_in_tagged_out)
+{
+	struct frame plain = frame_to(vm[2], vm[1]);
+	struct frame want = tagged(plain, ETH_P_8021Q, 10);
+
+	expect_bridged_as(1, &plain, 2, &want);
+}
+
+/* tagged 10 -> tagged 10: the tag, PCP included, stays as it came */
+Test(vlan, tagged_in_tagged_out)
+{
+	struct frame in = tagged(frame_to(vm[3], vm[2]), ETH_P_8021Q, 0x6000 | 10);
+
+	expect_bridged(2, &in, 3);
+}
+
+Test(vlan, untagged_in_untagged_out)
+{
+	struct frame f = frame_to(vm[4], vm[1]);
+
+	expect_bridged(1, &f, 4);
+}
+
+/* The ingress VLAN (pvid 20 on brp3) picks the entry: VM2 in 20 is on the
+ * trunk, tagged; VM1 is not known in 20 at all. */
+Test(vlan, the_vlan_selects_the_fdb_entry)
+{
+	struct frame from3 = frame_to(vm[2], vm[3]);
+	struct frame want = tagged(from3, ETH_P_8021Q, 20);
+	struct frame to1_in20 = tagged(frame_to(vm[1], vm[2]), ETH_P_8021Q, 20);
+
+	expect_bridged_as(3, &from3, 2, &want);
+	expect_pass(2, &to1_in20, PASS(FDB_MISS));
+}
+
+Test(vlan, ingress_membership_violations_are_dropped)
+{
+	struct frame not_member = tagged(frame_to(vm[2], vm[1]), ETH_P_8021Q, 30);
+	struct frame no_pvid = frame_to(vm[1], vm[2]); /* untagged on the trunk */
+	struct frame reserved = tagged(frame_to(vm[2], vm[1]), ETH_P_8021Q, 4095);
+
+	expect_drop(1, &not_member, DROP(VLAN_INGRESS));
+	expect_drop(2, &no_pvid, DROP(VLAN_INGRESS));
+	expect_drop(1, &reserved, DROP(VLAN_INGRESS));
+}
+
+/* VM5 is in VLAN 30 behind brp3, which is not in 30 */
+Test(vlan, egress_membership_violations_are_dropped)
+{
+	struct frame f = tagged(frame_to(vm[5], vm[4]), ETH_P_8021Q, 30);
+
+	expect_drop(4, &f, DROP(VLAN_EGRESS));
+}
+
+Test(vlan, priority_tagged_frames_go_to_the_kernel)
+{
+	struct frame f = tagged(frame_to(vm[2], vm[1]), ETH_P_8021Q, 0xe000); /* VID 0 */
+
+	expect_pass(1, &f, PASS(VLAN));
+}
+
+/* brp4 is blocked in VLAN 40 (per-VLAN STP state): neither in nor out */
+Test(vlan, blocked_vlans_go_to_the_kernel)
+{
+	struct frame in = tagged(frame_to(vm[1], vm[4]), ETH_P_8021Q, 40);
+	struct frame out = tagged(frame_to(vm[6], vm[1]), ETH_P_8021Q, 40);
+
+	fdb_put(4, 40, vm[4]);
+	expect_pass(4, &in, PASS(PORT_STATE));
+	expect_pass(2, &out, PASS(PORT_STATE));
+}
+
+/* 802.1ad bridge: its tags are 88a8; an 802.1Q-tagged frame is untagged
+ * to it (the pvid applies, the S-tag goes in front of the C-tag). */
+Test(vlan_8021ad, service_tags)
+{
+	struct frame plain = frame_to(vm[2], vm[1]), back = frame_to(vm[1], vm[2]);
+	struct frame want = tagged(plain, ETH_P_8021AD, 10);
+	struct frame s_in = tagged(back, ETH_P_8021AD, 10);
+	struct frame c_tagged = tagged(plain, ETH_P_8021Q, 99);
+	struct frame c_want = tagged(c_tagged, ETH_P_8021AD, 10);
+
+	expect_bridged_as(1, &plain, 2, &want);
+	expect_bridged_as(2, &s_in, 1, &back);
+	expect_bridged_as(1, &c_tagged, 2, &c_want);
+}

@@ -72,7 +72,7 @@ static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *i
 		rd_fib_params_ipv4(&fib, pkt, ctx->ingress_ifindex);
 	else
 		rd_fib_params_ipv6(&fib, pkt, ctx->ingress_ifindex);
-	rc = rd_fib_lookup_cached(ctx, &fib, pkt->l3_len, now, st);
+	rc = rd_fib_lookup_cached(ctx, &fib, pkt->l3_len, now, ifc->rp_filter, st);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return rd_fib_failure(st, rc);
 

@@ -72,7 +72,7 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct rd_cachectl *cc = w->data;
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	bool bump = false;
+	bool bump = false, netconf = false;
 	ssize_t n;
 
 	/* Drain everything queued, then bump once for the whole batch. */
@@ -89,9 +89,13 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 			break; /* EAGAIN: drained */
 		}
 		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len))
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
 			bump |= affects_routing(nlh);
+			netconf |= nlh->nlmsg_type == RTM_NEWNETCONF;
+		}
 	}
+	if (netconf && cc->on_netconf)
+		cc->on_netconf(cc->on_netconf_arg);
 	if (bump)
 		rd_cachectl_bump(cc);
 }

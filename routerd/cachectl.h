@@ -28,6 +28,10 @@ struct rd_cachectl {
 	ev_io io;
 	ev_timer heartbeat;
 	bool enabled;
+	/* called before the bump when a netconf message (e.g. rp_filter)
+	 * arrived, so settings derived from it are current first */
+	void (*on_netconf)(void *arg);
+	void *on_netconf_arg;
 	__u64 generation;
 	unsigned long bumps, overruns;
 };

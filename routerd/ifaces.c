@@ -29,6 +29,31 @@ static int read_mac(const char *ifname, __u8 mac[6])
 	return 0;
 }
 
+static int read_sysctl_int(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	int v = 0;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
+/* The kernel applies the larger of conf/all and conf/IFACE (IN_DEV_RPFILTER). */
+static __u8 effective_rp_filter(const char *ifname)
+{
+	char path[96];
+	int all, dev;
+
+	all = read_sysctl_int("/proc/sys/net/ipv4/conf/all/rp_filter");
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", ifname);
+	dev = read_sysctl_int(path);
+	return (all > dev ? all : dev) & 3;
+}
+
 /* Keep the slot (and so the counters) an earlier run gave this ifindex. */
 static int describe(struct rd_ifaces *ifs, struct rd_managed_iface *m, char *err, size_t errlen)
 {
@@ -51,6 +76,7 @@ static int describe(struct rd_ifaces *ifs, struct rd_managed_iface *m, char *err
 	if (rc)
 		return rd_errorf(err, errlen, "cannot read the MAC address of %s: %s", m->cfg.name,
 				 strerror(-rc));
+	val.rp_filter = effective_rp_filter(m->cfg.name);
 	rc = rd_dp_iface_update(ifs->dp, m->ifindex, &val);
 	if (!rc)
 		rc = rd_dp_tx_add(ifs->dp, m->ifindex);

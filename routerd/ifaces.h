@@ -31,8 +31,9 @@ struct rd_ifaces {
 int rd_ifaces_attach_all(struct rd_ifaces *ifs, struct rd_datapath *dp,
 			 const struct rd_config *cfg, char *err, size_t errlen);
 /* Brings every configured interface in line with the kernel after a link
- * event or a resync: an interface deleted, renamed away, re-created under a
- * new ifindex, or with a new MAC. Failures are logged, never fatal. */
+ * or netconf event or a resync: an interface deleted, renamed away,
+ * re-created under a new ifindex, with a new MAC or rp_filter setting.
+ * Failures are logged, never fatal. */
 void rd_ifaces_reconcile(struct rd_ifaces *ifs);
 /* SIGHUP: make the managed set match cfg. Interfaces that left the config
  * or changed mode are detached, new ones attached, fix-up changes applied in

@@ -227,6 +227,11 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 
 static bool detach_on_exit;
 
+static void reconcile_ifaces(void *ifaces)
+{
+	rd_ifaces_reconcile(ifaces);
+}
+
 int rd_daemon_reload(struct rd_daemon *d, char *err, size_t errlen)
 {
 	static struct rd_config next; /* large: keep it off the stack */
@@ -306,6 +311,8 @@ static int run(struct rd_daemon *d, bool foreground)
 	}
 	/* events between our attach and the subscription */
 	rd_ifaces_reconcile(&d->ifaces);
+	d->cache.on_netconf = reconcile_ifaces;
+	d->cache.on_netconf_arg = &d->ifaces;
 	rd_ctl_start(&d->ctl, loop, rd_commands_dispatch, d);
 	ev_signal_init(&sigterm, on_stop_signal, SIGTERM);
 	ev_signal_init(&sigint, on_stop_signal, SIGINT);

@@ -10,6 +10,7 @@
 #define RD_BPF_CACHE_H
 
 #include "maps.h"
+#include "fib.h"
 #include "stats.h"
 
 struct {
@@ -70,14 +71,36 @@ static __always_inline void rd_cache_from_fib(struct rd_route_cache_entry *e,
 }
 
 /*
+ * A full lookup: the FIB, then reverse-path filtering when the ingress has
+ * it (IPv4 only: the kernel has no rp_filter for IPv6). Only a lookup that
+ * passes both is ever cached, so a hit needs neither again: the key holds
+ * the source and the ingress, and an rp_filter change bumps the generation.
+ */
+static __always_inline long rd_fib_lookup_full(struct xdp_md *ctx, struct bpf_fib_lookup *fib,
+					       __u16 l3_len, __u8 rp_filter)
+{
+	struct bpf_fib_lookup input;
+	long rc;
+
+	if (rp_filter && fib->family == AF_INET)
+		input = *fib;
+	fib->tot_len = l3_len;
+	rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS && rp_filter && input.family == AF_INET &&
+	    !rd_rpf_ok(ctx, &input, rp_filter))
+		return RD_FIB_RPF_FAILED;
+	return rc;
+}
+
+/*
  * `fib` holds the lookup input with tot_len 0 (it is not part of the key);
  * `l3_len` is the packet's IP length for the MTU check. Returns what
- * bpf_fib_lookup() returned, or would have.
+ * rd_fib_lookup_full() returned, or would have.
  */
 static __always_inline long rd_fib_lookup_cached(struct xdp_md *ctx,
 						 struct bpf_fib_lookup *fib,
 						 __u16 l3_len, __u64 now,
-						 struct rd_stats *st)
+						 __u8 rp_filter, struct rd_stats *st)
 {
 	const __u32 *key = (const __u32 *)fib;
 	struct rd_route_cache_entry *e;
@@ -87,18 +110,13 @@ static __always_inline long rd_fib_lookup_cached(struct xdp_md *ctx,
 	long rc;
 
 	ctl = bpf_map_lookup_elem(&rd_cache_ctl, &zero);
-	if (!ctl || now >= ctl->valid_until_ns) {
-		/* cache off, or the daemon stopped vouching for it */
-		fib->tot_len = l3_len;
-		return bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
-	}
+	if (!ctl || now >= ctl->valid_until_ns) /* off, or the daemon went silent */
+		return rd_fib_lookup_full(ctx, fib, l3_len, rp_filter);
 	generation = ctl->generation;
 	slot = rd_route_key_slot(key);
 	e = bpf_map_lookup_elem(&rd_route_cache, &slot);
-	if (!e) {
-		fib->tot_len = l3_len;
-		return bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
-	}
+	if (!e)
+		return rd_fib_lookup_full(ctx, fib, l3_len, rp_filter);
 	if (e->generation == generation && l3_len <= e->mtu &&
 	    rd_route_key_equal(e->key, key)) {
 		rd_fib_from_cache(fib, e);
@@ -110,8 +128,7 @@ static __always_inline long rd_fib_lookup_cached(struct xdp_md *ctx,
 	rd_count_event(st, RD_EV_ROUTE_CACHE_MISS);
 	e->generation = 0;
 	__builtin_memcpy(e->key, key, sizeof(e->key));
-	fib->tot_len = l3_len;
-	rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+	rc = rd_fib_lookup_full(ctx, fib, l3_len, rp_filter);
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
 		rd_cache_from_fib(e, fib);
 		e->generation = generation;

@@ -18,6 +18,9 @@
 #include "parse.h"
 #include "stats.h"
 
+/* Not a bpf_fib_lookup() code: the source failed reverse-path filtering. */
+#define RD_FIB_RPF_FAILED 1000
+
 static __always_inline void rd_fib_params_ipv4(struct bpf_fib_lookup *p,
 					       const struct rd_pkt *pkt,
 					       __u32 ifindex)
@@ -52,6 +55,32 @@ static __always_inline void rd_fib_params_ipv6(struct bpf_fib_lookup *p,
 	p->ifindex = ifindex;
 }
 
+/*
+ * Reverse-path filtering (net.ipv4.conf.*.rp_filter), which the kernel
+ * applies to IPv4 input and bpf_fib_lookup() does not. The check is
+ * conservative: whatever it cannot prove acceptable goes to the kernel,
+ * which then decides exactly as it always does. Strict (1): the route back
+ * to the source must leave through the ingress port; loose (2): a unicast
+ * route back must exist. `fwd` is the forward lookup's input (before the
+ * helper rewrote it).
+ */
+static __always_inline int rd_rpf_ok(struct xdp_md *ctx, const struct bpf_fib_lookup *fwd,
+				     __u8 mode)
+{
+	struct bpf_fib_lookup rev = {
+		.family = AF_INET,
+		.ipv4_src = fwd->ipv4_dst,
+		.ipv4_dst = fwd->ipv4_src,
+		.tos = fwd->tos,
+		.ifindex = fwd->ifindex,
+	};
+
+	if (bpf_fib_lookup(ctx, &rev, sizeof(rev), BPF_FIB_LOOKUP_SKIP_NEIGH) !=
+	    BPF_FIB_LKUP_RET_SUCCESS)
+		return 0;
+	return mode != 1 || rev.ifindex == fwd->ifindex;
+}
+
 /* A failed lookup as a verdict: the kernel handles everything but
  * blackholes, which it would drop silently too. */
 static __always_inline int rd_fib_failure(struct rd_stats *st, long rc)
@@ -71,6 +100,8 @@ static __always_inline int rd_fib_failure(struct rd_stats *st, long rc)
 		return rd_pass(st, RD_PASS_NO_NEIGH);
 	case BPF_FIB_LKUP_RET_FRAG_NEEDED:
 		return rd_pass(st, RD_PASS_FRAG_NEEDED);
+	case RD_FIB_RPF_FAILED: /* the kernel counts these as martian sources */
+		return rd_pass(st, RD_PASS_MARTIAN);
 	default: /* lwt encap, no source address, helper errors */
 		return rd_pass(st, RD_PASS_UNSUPPORTED_ROUTE);
 	}

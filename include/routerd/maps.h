@@ -34,7 +34,10 @@
 /* rd_ifaces: ifindex -> how the fast path treats frames received there. */
 struct rd_iface {
 	__u32 slot;       /* index into rd_stats, never RD_SLOT_UNCONFIGURED */
-	__u32 fixups;     /* RD_FIXUP_* bits */
+	__u16 fixups;     /* RD_FIXUP_* bits */
+	__u8 rp_filter;   /* effective net.ipv4.conf rp_filter: 0 off,
+			   * 1 strict, 2 loose (see bpf/lib/fib.h) */
+	__u8 pad;
 	__u8 mac[6];      /* the interface's own address: frames to another
 			   * unicast MAC are not ours to route */
 	__u16 mss_clamp;  /* with RD_FIXUP_MSS_CLAMP: MSS or RD_MSS_CLAMP_AUTO */

@@ -155,6 +155,43 @@ static void fill_maps(void)
 	}
 }
 
+/* As routerd/ifaces.c: the larger of conf/all and conf/PORT (0 when the
+ * sysctl cannot be read, as there). */
+static __u8 effective_rp_filter(const char *name)
+{
+	char path[96];
+	int all = 0, dev = 0;
+	FILE *f;
+
+	if ((f = fopen("/proc/sys/net/ipv4/conf/all/rp_filter", "r"))) {
+		if (fscanf(f, "%d", &all) != 1)
+			all = 0;
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", name);
+	if ((f = fopen(path, "r"))) {
+		if (fscanf(f, "%d", &dev) != 1)
+			dev = 0;
+		fclose(f);
+	}
+	return (all > dev ? all : dev) & 3;
+}
+
+void sync_rp_filter(void)
+{
+	for (enum port_id id = 0; id < P__COUNT; id++) {
+		__u32 key = (__u32)ports[id].ifindex;
+		struct rd_iface ifc;
+
+		if (!ports[id].managed)
+			continue;
+		cr_assert_eq(bpf_map__lookup_elem(skel->maps.rd_ifaces, &key, sizeof(key), &ifc,
+						  sizeof(ifc), 0), 0);
+		ifc.rp_filter = effective_rp_filter(ports[id].name);
+		write_iface(id, &ifc);
+	}
+}
+
 void set_fixups(enum port_id id, __u32 fixups, __u16 mss_clamp)
 {
 	struct rd_iface ifc = { .slot = slot_of(id), .fixups = fixups, .mss_clamp = mss_clamp };

@@ -120,6 +120,9 @@ __u32 slot_of(enum port_id p);
 /* rd_iface of a managed port with these fix-ups (RD_FIXUP_* bits) and
  * rd_iface.mss_clamp. */
 void set_fixups(enum port_id p, __u32 fixups, __u16 mss_clamp);
+/* Re-reads net.ipv4.conf.{all,PORT}.rp_filter into rd_ifaces, as routerd
+ * does on a netconf event. */
+void sync_rp_filter(void);
 
 /* Rewrites rd_local4 from the namespace's IPv4 addresses, as the daemon
  * does on every address change: each local and broadcast address in the

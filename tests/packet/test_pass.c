@@ -287,9 +287,29 @@ Test(pass, martian_source_every_local_address)
 Test(pass, martian_source_fails_reverse_path_filter)
 {
 	write_sysctl("/proc/sys/net/ipv4/conf/all/rp_filter", "1");
+	sync_rp_filter();
 	expect_martian_source(ports[P_OUT2].nh4); /* lives behind rdfp-out2 */
 	write_sysctl("/proc/sys/net/ipv4/conf/all/rp_filter", "2");
+	sync_rp_filter();
 	expect_martian_source("198.19.200.1"); /* no route back at all */
+}
+
+/* rp_filter only rejects what fails it: a source whose route back leaves
+ * through the ingress port (strict), or any routable source (loose), is
+ * still forwarded in XDP, and the same source on the wrong port is not. */
+Test(pass, reverse_path_filter_passes_good_sources)
+{
+	struct frame f = udp4(DST4_OUT1);
+
+	write_sysctl("/proc/sys/net/ipv4/conf/all/rp_filter", "1");
+	sync_rp_filter();
+	set_label("strict, source behind the ingress port");
+	expect_forwarded4(&f, P_OUT1);
+	write_sysctl("/proc/sys/net/ipv4/conf/all/rp_filter", "2");
+	sync_rp_filter();
+	f = ipv4_packet(ports[P_OUT2].nh4, DST4_OUT1, IPPROTO_UDP, 64, 100);
+	set_label("loose, source behind another port");
+	expect_forwarded4(&f, P_OUT1);
 }
 
 /* Three addresses of 198.19.0.0/16 that share their first probe slot, with

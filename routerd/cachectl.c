@@ -5,7 +5,9 @@
 #include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <bpf/bpf.h>
@@ -40,9 +42,31 @@ static void publish(struct rd_cachectl *cc)
 	};
 	__u32 zero = 0;
 
+	if (cc->shared) {
+		/* Aligned 64-bit stores: a reader sees each field old or new.
+		 * The generation goes first, so a deadline never vouches for
+		 * a generation it was not written with. */
+		__atomic_store_n(&cc->shared->generation, val.generation, __ATOMIC_RELEASE);
+		__atomic_store_n(&cc->shared->valid_until_ns, val.valid_until_ns, __ATOMIC_RELEASE);
+		return;
+	}
 	if (bpf_map__update_elem(cc->dp->skel->maps.rd_cache_ctl, &zero, sizeof(zero), &val,
 				 sizeof(val), 0))
 		rd_err("cannot update the route cache control: %s", strerror(errno));
+}
+
+/* A map pinned by an older build may not be mappable: then every update
+ * is a syscall, which is slower under churn but just as correct. */
+static void map_shared(struct rd_cachectl *cc)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       bpf_map__fd(cc->dp->skel->maps.rd_cache_ctl), 0);
+
+	cc->shared = p == MAP_FAILED ? NULL : p;
+	if (!cc->shared)
+		rd_debug("route cache control not mappable (%s): using map updates",
+			 strerror(errno));
 }
 
 void rd_cachectl_bump(struct rd_cachectl *cc)
@@ -112,6 +136,7 @@ int rd_cachectl_start(struct rd_cachectl *cc, struct ev_loop *loop, struct rd_da
 	cc->dp = dp;
 	cc->loop = loop;
 	cc->enabled = enabled;
+	map_shared(cc);
 	cc->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (!cc->nl || mnl_socket_bind(cc->nl, 0, MNL_SOCKET_AUTOPID) < 0)
 		goto fail;
@@ -155,4 +180,7 @@ void rd_cachectl_stop(struct rd_cachectl *cc)
 	ev_timer_stop(cc->loop, &cc->heartbeat);
 	mnl_socket_close(cc->nl);
 	cc->nl = NULL;
+	if (cc->shared)
+		munmap(cc->shared, sysconf(_SC_PAGESIZE));
+	cc->shared = NULL;
 }

@@ -24,6 +24,7 @@ struct mnl_socket;
 struct rd_cachectl {
 	struct rd_datapath *dp;
 	struct mnl_socket *nl;
+	struct rd_cache_ctl *shared; /* rd_cache_ctl mapped, or NULL: syscalls */
 	struct ev_loop *loop;
 	ev_io io;
 	ev_timer heartbeat;

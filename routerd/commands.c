@@ -103,6 +103,7 @@ static int cmd_status(struct rd_daemon *d, const struct rd_ctl_request *req, str
 		rd_json_u64(&j, "generation", d->cache.generation);
 		rd_json_u64(&j, "invalidations", d->cache.bumps);
 		rd_json_u64(&j, "overruns", d->cache.overruns);
+		rd_json_bool(&j, "mapped", d->cache.shared != NULL);
 		rd_json_close_object(&j);
 		rd_json_open_object(&j, "freshness");
 		rd_json_u64(&j, "rounds", d->fresh.rounds);

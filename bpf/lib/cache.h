@@ -20,8 +20,11 @@ struct {
 	__type(value, struct rd_route_cache_entry);
 } rd_route_cache SEC(".maps");
 
+/* Mapped into routerd's memory: a generation bump is a store, not a
+ * syscall, so route churn costs the daemon next to nothing. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct rd_cache_ctl);

@@ -112,8 +112,13 @@ for _ in range(5):
 			*) kern+='?' ;;
 			esac
 		done
+		# Which link each flow takes is not compared across modes: with
+		# hash policy 1 the kernel reuses an L4 hash the sender's stack
+		# left on the skb (here IPv6 from h1; on hardware, the NIC's RSS
+		# hash), which XDP cannot see, so it hashes addresses and ports as
+		# `ip route get` does. What both modes must and do guarantee is
+		# checked: one link per flow, both links used.
 		e2e_diag "[$m] ECMP $fam: links taken $seen; r's 'ip route get' names $kern"
-		it_record "$m" "ECMP $fam: links of 12 UDP flows (40000..40011) h1 -> h2" "$seen"
 		it_ok "$m" "ECMP $fam: every flow on one link, both links used" "yes" one_link_each "$seen"
 		# XDP asks the FIB, so it must take the links the FIB names
 		[ "$m" = routerd ] &&

@@ -147,7 +147,8 @@ static int cmp_u32(const void *a, const void *b)
 
 static bool is_managed(const struct rd_fdb *f, __u32 ifindex)
 {
-	return bsearch(&ifindex, f->managed, f->n_managed, sizeof(*f->managed), cmp_u32) != NULL;
+	return f->n_managed &&
+	       bsearch(&ifindex, f->managed, f->n_managed, sizeof(*f->managed), cmp_u32) != NULL;
 }
 
 /* Re-reads the managed set from ifaces; true when it changed. */
@@ -160,7 +161,7 @@ static bool update_managed(struct rd_fdb *f)
 		if (f->ifs->list[i].ifindex)
 			now[n++] = f->ifs->list[i].ifindex;
 	qsort(now, n, sizeof(now[0]), cmp_u32);
-	if (n == f->n_managed && !memcmp(now, f->managed, n * sizeof(now[0])))
+	if (n == f->n_managed && (!n || !memcmp(now, f->managed, n * sizeof(now[0]))))
 		return false;
 	free(f->managed);
 	f->managed = n ? malloc(n * sizeof(now[0])) : NULL;
@@ -564,6 +565,35 @@ static void note_netfilter(const struct rd_fdb *f)
 	}
 }
 
+/* Swaps in a new picture (T, emptied) and rewrites the maps that depend on
+ * it. VLANS_OK: the VLAN dump answered (if one was needed). */
+static void apply_topo(struct rd_fdb *f, struct topo *t, bool vlans_ok)
+{
+	for (size_t i = 0; i < t->n_bridges; i++) {
+		struct rd_br_bridge *b = &t->bridges[i], *old = find_bridge(f, b->ifindex);
+
+		b->vlans_known = vlans_ok;
+		b->last_refresh_ns = old ? old->last_refresh_ns : 0;
+		for (size_t k = 0; k < t->n_ports; k++)
+			if (t->ports[k].master == b->ifindex && t->ports[k].neigh_kernel)
+				b->neigh_kernel = true;
+	}
+	free(f->ports);
+	free(f->bridges);
+	free(f->vlans);
+	f->ports = t->ports;
+	f->n_ports = t->n_ports;
+	f->bridges = t->bridges;
+	f->n_bridges = t->n_bridges;
+	f->vlans = t->vlans;
+	f->n_vlans = t->n_vlans;
+	memset(t, 0, sizeof(*t));
+	write_ifaces(f);
+	write_port_vlans(f);
+	write_bridges(f);
+	note_netfilter(f);
+}
+
 /* Re-reads ports, bridges and VLANs and rewrites the maps that depend on
  * them. The old picture stays if the link dump fails. */
 static void sync_ports(struct rd_fdb *f)
@@ -589,30 +619,21 @@ static void sync_ports(struct rd_fdb *f)
 				"bridges are left to the kernel",
 				rc ? strerror(-rc) : "out of memory");
 	}
-	for (size_t i = 0; i < t.n_bridges; i++) {
-		struct rd_br_bridge *b = &t.bridges[i], *old = find_bridge(f, b->ifindex);
-
-		b->vlans_known = any_vlan && !rc && !t.oom;
-		b->last_refresh_ns = old ? old->last_refresh_ns : 0;
-		for (size_t k = 0; k < t.n_ports; k++)
-			if (t.ports[k].master == b->ifindex && t.ports[k].neigh_kernel)
-				b->neigh_kernel = true;
-	}
-	free(f->ports);
-	free(f->bridges);
-	free(f->vlans);
-	f->ports = t.ports;
-	f->n_ports = t.n_ports;
-	f->bridges = t.bridges;
-	f->n_bridges = t.n_bridges;
-	f->vlans = t.vlans;
-	f->n_vlans = t.n_vlans;
-	write_ifaces(f);
-	write_port_vlans(f);
-	write_bridges(f);
-	note_netfilter(f);
+	apply_topo(f, &t, !rc && !t.oom);
 	if (intr)
 		f->ports_dirty = true; /* changed while we read: once more */
+}
+
+void rd_fdb_apply_dump(struct rd_fdb *f, const void *links, size_t links_len, const void *vlans,
+		       size_t vlans_len)
+{
+	struct topo t = { 0 };
+
+	update_managed(f);
+	mnl_cb_run(links, links_len, 0, 0, on_link, &t);
+	if (vlans)
+		mnl_cb_run(vlans, vlans_len, 0, 0, on_vlan, &t);
+	apply_topo(f, &t, vlans != NULL && !t.oom);
 }
 
 /* ------------------------------------------------------------------ */
@@ -850,10 +871,11 @@ static void sync_fdb(struct rd_fdb *f)
 	}
 	for (size_t i = 0; i < l.n; i++)
 		fdb_put(f, &l.v[i]);
-	qsort(l.v, l.n, sizeof(*l.v), cmp_key);
+	if (l.n) /* l.v is NULL when the dump was empty: qsort/bsearch want a pointer */
+		qsort(l.v, l.n, sizeof(*l.v), cmp_key);
 	if (!read_fdb_map(f, &keys, &vals, &n)) {
 		for (size_t i = 0; i < n; i++)
-			if (!bsearch(&keys[i], l.v, l.n, sizeof(*l.v), cmp_key))
+			if (!l.n || !bsearch(&keys[i], l.v, l.n, sizeof(*l.v), cmp_key))
 				bpf_map_delete_elem(fdb_fd(f), &keys[i]);
 	}
 	f->n_entries = l.n;

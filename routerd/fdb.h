@@ -115,6 +115,13 @@ void rd_fdb_poll(struct rd_fdb *f);
 /* One freshness round; `force` refreshes every bridge now. */
 void rd_fdb_refresh(struct rd_fdb *f, bool force);
 
+/* For the tests: the picture of ports, bridges and VLANs from buffers of
+ * netlink messages as the link dump (RTM_NEWLINK) and the VLAN dump
+ * (RTM_NEWVLAN; NULL: it failed) return them, and the maps written from
+ * it: what a port resync does, without the kernel. */
+void rd_fdb_apply_dump(struct rd_fdb *f, const void *links, size_t links_len, const void *vlans,
+		       size_t vlans_len);
+
 /* For ifaces.c: the bridge fields of the rd_iface of IFINDEX (left as they
  * are while no mirror runs, so a restart keeps bridging until the first
  * dump). */

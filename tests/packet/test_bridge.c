@@ -15,7 +15,8 @@
  * fields of rd_iface; tests change the bridge with bridge(8) and let the
  * mirror follow (rd_fdb_poll()). Suite vlan fills the maps by hand: this
  * kernel has no VLAN filtering for bridges, so VLAN-aware bridges exist
- * only as map contents here.
+ * only as map contents here; suite mirror_vlan feeds the mirror the link
+ * and VLAN messages such a bridge would produce, built by hand.
  *
  * A bridged frame is checked twice: a plain run gives the verdict, the
  * bytes and the counters; a live-frames run really sends it, and it must
@@ -34,11 +35,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libmnl/libmnl.h>
 #include <linux/bpf.h>
+#include <linux/if_bridge.h>
 #include <linux/if_ether.h>
+#include <linux/if_link.h>
 #include <linux/if_packet.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/rtnetlink.h>
 #include <linux/udp.h>
 
 #include <bpf/bpf.h>
@@ -968,4 +973,240 @@ Test(vlan_8021ad, service_tags)
 	expect_bridged_as(1, &plain, 2, &want);
 	expect_bridged_as(2, &s_in, 1, &back);
 	expect_bridged_as(1, &c_tagged, 2, &c_want);
+}
+
+/* ------------------------------------------------------------------ */
+/* suite mirror_vlan: the mirror's reading of VLAN-filtering bridges   */
+
+/*
+ * This kernel cannot build a VLAN-filtering bridge, so the messages the
+ * link and VLAN dumps would return for one are built here and fed to the
+ * mirror (rd_fdb_apply_dump()), which writes the maps as after a dump.
+ */
+static char links_buf[16384], vlans_buf[16384];
+static size_t links_len, vlans_len;
+
+struct port_desc {
+	__u8 state, learning, locked, neigh_suppress;
+};
+
+static void put_bridge(__u8 vlan_filtering, __u16 proto, bool mst)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(links_buf + links_len);
+	struct ifinfomsg *ifi;
+	struct nlattr *li, *data;
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_index = br_ifindex;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, BRIDGE);
+	li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	mnl_attr_put_u32(nlh, IFLA_BR_AGEING_TIME, 30000);
+	mnl_attr_put_u8(nlh, IFLA_BR_VLAN_FILTERING, vlan_filtering);
+	mnl_attr_put_u16(nlh, IFLA_BR_VLAN_PROTOCOL, htons(proto));
+	if (mst) {
+		struct br_boolopt_multi bm = { .optval = 1u << BR_BOOLOPT_MST_ENABLE,
+					       .optmask = 1u << BR_BOOLOPT_MST_ENABLE };
+
+		mnl_attr_put(nlh, IFLA_BR_MULTI_BOOLOPT, sizeof(bm), &bm);
+	}
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, li);
+	links_len += NLMSG_ALIGN(nlh->nlmsg_len);
+}
+
+static void put_port(int n, struct port_desc d)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(links_buf + links_len);
+	struct ifinfomsg *ifi;
+	struct nlattr *li, *data;
+	char name[IF_NAMESIZE];
+
+	snprintf(name, sizeof(name), "brp%d", n);
+	nlh->nlmsg_type = RTM_NEWLINK;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_index = ifindex[n];
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	mnl_attr_put_u32(nlh, IFLA_MASTER, (__u32)br_ifindex);
+	li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	mnl_attr_put_strz(nlh, IFLA_INFO_SLAVE_KIND, "bridge");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_SLAVE_DATA);
+	mnl_attr_put_u8(nlh, IFLA_BRPORT_STATE, d.state);
+	mnl_attr_put_u8(nlh, IFLA_BRPORT_LEARNING, d.learning);
+	mnl_attr_put_u8(nlh, IFLA_BRPORT_LOCKED, d.locked);
+	mnl_attr_put_u8(nlh, IFLA_BRPORT_NEIGH_SUPPRESS, d.neigh_suppress);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, li);
+	links_len += NLMSG_ALIGN(nlh->nlmsg_len);
+}
+
+#define FWD { BR_STATE_FORWARDING, 1, 0, 0 }
+
+struct vlan_desc {
+	__u16 flags, vid, range_end;
+	int state; /* -1: no state attribute */
+};
+
+/* One RTM_NEWVLAN message for device IFX with these entries. */
+static void put_vlans(int ifx, const struct vlan_desc *v, size_t n)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(vlans_buf + vlans_len);
+	struct br_vlan_msg *bvm;
+
+	nlh->nlmsg_type = RTM_NEWVLAN;
+	bvm = mnl_nlmsg_put_extra_header(nlh, sizeof(*bvm));
+	bvm->family = AF_BRIDGE;
+	bvm->ifindex = (__u32)ifx;
+	for (size_t i = 0; i < n; i++) {
+		struct bridge_vlan_info info = { .flags = v[i].flags, .vid = v[i].vid };
+		struct nlattr *e = mnl_attr_nest_start(nlh, BRIDGE_VLANDB_ENTRY);
+
+		mnl_attr_put(nlh, BRIDGE_VLANDB_ENTRY_INFO, sizeof(info), &info);
+		if (v[i].range_end)
+			mnl_attr_put_u16(nlh, BRIDGE_VLANDB_ENTRY_RANGE, v[i].range_end);
+		if (v[i].state >= 0)
+			mnl_attr_put_u8(nlh, BRIDGE_VLANDB_ENTRY_STATE, (__u8)v[i].state);
+		mnl_attr_nest_end(nlh, e);
+	}
+	vlans_len += NLMSG_ALIGN(nlh->nlmsg_len);
+}
+
+#define PVID_UNTAGGED (BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED)
+
+/*
+ *   brp1  10 pvid untagged
+ *   brp2  10-12 tagged (a range), 40 tagged with STP state blocking
+ *   brp3  20 pvid untagged, 10 tagged
+ *   brp4  10 pvid untagged
+ *   brt0  1 pvid untagged (BRENTRY: the bridge device is a member), 10 as
+ *         context only (no BRENTRY)
+ */
+static void describe_vlan_bridge(__u16 proto, bool mst, bool vlan_dump_ok, struct port_desc p1)
+{
+	const struct vlan_desc v1[] = { { PVID_UNTAGGED, 10, 0, -1 } };
+	const struct vlan_desc v2[] = { { 0, 10, 12, BR_STATE_FORWARDING },
+					{ 0, 40, 0, BR_STATE_BLOCKING } };
+	const struct vlan_desc v3[] = { { PVID_UNTAGGED, 20, 0, -1 }, { 0, 10, 0, -1 } };
+	const struct vlan_desc v4[] = { { PVID_UNTAGGED, 10, 0, -1 } };
+	const struct vlan_desc vb[] = { { PVID_UNTAGGED | BRIDGE_VLAN_INFO_BRENTRY, 1, 0, -1 },
+					{ 0, 10, 0, -1 } };
+
+	links_len = vlans_len = 0;
+	put_bridge(1, proto, mst);
+	put_port(1, p1);
+	for (int n = 2; n <= N_PORTS; n++)
+		put_port(n, (struct port_desc)FWD);
+	put_vlans(ifindex[1], v1, 1);
+	put_vlans(ifindex[2], v2, 2);
+	put_vlans(ifindex[3], v3, 2);
+	put_vlans(ifindex[4], v4, 1);
+	put_vlans(br_ifindex, vb, 2);
+	rd_fdb_apply_dump(&mirror, links_buf, links_len, vlan_dump_ok ? vlans_buf : NULL,
+			  vlans_len);
+}
+
+static struct rd_port_vlans read_vlans(int n)
+{
+	struct rd_port_vlans v;
+	__u32 key = (__u32)ifindex[n];
+
+	cr_assert_eq(bpf_map__lookup_elem(skel->maps.rd_port_vlans, &key, sizeof(key), &v,
+					  sizeof(v), 0), 0, "rd_port_vlans[brp%d]", n);
+	return v;
+}
+
+TestSuite(mirror_vlan, .init = setup_mirror, .fini = teardown, .timeout = 30);
+
+Test(mirror_vlan, ports_and_vlans_of_a_vlan_filtering_bridge)
+{
+	const __u16 fl = RD_BRPORT_FORWARDING | RD_BRPORT_LEARNING | RD_BRPORT_VLAN_FILTERING;
+	struct rd_bridge_dev b;
+	struct rd_port_vlans v;
+	__u32 key = (__u32)br_ifindex;
+	struct rd_iface i1, i2, i3;
+
+	describe_vlan_bridge(ETH_P_8021Q, false, true, (struct port_desc)FWD);
+	i1 = read_iface(1);
+	i2 = read_iface(2);
+	i3 = read_iface(3);
+	cr_assert_eq(i1.bridge_ifindex, (__u32)br_ifindex);
+	cr_assert_eq(i1.br_flags, fl, "brp1 flags %#x, want %#x", i1.br_flags, fl);
+	cr_assert_eq(i1.pvid, 10);
+	cr_assert_eq(i2.pvid, 0, "the trunk has no pvid");
+	cr_assert_eq(i3.pvid, 20);
+
+	v = read_vlans(2);
+	for (__u16 vid = 1; vid < 4095; vid++) {
+		bool member = (vid >= 10 && vid <= 12) || vid == 40;
+
+		cr_assert_eq(rd_vlan_bit(v.member, vid), member, "brp2 member of %u", vid);
+		cr_assert_eq(rd_vlan_bit(v.untagged, vid), 0, "brp2 untagged in %u", vid);
+		cr_assert_eq(rd_vlan_bit(v.blocked, vid), vid == 40, "brp2 blocked in %u", vid);
+	}
+	v = read_vlans(3);
+	cr_assert(rd_vlan_bit(v.member, 20) && rd_vlan_bit(v.untagged, 20));
+	cr_assert(rd_vlan_bit(v.member, 10) && !rd_vlan_bit(v.untagged, 10));
+	cr_assert_not(rd_vlan_bit(v.member, 11));
+
+	cr_assert_eq(bpf_map__lookup_elem(skel->maps.rd_bridges, &key, sizeof(key), &b, sizeof(b),
+					  0), 0, "rd_bridges[brt0]");
+	cr_assert_eq(b.flags, RD_BRPORT_VLAN_FILTERING);
+	cr_assert_eq(b.pvid, 1, "the bridge device's own pvid");
+	key = (__u32)ifindex[5];
+	cr_assert_neq(bpf_map__lookup_elem(skel->maps.rd_port_vlans, &key, sizeof(key), &v,
+					   sizeof(v), 0), 0, "unmanaged brp5 has no VLAN entry");
+}
+
+/* With what the mirror wrote, the fast path tags, untags and drops. */
+Test(mirror_vlan, the_fast_path_follows_the_mirrored_vlans)
+{
+	struct frame plain = frame_to(vm[2], vm[1]), back = frame_to(vm[1], vm[2]);
+	struct frame want = tagged(plain, ETH_P_8021Q, 10), in = tagged(back, ETH_P_8021Q, 11);
+	struct frame not_member = tagged(frame_to(vm[2], vm[1]), ETH_P_8021Q, 20);
+
+	describe_vlan_bridge(ETH_P_8021Q, false, true, (struct port_desc)FWD);
+	fdb_put(1, 10, vm[1]);
+	fdb_put(2, 10, vm[2]);
+	fdb_put(1, 11, vm[1]); /* brp1 is not in 11 */
+	fdb_put(2, 11, vm[2]);
+	expect_bridged_as(1, &plain, 2, &want);
+	expect_drop(2, &in, DROP(VLAN_EGRESS));
+	expect_drop(1, &not_member, DROP(VLAN_INGRESS));
+}
+
+Test(mirror_vlan, an_8021ad_bridge)
+{
+	struct rd_iface i1;
+
+	describe_vlan_bridge(ETH_P_8021AD, false, true, (struct port_desc)FWD);
+	i1 = read_iface(1);
+	cr_assert_eq(i1.br_flags & (RD_BRPORT_VLAN_FILTERING | RD_BRPORT_VLAN_8021AD),
+		     RD_BRPORT_VLAN_FILTERING | RD_BRPORT_VLAN_8021AD, "flags %#x", i1.br_flags);
+	cr_assert_eq(i1.br_flags & RD_BRPORT_KERNEL_ONLY, 0);
+}
+
+/* What the mirror cannot describe, the kernel keeps. */
+Test(mirror_vlan, unknown_vlans_mst_and_locked_ports_are_the_kernels)
+{
+	struct frame f = frame_to(vm[2], vm[1]);
+
+	describe_vlan_bridge(ETH_P_8021Q, false, false, (struct port_desc)FWD);
+	cr_assert_neq(read_iface(1).br_flags & RD_BRPORT_KERNEL_ONLY, 0, "VLAN dump failed");
+	expect_pass(1, &f, PASS(PORT_STATE));
+	describe_vlan_bridge(ETH_P_8021Q, true, true, (struct port_desc)FWD);
+	cr_assert_neq(read_iface(2).br_flags & RD_BRPORT_KERNEL_ONLY, 0, "MST enabled");
+	describe_vlan_bridge(ETH_P_8021Q, false, true, (struct port_desc){ 3, 1, 1, 0 });
+	cr_assert_neq(read_iface(1).br_flags & RD_BRPORT_KERNEL_ONLY, 0, "brp1 locked");
+	cr_assert_eq(read_iface(2).br_flags & RD_BRPORT_KERNEL_ONLY, 0, "brp2 not locked");
+}
+
+Test(mirror_vlan, port_states_and_neighbour_suppression)
+{
+	describe_vlan_bridge(ETH_P_8021Q, false, true, (struct port_desc){ BR_STATE_BLOCKING, 0, 0, 1 });
+	cr_assert_eq(read_iface(1).br_flags & (RD_BRPORT_FORWARDING | RD_BRPORT_LEARNING), 0);
+	cr_assert_neq(read_iface(3).br_flags & RD_BRPORT_NEIGH_KERNEL, 0,
+		      "neigh_suppress on one port concerns the whole bridge");
 }

@@ -11,7 +11,7 @@ PACKAGES=(
 	libmnl-dev libev-dev libcriterion-dev
 	# lab, tests and benchmarks
 	iproute2 iputils-ping ethtool iperf3 python3 python3-scapy netsniff-ng
-	procps traceroute tcpdump jq gnuplot-nox
+	procps traceroute tcpdump jq gnuplot-nox frr
 )
 
 quiet=false

@@ -31,8 +31,8 @@ LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${ROUTERCTL:=$RD_BUILD_DIR/routerd/routerctl}"
 LAB_RUN_BASE=/run/routerd-lab
 LAB_BPFFS=/sys/fs/bpf
-LAB_TOPOLOGIES="basic chain ecmp"
-LAB_TOPOLOGIES_LATER="bridge frr"
+LAB_TOPOLOGIES="basic chain ecmp frr"
+LAB_TOPOLOGIES_LATER="bridge"
 
 lab_err() { echo "lab: $*" >&2; }
 
@@ -212,6 +212,7 @@ lab_describe() {
 	basic) echo "h1 -- r -- h2: one router, dual stack" ;;
 	chain) echo "h1 -- r1 -- r2 -- h2: two routers, static routes" ;;
 	ecmp) echo "h1 -- r =(2 links)= r2 -- h2: equal-cost multipath r -> h2 (and back)" ;;
+	frr) echo "h1 -- r1 =(2 links via switch s)= r2 -- h2: FRR fills the routes (OSPF; FRR_LAB_MODE=bgp|none)" ;;
 	bridge) echo "vm1, vm2 (veth), vm3 (tap) on br0 in r, routed to h2: bridging (lab/bridge.sh)" ;;
 	esac
 }
@@ -353,6 +354,7 @@ lab_hints() {
 		echo "      --pin-dir $(lab_pin_dir "$p" "$r")$ifs &     # routerd on $r"
 		echo "  $ROUTERCTL -s $(lab_sock "$p" "$r") stats"
 	done
+	declare -F "_lab_hints_$topo" >/dev/null && "_lab_hints_$topo" "$p"
 	echo "  $LAB_DIR/topo.sh status $topo --prefix $p"
 	echo "  $LAB_DIR/topo.sh down $topo --prefix $p"
 }
@@ -425,6 +427,10 @@ rd_stop() {
 	fi
 	wait "$pid" 2>/dev/null
 }
+
+# the frr topology and FRR daemon control
+# shellcheck source=lab/frr.sh
+. "$LAB_DIR/frr.sh"
 
 # the bridge topology
 # shellcheck source=lab/bridge.sh

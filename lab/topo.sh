@@ -11,9 +11,11 @@
 #   basic   h1 -- r -- h2
 #   chain   h1 -- r1 -- r2 -- h2            (two routerd side by side)
 #   ecmp    h1 -- r =(eth1,eth2)= r2 -- h2  (equal-cost multipath to h2)
+#   frr     h1 -- r1 =(eth1,eth2 via switch s)= r2 -- h2  FRR per router
+#           fills the routes: FRR_LAB_MODE=ospf (default, OSPFv2+v3),
+#           bgp (unnumbered), none (details: lab/frr.sh)
 #   bridge  vm1, vm2 (veth), vm3 (tap) -- br0 in r -- h2: bridge ports eth0,
 #           eth1, tap0 and uplink eth2 for routerd (lab/bridge.sh)
-#   frr: not there yet
 # Addresses: segment n is 198.18.n.0/24 and 2001:db8:n::/64 (h1 side 1,
 # h2 side 2, links between routers 3, 4, 5); routers .1/::1, hosts .2/::2.
 #

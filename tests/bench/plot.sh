@@ -37,10 +37,10 @@ def g(k):
     return "n/a" if v is None else f"{v:.2f}"
 title = (f"routerd benchmarks ({res.get('mode','?')} run, kernel {m.get('kernel','?')}, "
          f"{m.get('cpus','?')} CPUs, {res.get('date','')})\\n"
-         f"fib\\_fwd\\_vs\\_redirect\\_limit {g('fib_fwd_vs_redirect_limit')}  "
-         f"vs\\_minimal\\_forwarder {g('vs_minimal_forwarder')}  "
-         f"xdp\\_vs\\_kernel\\_forwarding {g('xdp_vs_kernel_forwarding')}  "
-         f"(min\\_fwd: {g('min_fwd_vs_redirect_limit')}, 1.00, {g('min_fwd_xdp_vs_kernel_forwarding')})")
+         f"routerd: fib_fwd_vs_redirect_limit {g('fib_fwd_vs_redirect_limit')}, "
+         f"vs_minimal_forwarder {g('vs_minimal_forwarder')}, "
+         f"xdp_vs_kernel_forwarding {g('xdp_vs_kernel_forwarding')}   "
+         f"min_fwd: {g('min_fwd_vs_redirect_limit')}, 1.00, {g('min_fwd_xdp_vs_kernel_forwarding')}")
 open(f"{out}/title", "w").write(title)
 PYEOF
 
@@ -60,19 +60,21 @@ GP
 
 {
 	cat <<GP
-set terminal pngcairo size 1600,1100 font "DejaVu Sans,10"
+set terminal pngcairo noenhanced size 1900,1350 font "DejaVu Sans,10"
 set output "$OUT"
 set multiplot layout 2,2 title "$(cat "$TMP/title")" font ",12"
 set style fill solid 0.8 border -1
 set boxwidth 0.7
 set grid ytics
-set xtics rotate by -35 font ",9" nomirror
-set bmargin 7
+set xtics rotate by -45 font ",8" nomirror
+set bmargin 12
+set rmargin 12
+set offsets 0.5, 0.5, graph 0.08, 0
 GP
 	panel live "Live frames, gen -> r -> sink, one core (Mpps per CPU-second)" "Mpps" "#3070b0"
 	panel skb "skb traffic (trafgen) through r, one core (Mpps per CPU-second)" "Mpps" "#c06030"
 	panel scale "Route scale: N routes vs 1, random destinations (Mpps)" "Mpps" "#40a040"
-	panel prog "Program cost, BPF\\\\_PROG\\\\_TEST\\\\_RUN (ns per packet, lower is better)" "ns/pkt" "#806090"
+	panel prog "Program cost, BPF_PROG_TEST_RUN (ns per packet, lower is better)" "ns/pkt" "#806090"
 	echo "unset multiplot"
 } >"$TMP/plot.gp"
 gnuplot "$TMP/plot.gp"

@@ -23,6 +23,7 @@
 #   BENCH_CANDIDATE_OBJ another build of routerd.bpf.o (same program and map
 #                       names) to measure beside the embedded one: the
 #                       candidate_* cases and ratios
+#   BENCH_DRIVER_ARGS   more options for xdp_bench (build/tests/bench/xdp_bench --help)
 # Progress goes to stderr; the table and ratios to stdout. docs/benchmarks.md
 # explains every case.
 set -euo pipefail
@@ -36,7 +37,7 @@ while (($#)); do
 	--quick) QUICK=true ;;
 	--json) JSON=${2:?--json needs a file}; shift ;;
 	--json=*) JSON=${1#--json=} ;;
-	-h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -63,9 +64,14 @@ say() { echo "bench [$(date +%T)]: $*" >&2; }
 fail() { echo "run.sh: $*" >&2; exit 1; }
 
 ((EUID == 0)) || fail "needs root (network namespaces, XDP, BPF)"
-for t in ip meson clang bpftool trafgen awk; do
+for t in ip meson clang bpftool awk; do
 	command -v "$t" >/dev/null || fail "missing tool: $t (run lab/install-deps.sh)"
 done
+SKB_GEN=trafgen
+if ! command -v trafgen >/dev/null; then
+	SKB_GEN=sendmmsg
+	say "trafgen is not installed (netsniff-ng): the skb cases use xdp_bench's AF_PACKET sendmmsg generator"
+fi
 
 # ---- build -----------------------------------------------------------------
 if [ ! -f "$BUILD/build.ninja" ]; then
@@ -151,12 +157,15 @@ ip -n "$NS_R" -6 route add 2001:db8:8000::/33 via 2001:db8:1::2 dev r1
 # ---- measure -----------------------------------------------------------------
 say "mode $MODE: live ${BENCH_DURATION}s, skb ${BENCH_SKB_DURATION}s per way, $BENCH_ROUNDS rounds, CPU $BENCH_CPU, scale v6 $BENCH_SCALE_V6 / v4 $BENCH_SCALE_V4 routes"
 RESULTS=$TMP/results
+EXTRA_ARGS=()
+((BENCH_EXTRAS)) || EXTRA_ARGS+=(--no-extras)
+# shellcheck disable=SC2206 # BENCH_DRIVER_ARGS is a list of options
+EXTRA_ARGS+=(${BENCH_DRIVER_ARGS:-})
 "$BENCH_BIN" --gen "$NS_GEN" --sink "$NS_SINK" --r "$NS_R" --rb "$NS_RB" --tmp "$TMP" \
 	--phases "$BENCH_PHASES" --duration "$BENCH_DURATION" --skb-duration "$BENCH_SKB_DURATION" \
 	--rounds "$BENCH_ROUNDS" --prog-calls "$BENCH_PROG_CALLS" --cpu "$BENCH_CPU" \
 	--scale-v6 "$BENCH_SCALE_V6" --scale-v4 "$BENCH_SCALE_V4" \
-	--candidate "${BENCH_CANDIDATE_OBJ:-}" $( ((BENCH_EXTRAS)) || echo --no-extras) \
-	${BENCH_DRIVER_ARGS:-} >"$RESULTS" &
+	--candidate "${BENCH_CANDIDATE_OBJ:-}" --skb-gen "$SKB_GEN" "${EXTRA_ARGS[@]}" >"$RESULTS" &
 DRIVER_PID=$!
 wait "$DRIVER_PID" || { rc=$?; DRIVER_PID=; fail "xdp_bench failed (status $rc)"; }
 DRIVER_PID=
@@ -171,7 +180,7 @@ CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 awk -v mode="$MODE" -v kernel="$KERNEL" -v cpus="$CPUS" -v elapsed="$ELAPSED" \
     -v l0="$LOAD_START" -v l1="$LOAD_END" '
 $1 == "CASE" { printf "%-44s %10.3f %10.1f\n", $2, $3, $4; next }
-$1 == "RATIO" { ratios = ratios sprintf("  %-40s %8.3f  (%s %s, %s)\n", $2, $3, $4, $5, $6); next }
+$1 == "RATIO" { ratios = ratios sprintf("  %-56s %7.3f  (%s %s, %s)\n", $2, $3, $4, $5, $6); next }
 $1 == "NOTE" { $1 = ""; notes = notes "  note:" $0 "\n"; next }
 BEGIN { printf "routerd benchmarks (%s run, kernel %s, %d CPUs, load %s -> %s)\n\n", mode, kernel, cpus, l0, l1
         printf "%-44s %10s %10s\n", "case", "Mpps", "ns/pkt" }

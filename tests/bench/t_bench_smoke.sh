@@ -5,7 +5,7 @@
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-# shellcheck source=../lib/tap.sh
+# shellcheck source=/dev/null
 . "$ROOT/tests/lib/tap.sh"
 
 PREFIX=rdbsmk$$
@@ -14,7 +14,7 @@ trap 'rm -rf "$OUT"' EXIT
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 
-for t in trafgen clang bpftool; do
+for t in clang bpftool; do
 	if ! command -v "$t" >/dev/null; then
 		tap_skip "bench smoke" "$t is not installed"
 		tap_done
@@ -37,7 +37,7 @@ else
 fi
 
 if [ -s "$OUT/bench.json" ]; then
-	check=$("$PY" - "$OUT/bench.json" <<'PYEOF' 2>&1
+	if check=$("$PY" - "$OUT/bench.json" <<'PYEOF' 2>&1
 import json, sys
 d = json.load(open(sys.argv[1]))
 bad = []
@@ -60,8 +60,7 @@ for k in ("xdp_vs_kernel_forwarding", "fib_fwd_vs_redirect_limit", "vs_minimal_f
 print("\n".join(bad) if bad else f"{len(cases)} cases, {len(r)} ratios")
 sys.exit(1 if bad else 0)
 PYEOF
-	)
-	if [ $? -eq 0 ]; then
+	); then
 		tap_ok "JSON has the cases and the three ratios, all positive ($check)"
 	else
 		mapfile -t lines <<<"$check"

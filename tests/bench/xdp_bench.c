@@ -25,6 +25,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <ifaddrs.h>
 #include <math.h>
 #include <net/if.h>
 #include <sched.h>
@@ -41,6 +42,8 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/if_link.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -243,6 +246,7 @@ static struct {
 	int batch; /* live-frames batch size, 0: the kernel's default (64) */
 	long scale_v6, scale_v4;
 	const char *candidate; /* another routerd.bpf.o to measure beside routerd */
+	bool skb_gen_sendmmsg; /* skb generator: our sendmmsg loop, not trafgen */
 	bool extras; /* diagnostic variants (min_fwd with a hash devmap, ...) */
 } opt = {
 	.phases = "prog,live,skb,scale",
@@ -1181,7 +1185,36 @@ static void write_trafgen_conf(struct chain *c)
 	fclose(fp);
 }
 
-static pid_t trafgen_start(struct chain *c)
+/* The fallback skb generator, when trafgen is missing or keeps failing:
+ * sendmmsg() of 64 copies of the frame on an AF_PACKET socket bypassing the
+ * qdisc, like trafgen, on CPU 0 like trafgen's worker. Runs until killed. */
+static void __attribute__((noreturn)) sendmmsg_loop(struct chain *c)
+{
+	struct frame f = build_v4(c->r0_mac, c->g_mac, V4_SRC, V4_DST, 64, false);
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = c->g_if,
+				   .sll_halen = ETH_ALEN };
+	struct mmsghdr msgs[64];
+	struct iovec iov = { .iov_base = f.b, .iov_len = FRAME_LEN };
+	int fd, one = 1;
+
+	pin_cpu(0);
+	fd = socket(AF_PACKET, SOCK_RAW, 0); /* protocol 0: send only */
+	if (fd < 0 || setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)))
+		die("sendmmsg generator: AF_PACKET socket on %s: %s", c->gen_if, strerror(errno));
+	memcpy(sll.sll_addr, c->r0_mac, ETH_ALEN);
+	memset(msgs, 0, sizeof(msgs));
+	for (int i = 0; i < 64; i++) {
+		msgs[i].msg_hdr.msg_iov = &iov;
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	for (;;)
+		if (sendmmsg(fd, msgs, 64, 0) < 0 && errno != ENOBUFS && errno != EAGAIN &&
+		    errno != EINTR)
+			die("sendmmsg generator: %s", strerror(errno));
+}
+
+static pid_t skb_gen_start(struct chain *c)
 {
 	pid_t pid = fork();
 
@@ -1196,6 +1229,8 @@ static pid_t trafgen_start(struct chain *c)
 		}
 		setpgid(0, 0); /* stop() ends trafgen and its worker together */
 		enter_ns(gen_ns);
+		if (opt.skb_gen_sendmmsg)
+			sendmmsg_loop(c);
 		/* one worker; trafgen pins it to CPU 0 itself */
 		execlp("trafgen", "trafgen", "--dev", c->gen_if, "--conf", trafgen_conf,
 		       "--cpus", "1", "--no-sock-mem", "--notouch-irq", "--no-cpu-stats",
@@ -1203,6 +1238,24 @@ static pid_t trafgen_start(struct chain *c)
 		_exit(127);
 	}
 	return pid;
+}
+
+/* Frames the kernel counted as sent on the generator's interface. */
+static __u32 tx_packets(struct chain *c)
+{
+	struct ifaddrs *ifa, *i;
+	__u32 n = 0;
+
+	enter_ns(gen_ns);
+	if (getifaddrs(&ifa))
+		die("getifaddrs: %s", strerror(errno));
+	enter_ns(root_ns);
+	for (i = ifa; i; i = i->ifa_next)
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_PACKET && i->ifa_data &&
+		    !strcmp(i->ifa_name, c->gen_if))
+			n = ((struct rtnl_link_stats *)i->ifa_data)->tx_packets;
+	freeifaddrs(ifa);
+	return n;
 }
 
 static bool alive(pid_t pid)
@@ -1240,11 +1293,12 @@ static struct meas skb_run(struct chain *c, enum variant v, double dur)
 		struct rd_tally rd0 = { 0 }, rd1 = { 0 };
 		double t0, t1, cpu0, cpu1, sq0, sq1;
 		struct meas m = { 0 };
+		__u32 tx0, tx1;
 		__u64 c0, c1;
 		pid_t pid;
 
 		set_variant(c, v);
-		pid = trafgen_start(c);
+		pid = skb_gen_start(c);
 		sleep_s(0.4); /* trafgen maps its ring and reaches steady state */
 		if (!alive(pid)) {
 			stop(pid);
@@ -1253,6 +1307,7 @@ static struct meas skb_run(struct chain *c, enum variant v, double dur)
 		c0 = delivered(c, v);
 		if (rd_of(c, v))
 			rd0 = rd_read(rd_of(c, v));
+		tx0 = tx_packets(c);
 		sq0 = ksoftirqd_cpu(softirqd_skb);
 		cpu0 = proc_cpu(pid);
 		t0 = now();
@@ -1264,6 +1319,7 @@ static struct meas skb_run(struct chain *c, enum variant v, double dur)
 		t1 = now();
 		sq1 = ksoftirqd_cpu(softirqd_skb);
 		c1 = delivered(c, v);
+		tx1 = tx_packets(c);
 		if (rd_of(c, v))
 			rd1 = rd_read(rd_of(c, v));
 		if (!alive(pid)) {
@@ -1278,13 +1334,20 @@ static struct meas skb_run(struct chain *c, enum variant v, double dur)
 			    variant_name[v]);
 		m.rate = (c1 - c0) / (cpu1 - cpu0 + sq1 - sq0);
 		m.wall_rate = (c1 - c0) / (t1 - t0);
-		m.share = 1;
+		m.share = tx1 != tx0 ? (double)(c1 - c0) / (__u32)(tx1 - tx0) : 0;
 		m.softirqd = (sq1 - sq0) / (cpu1 - cpu0 + sq1 - sq0);
 		m.rd.fwd = rd1.fwd - rd0.fwd;
 		m.rd.pass = rd1.pass - rd0.pass;
 		return m;
 	}
-	die("skb: trafgen keeps failing (see %s)", trafgen_log);
+	if (opt.skb_gen_sendmmsg)
+		die("skb: the sendmmsg generator keeps failing (see %s)", trafgen_log);
+	/* trafgen is unusable here: say so, and measure with the fallback */
+	printf("NOTE skb: trafgen failed 4 times in a row (log: %s); the skb cases use the "
+	       "AF_PACKET sendmmsg generator from here on\n", trafgen_log);
+	progress("skb: trafgen keeps failing, falling back to AF_PACKET sendmmsg");
+	opt.skb_gen_sendmmsg = true;
+	return skb_run(c, v, dur);
 }
 
 /* kernel cost / way cost per round, each cost over the XDP_DROP baseline */
@@ -1327,8 +1390,9 @@ static void phase_skb(struct chain *c)
 	snprintf(log, sizeof(log), "%s/trafgen.log", opt.tmp_dir);
 	trafgen_log = log;
 	write_trafgen_conf(c);
-	progress("skb: trafgen (AF_PACKET, 1 worker on CPU 0) -> r -> sink, %d rounds x %.2f "
-		 "CPU-s per way", rounds, opt.skb_duration);
+	progress("skb: %s (AF_PACKET, 1 sender on CPU 0) -> r -> sink, %d rounds x %.2f "
+		 "CPU-s per way", opt.skb_gen_sendmmsg ? "sendmmsg" : "trafgen", rounds,
+		 opt.skb_duration);
 	/* stay off trafgen's CPU while it works */
 	pin_cpu(sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0);
 
@@ -1354,9 +1418,10 @@ static void phase_skb(struct chain *c)
 		for (int r = 0; r < rounds; r++)
 			cost[r] = 1e9 / w[i].rate[r] - 1e9 / w[0].rate[r];
 		printf("CASE skb_v4_%s %.4f %.2f min_mpps=%.4f max_mpps=%.4f wall_mpps=%.4f "
-		       "softirqd_share=%.4f", w[i].name, m / 1e6, 1e9 / m,
+		       "delivered=%.4f softirqd_share=%.4f", w[i].name, m / 1e6, 1e9 / m,
 		       minimum(w[i].rate, rounds) / 1e6, maximum(w[i].rate, rounds) / 1e6,
-		       median(w[i].wall, rounds) / 1e6, median(w[i].softirqd, rounds));
+		       median(w[i].wall, rounds) / 1e6, median(w[i].share, rounds),
+		       median(w[i].softirqd, rounds));
 		if (i)
 			printf(" net_ns=%.2f", median(cost, rounds));
 		printf("\n");
@@ -1370,8 +1435,9 @@ static void phase_skb(struct chain *c)
 		skb_ratio("candidate_xdp_vs_kernel_forwarding", &w[0], &w[1], cand, rounds);
 	if (nocache)
 		skb_ratio("routerd_nocache_xdp_vs_kernel_forwarding", &w[0], &w[1], nocache, rounds);
-	printf("NOTE skb: trafgen 0.6.8, 64-byte frames; Mpps per CPU-second of trafgen + "
-	       "ksoftirqd/0; per-packet cost = 1/rate - 1/rate(XDP_DROP at r)\n");
+	printf("NOTE skb: generator %s, 64-byte frames; Mpps per CPU-second of the generator + "
+	       "ksoftirqd/0; per-packet cost = 1/rate - 1/rate(XDP_DROP at r)\n",
+	       opt.skb_gen_sendmmsg ? "AF_PACKET sendmmsg (xdp_bench)" : "trafgen");
 	fflush(stdout);
 }
 
@@ -1418,16 +1484,26 @@ static void install_routes(struct chain *c, int family, __u32 n, __u32 mask, __u
 static void scale_one(struct chain *small, struct chain *big, int family, __u32 n)
 {
 	struct traffic t = { .family = family, .rand_n = n, .rand_mask = pow2_mask(n) };
-	struct way w[6] = {
+	struct way w[8] = {
 		WAY(small, V_ROUTERD, "routerd_1_route"),
 		WAY(big, V_ROUTERD, "routerd_n_routes"),
 		WAY(small, V_MIN_FWD, "min_fwd_1_route"),
 		WAY(big, V_MIN_FWD, "min_fwd_n_routes"),
-		WAY(small, V_CANDIDATE, "candidate_1_route"),
-		WAY(big, V_CANDIDATE, "candidate_n_routes"),
 	};
-	int nw = opt.candidate ? 6 : 4;
+	struct way *cand = NULL, *nocache = NULL;
+	int nw = 4;
 	char prefix[64], name[96];
+
+	if (opt.candidate) {
+		cand = &w[nw];
+		w[nw++] = (struct way)WAY(small, V_CANDIDATE, "candidate_1_route");
+		w[nw++] = (struct way)WAY(big, V_CANDIDATE, "candidate_n_routes");
+	}
+	if (opt.extras && rd_has_cache(&small->rd)) {
+		nocache = &w[nw];
+		w[nw++] = (struct way)WAY(small, V_ROUTERD_NOCACHE, "routerd_nocache_1_route");
+		w[nw++] = (struct way)WAY(big, V_ROUTERD_NOCACHE, "routerd_nocache_n_routes");
+	}
 
 	if (family == 4) {
 		if (n > 65536)
@@ -1451,11 +1527,24 @@ static void scale_one(struct chain *small, struct chain *big, int family, __u32 
 	print_ratio(name, &w[1], &w[0], opt.rounds);
 	snprintf(name, sizeof(name), "route_scale_v%d_min_fwd", family);
 	print_ratio(name, &w[3], &w[2], opt.rounds);
-	if (opt.candidate) {
+	/* routerd against min_fwd on the same random traffic: many flows */
+	snprintf(name, sizeof(name), "vs_minimal_forwarder_random_v%d_1_route", family);
+	print_ratio(name, &w[0], &w[2], opt.rounds);
+	snprintf(name, sizeof(name), "vs_minimal_forwarder_random_v%d_n_routes", family);
+	print_ratio(name, &w[1], &w[3], opt.rounds);
+	if (cand) {
 		snprintf(name, sizeof(name), "route_scale_v%d_candidate", family);
-		print_ratio(name, &w[5], &w[4], opt.rounds);
-		snprintf(name, sizeof(name), "route_scale_v%d_candidate_vs_min_fwd", family);
-		print_ratio(name, &w[5], &w[3], opt.rounds);
+		print_ratio(name, &cand[1], &cand[0], opt.rounds);
+		snprintf(name, sizeof(name), "candidate_vs_minimal_forwarder_random_v%d_n_routes",
+			 family);
+		print_ratio(name, &cand[1], &w[3], opt.rounds);
+	}
+	if (nocache) {
+		snprintf(name, sizeof(name), "route_scale_v%d_routerd_nocache", family);
+		print_ratio(name, &nocache[1], &nocache[0], opt.rounds);
+		snprintf(name, sizeof(name), "routerd_nocache_vs_minimal_forwarder_random_v%d_1_route",
+			 family);
+		print_ratio(name, &nocache[0], &w[2], opt.rounds);
 	}
 	printf("NOTE %s: random destinations over %u /%d routes in r-big vs the same "
 	       "destinations under one covering route in r\n", prefix, n, family == 4 ? 32 : 64);
@@ -1467,8 +1556,9 @@ static void scale_one(struct chain *small, struct chain *big, int family, __u32 
 static const char usage[] =
 "Usage: xdp_bench --gen NS --sink NS --r NS [--rb NS] --tmp DIR [options]\n"
 "  --phases LIST       prog,live,skb,scale (default: all)\n"
-"  --duration S        seconds per live measurement (default 2)\n"
-"  --skb-duration S    seconds per trafgen measurement (default 2)\n"
+"  --duration S        CPU-seconds per live measurement (default 2)\n"
+"  --skb-duration S    CPU-seconds per skb measurement (default 2)\n"
+"  --skb-gen G         trafgen (default) or sendmmsg (built-in fallback)\n"
 "  --rounds N          interleaved rounds (default 5)\n"
 "  --prog-calls N      BPF_PROG_TEST_RUN calls per program cost (default 1000)\n"
 "  --cpu N             the one CPU the live generator runs on (default 0)\n"
@@ -1499,6 +1589,7 @@ int main(int argc, char **argv)
 		{ "no-extras", no_argument, NULL, 'x' },
 		{ "batch", required_argument, NULL, 'B' },
 		{ "candidate", required_argument, NULL, 'O' },
+		{ "skb-gen", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -1524,6 +1615,11 @@ int main(int argc, char **argv)
 		case 'x': opt.extras = false; break;
 		case 'B': opt.batch = atoi(optarg); break;
 		case 'O': opt.candidate = *optarg ? optarg : NULL; break;
+		case 'G':
+			if (strcmp(optarg, "trafgen") && strcmp(optarg, "sendmmsg"))
+				die("--skb-gen: trafgen or sendmmsg, not '%s'", optarg);
+			opt.skb_gen_sendmmsg = !strcmp(optarg, "sendmmsg");
+			break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return 2;
 		}

@@ -9,6 +9,8 @@ PACKAGES=(
 	build-essential meson ninja-build pkg-config clang llvm bpftool
 	libbpf-dev libelf-dev zlib1g-dev libnl-3-dev libnl-route-3-dev
 	libmnl-dev libev-dev libcriterion-dev
+	# sanitizer build, fuzzers and security suites (docs/security.md)
+	libclang-rt-dev valgrind
 	# lab, tests and benchmarks
 	iproute2 iputils-ping ethtool iperf3 python3 python3-scapy netsniff-ng
 	procps traceroute tcpdump jq gnuplot-nox frr

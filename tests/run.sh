@@ -84,6 +84,38 @@ while IFS= read -r bin; do
 	tally "$name" "$tap" "$rc"
 done < <(find "$BUILD/tests" -type f -name 'test_*' -perm -u+x 2>/dev/null | sort)
 
+# Sanitizer stage (docs/security.md): a second build with clang,
+# -Db_sanitize=address,undefined and the fuzzers (tests/fuzz/lib.sh), and
+# the unit suites under ASan/UBSan/LSan; any report fails the suite. The
+# fuzz and security suites below reuse this build.
+step "sanitizer build and unit suites (ASan/UBSan)"
+# shellcheck source=tests/fuzz/lib.sh
+. "$ROOT/tests/fuzz/lib.sh"
+export RD_SAN_BUILD_DIR=${RD_SAN_BUILD_DIR:-$BUILD-san}
+if wanted san/ || wanted fuzz/ || wanted security/; then
+	if out=$(rd_san_build 2>&1); then
+		echo "built $RD_SAN_BUILD_DIR"
+		while IFS= read -r bin; do
+			name=san/$(basename "$bin")
+			wanted "$name" || wanted san/ || continue
+			tap="$LOGS/${name//\//_}.tap"
+			(rd_san_env; timeout 300 "$bin" -j1 --tap="$tap" >"$LOGS/${name//\//_}.log" 2>&1)
+			rc=$?
+			[ -f "$tap" ] || : >"$tap"
+			if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$LOGS/${name//\//_}.log"; then
+				echo "not ok - $name: sanitizer report (see ${name//\//_}.log)" >>"$tap"
+				grep -E -m5 -A8 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
+					"$LOGS/${name//\//_}.log" | sed 's/^/# /' >>"$tap"
+			fi
+			tally "$name" "$tap" "$rc"
+		done < <(find "$RD_SAN_BUILD_DIR/tests/unit" -type f -name 'test_*' -perm -u+x 2>/dev/null | sort)
+	else
+		tap="$LOGS/san_build.tap"
+		{ echo "not ok - sanitizer build"; echo "$out" | sed 's/^/# /'; } >"$tap"
+		tally san/build "$tap" 1
+	fi
+fi
+
 step "namespace suites"
 while IFS= read -r script; do
 	name=$(basename "$(dirname "$script")")/$(basename "$script" .sh)

@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fuzz_netlink: rtnetlink messages through routerd's own netlink handling,
+ * under ASan/UBSan, without a socket.
+ *
+ * Each input is a buffer as recvfrom() on a NETLINK_ROUTE socket returns
+ * it: netlink messages back to back, possibly truncated or lying about
+ * their lengths. The buffer is copied to a heap block of exactly its size
+ * (so ASan sees any read past the data) and fed to:
+ *
+ *   1. libmnl: mnl_cb_run(buf, len, 0, 0, on_neigh, fr), as
+ *      routerd/freshness.c read_kernel_states() does with a neighbour dump,
+ *      with three nexthops in fr->recent. Checked: an entry changes only if
+ *      a message names its ifindex and family.
+ *   2. routerd/fdb.c's bridge parsers (on_link, on_vlan through mnl_cb_run,
+ *      parse_fdb per message), for memory errors and UB only.
+ *   3. libnl: each message that fits the buffer is parsed by the
+ *      libnl-route cache parsers (nl_msg_parse(), as the cache manager's
+ *      event_input() does) and included in the link or address cache with
+ *      routerd/netlink.c's callbacks on_link_change (reconciling one
+ *      configured interface that does not exist) and on_addr_change (which
+ *      rewrites rd_local4 in a loaded copy of the XDP program's maps).
+ *      Checked: rd_local4 then holds exactly the IPv4 local and broadcast
+ *      addresses of the cache (the kernel map and the daemon's copy).
+ *
+ * The static callbacks are reached through tests/fuzz/shim_*.c, which
+ * compile routerd/freshness.c and routerd/netlink.c unchanged.
+ *
+ * RD_FUZZ_WRITE_SEEDS=DIR: write seeds (real link, address and neighbour
+ * dumps from a namespace built for the purpose, plus hand-made messages)
+ * into DIR and exit.
+ * RD_FUZZ_TOLERATE=neigh-short,mnl-huge-len: skip the libmnl path for
+ * buffers holding a message too short for a struct ndmsg, or one whose
+ * nlmsg_len is 2^31 or more (known bugs, see docs/security.md), so that
+ * long runs keep going.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
+#include <linux/if_bridge.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+
+#include <netlink/cache.h>
+#include <netlink/msg.h>
+#include <netlink/object.h>
+#include <netlink/route/addr.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "freshness.h"
+#include "netlink.h"
+#include "routerd.skel.h"
+#include "shim.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FAIL(...)                                                                   \
+	do {                                                                        \
+		fprintf(stderr, "\nfuzz_netlink: INVARIANT BROKEN: " __VA_ARGS__); \
+		fputc('\n', stderr);                                                \
+		abort();                                                            \
+	} while (0)
+
+static void die(const char *what)
+{
+	fprintf(stderr, "fuzz_netlink: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static struct rd_datapath dp;
+static struct rd_ifaces ifs;
+static struct rd_netlink nl;
+static struct rd_freshness fr;
+static struct ev_loop *loop;
+
+static const struct rd_nh_use nexthops[] = {
+	{ .ifindex = 2, .family = AF_INET, .addr = { 0x020112c6 } },           /* 198.18.1.2 */
+	{ .ifindex = 2, .family = AF_INET6, .addr = { 0xb80d0120, 0x100, 0, 0x2000000 } },
+	{ .ifindex = 7, .family = AF_INET6, .addr = { 0x80fe, 0, 0, 0x1000000 } }, /* fe80::1 */
+};
+#define N_NEXTHOPS (sizeof(nexthops) / sizeof(nexthops[0]))
+
+/* ------------------------------------------------------------------ */
+/* Seeds                                                               */
+
+static int seed_no;
+
+static void write_seed(const char *dir, const void *buf, size_t len)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/seed-%03d", dir, seed_no++);
+	f = fopen(path, "w");
+	if (!f || fwrite(buf, 1, len, f) != len || fclose(f))
+		die(path);
+}
+
+static void dump_seeds(const char *dir, struct mnl_socket *sk, int type, unsigned char family)
+{
+	static char buf[32768];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtgenmsg *g;
+	unsigned seq = (unsigned)time(NULL);
+	int n;
+
+	nlh->nlmsg_type = (__u16)type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	if (type == RTM_GETVLAN) {
+		struct br_vlan_msg *bvm = mnl_nlmsg_put_extra_header(nlh, sizeof(*bvm));
+
+		bvm->family = family;
+	} else {
+		g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+		g->rtgen_family = family;
+	}
+	if (mnl_socket_sendto(sk, nlh, nlh->nlmsg_len) < 0)
+		die("netlink dump request");
+	while ((n = (int)mnl_socket_recvfrom(sk, buf, sizeof(buf))) > 0) {
+		write_seed(dir, buf, (size_t)n);
+		if (mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(sk), NULL, NULL) <= MNL_CB_STOP)
+			break;
+	}
+}
+
+/* A neighbour message as the kernel sends it. */
+static size_t neigh_msg(char *buf, int family, int ifindex, const void *dst, const void *lladdr,
+			__u16 state)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ndmsg *ndm;
+
+	nlh->nlmsg_type = RTM_NEWNEIGH;
+	nlh->nlmsg_flags = NLM_F_MULTI;
+	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	ndm->ndm_family = (__u8)family;
+	ndm->ndm_ifindex = ifindex;
+	ndm->ndm_state = state;
+	mnl_attr_put(nlh, NDA_DST, family == AF_INET ? 4 : 16, dst);
+	if (lladdr)
+		mnl_attr_put(nlh, NDA_LLADDR, 6, lladdr);
+	return nlh->nlmsg_len;
+}
+
+static void write_seeds(const char *dir)
+{
+	static char buf[8192];
+	struct mnl_socket *sk;
+	FILE *ip;
+	size_t len;
+
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		die(dir);
+	if (unshare(CLONE_NEWNET))
+		die("unshare(CLONE_NEWNET) (needs root)");
+	ip = popen("ip -batch -", "w");
+	if (!ip)
+		die("popen ip");
+	fputs("link set lo up\n"
+	      "link add name fz0 address 02:00:00:00:01:01 type veth peer name fz0p\n"
+	      "link set fz0 up\nlink set fz0p up\n"
+	      "addr add 198.18.1.1/24 brd + dev fz0\n"
+	      "addr add 198.18.9.1/32 dev fz0 label fz0:x\n"
+	      "addr add 2001:db8:1::1/64 dev fz0 nodad\n"
+	      "neigh add 198.18.1.2 lladdr 02:00:00:00:04:01 nud permanent dev fz0\n"
+	      "neigh add 198.18.1.3 lladdr 02:00:00:00:04:02 nud stale dev fz0\n"
+	      "neigh add 2001:db8:1::2 lladdr 02:00:00:00:06:01 nud reachable dev fz0\n"
+	      "link add name fzbr type bridge\nlink set fz0p master fzbr\n"
+	      "link set fzbr up\n",
+	      ip);
+	if (pclose(ip))
+		die("ip -batch");
+	if (system("bridge fdb add 02:00:00:00:07:01 dev fz0p master static"))
+		die("bridge fdb add");
+	/* VLAN filtering, where the kernel has it (richer VLAN dumps) */
+	if (!system("ip link set fzbr type bridge vlan_filtering 1 2>/dev/null"))
+		(void)!system("bridge vlan add dev fz0p vid 10 pvid untagged && "
+			      "bridge vlan add dev fz0p vid 20-30");
+	sk = mnl_socket_open(NETLINK_ROUTE);
+	if (!sk || mnl_socket_bind(sk, 0, MNL_SOCKET_AUTOPID) < 0)
+		die("netlink socket");
+	dump_seeds(dir, sk, RTM_GETLINK, AF_UNSPEC);
+	dump_seeds(dir, sk, RTM_GETADDR, AF_UNSPEC);
+	dump_seeds(dir, sk, RTM_GETNEIGH, AF_UNSPEC);
+	dump_seeds(dir, sk, RTM_GETNEIGH, AF_BRIDGE);
+	dump_seeds(dir, sk, RTM_GETVLAN, AF_BRIDGE);
+	mnl_socket_close(sk);
+
+	/* the nexthops fr->recent holds, in kernel-shaped messages */
+	len = neigh_msg(buf, AF_INET, 2, nexthops[0].addr, "\x02\0\0\0\x04\x01", NUD_REACHABLE);
+	len += neigh_msg(buf + len, AF_INET6, 2, nexthops[1].addr, "\x02\0\0\0\x06\x01", NUD_STALE);
+	len += neigh_msg(buf + len, AF_INET6, 7, nexthops[2].addr, NULL, NUD_FAILED);
+	write_seed(dir, buf, len);
+	fprintf(stderr, "fuzz_netlink: wrote %d seeds to %s\n", seed_no, dir);
+}
+
+/* ------------------------------------------------------------------ */
+/* Set-up                                                              */
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *seeds = getenv("RD_FUZZ_WRITE_SEEDS");
+
+	if (seeds) {
+		write_seeds(seeds);
+		exit(0);
+	}
+	rd_log_init(true, RD_LOG_ERR);
+	if (unshare(CLONE_NEWNET))
+		die("unshare(CLONE_NEWNET) (the netlink fuzzer needs root)");
+
+	memset(&dp, 0, sizeof(dp));
+	dp.lock_fd = -1;
+	dp.n_cpus = libbpf_num_possible_cpus();
+	dp.skel = routerd_bpf__open_and_load();
+	if (!dp.skel)
+		die("loading the XDP program");
+
+	/* one configured interface that does not exist: reconcile looks it up */
+	ifs.dp = &dp;
+	ifs.n = 1;
+	snprintf(ifs.list[0].cfg.name, sizeof(ifs.list[0].cfg.name), "fz-absent");
+	ifs.list[0].att.link_fd = -1;
+
+	loop = ev_loop_new(EVFLAG_AUTO);
+	nl.ifs = &ifs;
+	nl.dp = &dp;
+	nl.loop = loop;
+	if (nl_cache_alloc_name("route/link", &nl.links) < 0 ||
+	    nl_cache_alloc_name("route/addr", &nl.addrs) < 0) {
+		fprintf(stderr, "fuzz_netlink: cannot allocate libnl caches\n");
+		exit(1);
+	}
+	fr.dp = &dp;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* 1. libmnl: on_neigh                                                  */
+
+/* mnl_nlmsg_ok() of libmnl 1.0.4 compares (int)nlmsg_len, so a length of
+ * 2^31 or more passes and mnl_nlmsg_next() jumps gigabytes away: the
+ * harness walks messages with unsigned comparisons of its own. */
+static bool msg_ok(const struct nlmsghdr *nlh, int left)
+{
+	return left >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
+	       nlh->nlmsg_len <= (unsigned)left;
+}
+
+static bool has_huge_len(const char *buf, size_t len)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	int left = (int)len;
+
+	while (left >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh)) {
+		if (nlh->nlmsg_len > (unsigned)left)
+			return nlh->nlmsg_len >= 0x80000000u;
+		nlh = mnl_nlmsg_next(nlh, &left);
+	}
+	return false;
+}
+
+static bool has_short_neigh(const char *buf, size_t len)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	int left = (int)len;
+
+	while (msg_ok(nlh, left)) {
+		if (nlh->nlmsg_type >= NLMSG_MIN_TYPE &&
+		    mnl_nlmsg_get_payload_len(nlh) < sizeof(struct ndmsg))
+			return true;
+		nlh = mnl_nlmsg_next(nlh, &left);
+	}
+	return false;
+}
+
+/* Does some message (that libmnl would deliver) name this ifindex/family? */
+static bool named(const char *buf, size_t len, const struct rd_nh_use *u)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	int left = (int)len;
+
+	while (msg_ok(nlh, left)) {
+		if (nlh->nlmsg_type >= NLMSG_MIN_TYPE &&
+		    mnl_nlmsg_get_payload_len(nlh) >= sizeof(struct ndmsg)) {
+			const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
+
+			if ((__u32)ndm->ndm_ifindex == u->ifindex && ndm->ndm_family == u->family)
+				return true;
+		}
+		nlh = mnl_nlmsg_next(nlh, &left);
+	}
+	return false;
+}
+
+static void run_mnl(const char *buf, size_t len)
+{
+	const char *tolerate = getenv("RD_FUZZ_TOLERATE");
+
+	if (tolerate && strstr(tolerate, "neigh-short") && has_short_neigh(buf, len))
+		return;
+	if (tolerate && strstr(tolerate, "mnl-huge-len") && has_huge_len(buf, len))
+		return;
+	fr.n_recent = N_NEXTHOPS;
+	for (size_t i = 0; i < N_NEXTHOPS; i++)
+		fr.recent[i] = (struct rd_nh_recent){ .use = nexthops[i] };
+	mnl_cb_run(buf, len, 0, 0, fz_on_neigh, &fr);
+	for (size_t i = 0; i < N_NEXTHOPS; i++) {
+		static const __u8 zero[6];
+		const struct rd_nh_recent *r = &fr.recent[i];
+
+		if (memcmp(&r->use, &nexthops[i], sizeof(r->use)))
+			FAIL("on_neigh changed nexthop %zu itself", i);
+		if ((r->kernel_state || memcmp(r->lladdr, zero, 6)) && !named(buf, len, &r->use))
+			FAIL("nexthop %zu got state %#x from no message about it", i, r->kernel_state);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* 2. libnl: the link and address caches                              */
+
+static void include_cb(struct nl_object *obj, void *arg)
+{
+	const char *type = nl_object_get_type(obj);
+
+	(void)arg;
+	if (!type)
+		return;
+	if (!strcmp(type, "route/link"))
+		nl_cache_include(nl.links, obj, fz_on_link_change, &nl);
+	else if (!strcmp(type, "route/addr"))
+		nl_cache_include(nl.addrs, obj, fz_on_addr_change, &nl);
+}
+
+struct want_local4 {
+	__u32 addrs[2 * RD_LOCAL4_SLOTS];
+	size_t n;
+};
+
+static void want_cb(struct nl_object *obj, void *arg)
+{
+	struct rtnl_addr *a = (struct rtnl_addr *)obj;
+	struct nl_addr *srcs[2] = { rtnl_addr_get_local(a), rtnl_addr_get_broadcast(a) };
+	struct want_local4 *w = arg;
+
+	if (rtnl_addr_get_family(a) != AF_INET)
+		return;
+	for (int i = 0; i < 2; i++)
+		if (srcs[i] && nl_addr_get_len(srcs[i]) == 4 && w->n < 2 * RD_LOCAL4_SLOTS)
+			memcpy(&w->addrs[w->n++], nl_addr_get_binary_addr(srcs[i]), 4);
+}
+
+static void check_local4(void)
+{
+	static struct want_local4 w;
+	static __u32 map[RD_LOCAL4_SLOTS], keys[RD_LOCAL4_SLOTS];
+	__u32 count = RD_LOCAL4_SLOTS, out_batch;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+	w.n = 0;
+	nl_cache_foreach(nl.addrs, want_cb, &w);
+	if (bpf_map_lookup_batch(bpf_map__fd(dp.skel->maps.rd_local4), NULL, &out_batch, keys, map,
+				 &count, &opts) && errno != ENOENT)
+		die("rd_local4 batch lookup");
+	for (size_t k = 0; k < RD_LOCAL4_SLOTS; k++) {
+		if (map[k] != dp.local4[k])
+			FAIL("rd_local4[%zu] holds %08x, the daemon thinks %08x", k, map[k],
+			     dp.local4[k]);
+	}
+	/* The fast path probes until the address or an empty slot: every local
+	 * address must be found that way, unless its whole probe window is
+	 * taken by others (routerd then warns that it could not place it). */
+	for (size_t i = 0; i < w.n; i++) {
+		for (__u32 p = 0; w.addrs[i] && p < RD_LOCAL4_PROBES; p++) {
+			__u32 slot = map[rd_local4_slot(w.addrs[i], p)];
+
+			if (slot == w.addrs[i])
+				break;
+			if (!slot)
+				FAIL("local address %08x not found in rd_local4 (probe %u empty)",
+				     w.addrs[i], p);
+		}
+	}
+	for (size_t k = 0; k < RD_LOCAL4_SLOTS; k++) {
+		bool wanted = !map[k];
+
+		for (size_t i = 0; i < w.n && !wanted; i++)
+			wanted = w.addrs[i] == map[k];
+		if (!wanted)
+			FAIL("rd_local4[%zu] holds %08x, which is no local address", k, map[k]);
+	}
+}
+
+static void run_libnl(const char *buf, size_t len)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	int left = (int)len;
+	bool addr_events = false;
+
+	nl_cache_clear(nl.links);
+	nl_cache_clear(nl.addrs);
+	rd_dp_set_local4(&dp, NULL, 0);
+	while (nlmsg_ok(nlh, left)) {
+		struct nl_msg *msg = nlmsg_convert((struct nlmsghdr *)nlh);
+
+		if (nlh->nlmsg_type == RTM_NEWADDR || nlh->nlmsg_type == RTM_DELADDR)
+			addr_events = true;
+		if (msg) {
+			nlmsg_set_proto(msg, NETLINK_ROUTE);
+			nl_msg_parse(msg, include_cb, NULL);
+			nlmsg_free(msg);
+		}
+		nlh = nlmsg_next((struct nlmsghdr *)nlh, &left);
+	}
+	if (addr_events)
+		check_local4();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *buf;
+
+	if (size > 1 << 16)
+		return -1;
+	buf = malloc(size ? size : 1);
+	if (!buf)
+		return 0;
+	memcpy(buf, data, size);
+	run_mnl(buf, size);
+	if (!has_huge_len(buf, size) || !getenv("RD_FUZZ_TOLERATE") ||
+	    !strstr(getenv("RD_FUZZ_TOLERATE"), "mnl-huge-len"))
+		fz_fdb_parse(buf, size);
+	run_libnl(buf, size);
+	free(buf);
+	return 0;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The static netlink callbacks of routerd/freshness.c, netlink.c and fdb.c,
+ * exported by shim_*.c (which compile those files unchanged) so that
+ * fuzz_netlink can feed them messages without a socket. */
+#ifndef RD_FUZZ_SHIM_H
+#define RD_FUZZ_SHIM_H
+
+#include <linux/netlink.h>
+#include <stddef.h>
+
+struct nl_cache;
+struct nl_object;
+
+int fz_on_neigh(const struct nlmsghdr *nlh, void *arg);
+void fz_on_link_change(struct nl_cache *cache, struct nl_object *obj, int action, void *arg);
+void fz_on_addr_change(struct nl_cache *cache, struct nl_object *obj, int action, void *arg);
+/* fdb.c: on_link and on_vlan over the buffer (mnl_cb_run), then
+ * parse_fdb on every message that fits. */
+void fz_fdb_parse(const void *buf, size_t len);
+
+#endif

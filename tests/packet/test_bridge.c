@@ -1210,3 +1210,188 @@ Test(mirror_vlan, port_states_and_neighbour_suppression)
 	cr_assert_neq(read_iface(3).br_flags & RD_BRPORT_NEIGH_KERNEL, 0,
 		      "neigh_suppress on one port concerns the whole bridge");
 }
+
+/* ------------------------------------------------------------------ */
+/* suite route_hook: routed traffic into the bridge                    */
+
+/*
+ * bridge_hook.bpf.c routes like routerd's routing path plus the proposed
+ * hook (rd_bridge_egress_port()): uplink brup (198.18.51.1/24, the sender
+ * 198.18.51.2 behind it) -> brt0 (198.18.50.1/24), where VM 2 is
+ * 198.18.50.12 behind brp2. The FIB says "brt0"; the hook says "brp2".
+ * Its maps are its own (another object), filled by hand.
+ */
+#include "bridge_hook.skel.h"
+
+static struct bridge_hook_bpf *hook;
+static int up_ifindex;
+static const __u8 up_mac[ETH_ALEN] = { 2, 0, 0, 0, 0xdd, 1 }, up_peer[ETH_ALEN] = { 2, 0, 0, 0, 0xdd, 2 };
+
+static void hook_iface(int ifx, __u32 bridge, __u16 flags)
+{
+	struct rd_iface val = { .slot = 1, .bridge_ifindex = bridge, .br_flags = flags };
+	struct bpf_devmap_val tx = { .ifindex = (__u32)ifx };
+	__u32 key = (__u32)ifx;
+
+	cr_assert_eq(bpf_map__update_elem(hook->maps.rd_ifaces, &key, sizeof(key), &val,
+					  sizeof(val), BPF_ANY), 0);
+	cr_assert_eq(bpf_map__update_elem(hook->maps.rd_tx, &key, sizeof(key), &tx, sizeof(tx),
+					  BPF_ANY), 0);
+}
+
+static void hook_fdb(__u16 vid, const __u8 *mac, int port)
+{
+	struct rd_fdb_key k = { .bridge = (__u32)br_ifindex, .vid = vid };
+	struct rd_fdb_entry e = { .port = (__u32)port };
+
+	memcpy(k.mac, mac, ETH_ALEN);
+	cr_assert_eq(bpf_map__update_elem(hook->maps.rd_fdb, &k, sizeof(k), &e, sizeof(e), BPF_ANY),
+		     0);
+}
+
+static void hook_bridge(__u16 flags, __u16 pvid)
+{
+	struct rd_bridge_dev b = { .flags = flags, .pvid = pvid };
+	__u32 key = (__u32)br_ifindex;
+
+	cr_assert_eq(bpf_map__update_elem(hook->maps.rd_bridges, &key, sizeof(key), &b, sizeof(b),
+					  BPF_ANY), 0);
+}
+
+static void setup_hook(void)
+{
+	build();
+	sh("sysctl -qw net.ipv4.ip_forward=1");
+	sh("ip link add name brup address %s type veth peer name brup-p address %s",
+	   mac_str(up_mac), mac_str(up_peer));
+	sh("ip link set brup up && ip link set brup-p up && ethtool -K brup-p gro on >/dev/null");
+	sh("ip addr add 198.18.51.1/24 dev brup && ip addr add 198.18.50.1/24 dev " BRIDGE);
+	sh("ip neigh replace 198.18.50.12 lladdr %s nud permanent dev " BRIDGE, mac_str(vm[2]));
+	up_ifindex = (int)if_nametoindex("brup");
+	hook = bridge_hook_bpf__open_and_load();
+	cr_assert_not_null(hook, "bridge_hook_bpf__open_and_load: %s", strerror(errno));
+	hook_iface(up_ifindex, 0, 0);
+	for (int n = 1; n <= N_MANAGED; n++)
+		hook_iface(ifindex[n], (__u32)br_ifindex, RD_BRPORT_FORWARDING | RD_BRPORT_LEARNING);
+	hook_bridge(0, 0);
+	hook_fdb(0, vm[2], ifindex[2]);
+}
+
+static void teardown_hook(void)
+{
+	bridge_hook_bpf__destroy(hook);
+	hook = NULL;
+	teardown();
+}
+
+static void ipv4_fix_csum(struct iphdr *ip)
+{
+	__u32 sum = 0;
+
+	ip->check = 0;
+	for (int i = 0; i < 10; i++)
+		sum += ntohs(((__u16 *)ip)[i]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	ip->check = htons((__u16)~sum);
+}
+
+/* 198.18.51.2 -> 198.18.50.12, TTL 64, a correct header checksum */
+static struct frame routed_frame(void)
+{
+	struct frame f = frame_to(up_mac, up_peer);
+	struct iphdr *ip = (struct iphdr *)(f.data + ETH_HLEN);
+
+	ip->ttl = 64;
+	ip->saddr = htonl(0xc6123302);
+	ip->daddr = htonl(0xc612320c);
+	ipv4_fix_csum(ip);
+	return f;
+}
+
+static int hook_run(const struct frame *in, __u32 flags, struct frame *out)
+{
+	bool live = flags & BPF_F_TEST_XDP_LIVE_FRAMES;
+	__u8 data[FRAME_MAX], buf[FRAME_MAX + 256];
+	struct xdp_md ctx = { .data_end = in->len, .ingress_ifindex = (__u32)up_ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data, .data_size_in = in->len,
+		    .data_out = live ? NULL : buf, .data_size_out = live ? 0 : sizeof(buf),
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1, .flags = flags);
+
+	memcpy(data, in->data, in->len);
+	cr_assert_eq(bpf_prog_test_run_opts(bpf_program__fd(hook->progs.bridge_hook), &opts), 0,
+		     "BPF_PROG_TEST_RUN: %s", strerror(errno));
+	if (out) {
+		out->len = opts.data_size_out;
+		memcpy(out->data, buf, out->len);
+	}
+	return (int)opts.retval;
+}
+
+TestSuite(route_hook, .init = setup_hook, .fini = teardown_hook, .timeout = 30);
+
+Test(route_hook, a_route_into_the_bridge_leaves_through_the_port)
+{
+	struct frame in = routed_frame(), out, want = in;
+	struct iphdr *ip = (struct iphdr *)(want.data + ETH_HLEN);
+	int fd[N_PORTS + 1];
+
+	/* what the routing path makes of it: MACs from the lookup, TTL - 1 */
+	memcpy(want.data, vm[2], ETH_ALEN);
+	memcpy(want.data + ETH_ALEN, bridge_mac, ETH_ALEN);
+	ip->ttl--;
+	ipv4_fix_csum(ip);
+	cr_assert_eq(hook_run(&in, 0, &out), XDP_REDIRECT);
+	expect_frame(&out, &want, "routed frame");
+
+	for (int n = 1; n <= N_PORTS; n++)
+		fd[n] = capture(n);
+	hook_run(&in, BPF_F_TEST_XDP_LIVE_FRAMES, NULL);
+	cr_assert(received(fd[2], &want, 2000), "the routed frame did not arrive behind brp2");
+	for (int n = 1; n <= N_PORTS; n++) {
+		if (n != 2)
+			cr_assert_not(received(fd[n], &want, 0), "... also behind brp%d", n);
+		close(fd[n]);
+	}
+}
+
+Test(route_hook, what_the_hook_leaves_to_the_kernel)
+{
+	struct frame in = routed_frame();
+	struct rd_fdb_key k = { .bridge = (__u32)br_ifindex };
+	__u32 key = (__u32)br_ifindex;
+
+	/* egress port not forwarding */
+	hook_iface(ifindex[2], (__u32)br_ifindex, 0);
+	cr_assert_eq(hook_run(&in, 0, NULL), XDP_PASS, "brp2 not forwarding");
+	/* egress port in another bridge (a stale entry) */
+	hook_iface(ifindex[2], 999, RD_BRPORT_FORWARDING);
+	cr_assert_eq(hook_run(&in, 0, NULL), XDP_PASS, "brp2 in another bridge");
+	hook_iface(ifindex[2], (__u32)br_ifindex, RD_BRPORT_FORWARDING);
+	cr_assert_eq(hook_run(&in, 0, NULL), XDP_REDIRECT);
+	/* VLAN-filtering bridge: only an untagged egress in the bridge's pvid */
+	hook_bridge(RD_BRPORT_VLAN_FILTERING, 1);
+	cr_assert_eq(hook_run(&in, 0, NULL), XDP_PASS, "no entry in VLAN 1");
+	hook_fdb(1, vm[2], ifindex[2]);
+	cr_assert_eq(hook_run(&in, 0, NULL), XDP_PASS, "brp2 has no VLAN membership");
+	{
+		struct rd_port_vlans v = { 0 };
+		__u32 port = (__u32)ifindex[2];
+
+		v.member[0] = 1ull << 1;
+		cr_assert_eq(bpf_map__update_elem(hook->maps.rd_port_vlans, &port, sizeof(port), &v,
+						  sizeof(v), BPF_ANY), 0);
+		cr_assert_eq(hook_run(&in, 0, NULL), XDP_PASS, "tagged egress: a push needed");
+		v.untagged[0] = 1ull << 1;
+		cr_assert_eq(bpf_map__update_elem(hook->maps.rd_port_vlans, &port, sizeof(port), &v,
+						  sizeof(v), BPF_ANY), 0);
+		cr_assert_eq(hook_run(&in, 0, NULL), XDP_REDIRECT, "untagged in the pvid");
+	}
+	/* not a bridge the mirror knows; unknown MAC */
+	cr_assert_eq(bpf_map__delete_elem(hook->maps.rd_bridges, &key, sizeof(key), 0), 0);
+	cr_assert_eq(hook_run(&in, 0, NULL), XDP_PASS, "unknown bridge");
+	hook_bridge(0, 0);
+	memcpy(k.mac, vm[2], ETH_ALEN);
+	cr_assert_eq(bpf_map__delete_elem(hook->maps.rd_fdb, &k, sizeof(k), 0), 0);
+	cr_assert_eq(hook_run(&in, 0, NULL), XDP_PASS, "VM 2 unknown to the FDB");
+}

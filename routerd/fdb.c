@@ -886,6 +886,18 @@ static void sync_fdb(struct rd_fdb *f)
 		f->fdb_dirty = true;
 }
 
+/* The fast path bridges only while this is pushed ahead (fdb.h). */
+static void heartbeat(struct rd_fdb *f, bool alive)
+{
+	struct rd_bridge_ctl ctl = { .valid_until_ns = alive ? coarse_now_ns() +
+								  RD_BRIDGE_HEARTBEAT_NS : 0 };
+	__u32 zero = 0;
+
+	if (bpf_map__update_elem(f->dp->skel->maps.rd_bridge_ctl, &zero, sizeof(zero), &ctl,
+				 sizeof(ctl), 0))
+		warn_map(f, "rd_bridge_ctl", errno);
+}
+
 /* ------------------------------------------------------------------ */
 /* events                                                              */
 
@@ -945,6 +957,7 @@ void rd_fdb_sync(struct rd_fdb *f)
 	update_managed(f);
 	sync_ports(f);
 	sync_fdb(f);
+	heartbeat(f, true);
 }
 
 void rd_fdb_poll(struct rd_fdb *f)
@@ -960,6 +973,7 @@ void rd_fdb_poll(struct rd_fdb *f)
 		sync_ports(f);
 	if (f->fdb_dirty)
 		sync_fdb(f);
+	heartbeat(f, true);
 }
 
 static void schedule(struct rd_fdb *f)
@@ -1075,6 +1089,7 @@ void rd_fdb_refresh(struct rd_fdb *f, bool force)
 									     : RD_MAX_BRIDGES;
 
 	f->refresh_rounds++;
+	heartbeat(f, true);
 	for (size_t i = 0; i < nb; i++) {
 		const struct rd_br_bridge *b = &f->bridges[i];
 		__u64 period = refresh_period_ns(b);
@@ -1194,6 +1209,8 @@ int rd_fdb_start(struct rd_fdb *f, struct ev_loop *loop, struct rd_datapath *dp,
 
 void rd_fdb_stop(struct rd_fdb *f)
 {
+	if (f->req && f->dp)
+		heartbeat(f, false); /* nobody follows the bridge any more */
 	if (active == f)
 		active = NULL;
 	if (f->loop) {

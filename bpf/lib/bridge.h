@@ -7,6 +7,7 @@
  * bridge would treat as anything but "forward this known unicast to that
  * port" goes to the kernel untouched, with its reason:
  *
+ *   routerd not running (no heartbeat)          pass bridge_stale
  *   link-local control (STP BPDU, LACP...)      pass bridge_control
  *   ingress port not forwarding, locked port    pass port_state
  *   broadcast / multicast destination           pass multicast
@@ -62,6 +63,23 @@ struct {
 	__type(key, __u32);
 	__type(value, struct rd_bridge_dev);
 } rd_bridges SEC(".maps");
+
+/* [0]: the mirror's heartbeat (include/routerd/bridge.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rd_bridge_ctl);
+} rd_bridge_ctl SEC(".maps");
+
+/* Is someone keeping the maps in line with the kernel bridge? */
+static __always_inline int rd_bridge_live(__u64 now)
+{
+	__u32 zero = 0;
+	const struct rd_bridge_ctl *ctl = bpf_map_lookup_elem(&rd_bridge_ctl, &zero);
+
+	return ctl && now < ctl->valid_until_ns;
+}
 
 /* 01:80:c2:00:00:00-0f: reserved for bridge-local protocols (STP, LACP,
  * 802.1X, LLDP...): never forwarded as data, the bridge decides. */
@@ -158,8 +176,10 @@ static __always_inline int rd_bridge(struct xdp_md *ctx, const struct rd_iface *
 	const struct rd_port_vlans *vl;
 	const struct rd_iface *out;
 	int tagged = 0, untag_out = 1, why;
-	__u64 now;
+	__u64 now = bpf_ktime_get_coarse_ns();
 
+	if (!rd_bridge_live(now))
+		return rd_pass(st, RD_PASS_BRIDGE_STALE);
 	if (rd_mac_is_link_local(eth->h_dest))
 		return rd_pass(st, RD_PASS_BRIDGE_CONTROL);
 	if (!(flags & RD_BRPORT_FORWARDING) || (flags & RD_BRPORT_KERNEL_ONLY))
@@ -236,7 +256,6 @@ static __always_inline int rd_bridge(struct xdp_md *ctx, const struct rd_iface *
 	/* Commit to the port before changing anything. */
 	if (bpf_redirect_map(&rd_tx, egress, 0) != XDP_REDIRECT)
 		return rd_pass(st, RD_PASS_UNMANAGED_EGRESS);
-	now = bpf_ktime_get_coarse_ns();
 	rd_fdb_note(&dst->used_ns, now);
 	if (src)
 		rd_fdb_note(&src->seen_ns, now);
@@ -258,7 +277,8 @@ static __always_inline int rd_bridge(struct xdp_md *ctx, const struct rd_iface *
  * transmit on. Returns the bridge port to send the routed packet out of,
  * the one the bridge's FDB has for the lookup's dmac, or 0 to leave the
  * packet to the kernel (not a bridge, unknown MAC, port not managed or not
- * forwarding, or a VLAN tag would have to be pushed). The packet's MACs
+ * forwarding, a VLAN tag would have to be pushed, or no routerd keeps the
+ * maps up to date). The packet's MACs
  * stay as the lookup set them (source: the bridge's address). Marks the
  * entry used.
  */
@@ -269,9 +289,10 @@ static __always_inline __u32 rd_bridge_egress_port(const struct bpf_fib_lookup *
 	const struct rd_port_vlans *vl;
 	const struct rd_iface *out;
 	struct rd_fdb_entry *dst;
+	__u64 now = bpf_ktime_get_coarse_ns();
 	__u32 port;
 
-	if (!br)
+	if (!br || !rd_bridge_live(now))
 		return 0;
 	if (br->flags & RD_BRPORT_VLAN_FILTERING) {
 		key.vid = br->pvid;
@@ -293,7 +314,7 @@ static __always_inline __u32 rd_bridge_egress_port(const struct bpf_fib_lookup *
 		    !rd_vlan_bit(vl->untagged, key.vid))
 			return 0;
 	}
-	rd_fdb_note(&dst->used_ns, bpf_ktime_get_coarse_ns());
+	rd_fdb_note(&dst->used_ns, now);
 	return port;
 }
 

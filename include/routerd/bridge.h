@@ -70,6 +70,17 @@ static inline int rd_vlan_bit(const __u64 *bits, __u16 vid)
 	return (bits[(vid >> 6) & (RD_VLAN_WORDS - 1)] >> (vid & 63)) & 1;
 }
 
+/* rd_bridge_ctl[0]: the mirror's heartbeat. The daemon pushes
+ * valid_until_ns RD_BRIDGE_HEARTBEAT_NS ahead every second; when it stops
+ * (routerd killed, the pinned program still attached), the fast path stops
+ * trusting maps nobody updates any more and hands every frame of a bridge
+ * port to the kernel bridge (pass bridge_stale) until a routerd is back. */
+#define RD_BRIDGE_HEARTBEAT_NS 5000000000ull
+
+struct rd_bridge_ctl {
+	__u64 valid_until_ns; /* CLOCK_MONOTONIC_COARSE; 0: bridging off */
+};
+
 /* rd_bridges: bridge ifindex -> what the routing path needs to send a
  * routed packet out of a bridge port (rd_bridge_egress_port()). */
 #define RD_MAX_BRIDGES 256

@@ -54,7 +54,8 @@
 	X(FDB_LEARN, "fdb_learn")         /* source MAC new/moved: learns */\
 	X(BRIDGE_LOCAL, "bridge_local")   /* to the bridge's own MAC */      \
 	X(PORT_STATE, "port_state")       /* bridge port not forwarding */  \
-	X(ISOLATED, "isolated")           /* isolated port to isolated */
+	X(ISOLATED, "isolated")           /* isolated port to isolated */   \
+	X(BRIDGE_STALE, "bridge_stale")   /* no live FDB mirror (routerd) */
 
 #define RD_DROP_REASONS(X)                                                  \
 	X(BLACKHOLE, "blackhole")                                           \

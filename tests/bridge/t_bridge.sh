@@ -6,7 +6,8 @@
 # the FDB stays alive under a 3 s ageing time only because routerd
 # refreshes it; a MAC that moves, isolated ports, a port leaving the bridge
 # and an STP-blocked port (a second bridge br1 looped to a switch sw) all
-# behave as with the kernel bridge alone.
+# behave as with the kernel bridge alone; after kill -9 the kernel bridge
+# takes over until a new routerd adopts the maps.
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../e2e/common.sh"
 
@@ -244,4 +245,35 @@ grep -q "$PROBE_SRC" "$E2E_TMP/h4cap" &&
 	tap_ok "STP: nothing is forwarded through the blocking port (h4 saw none of it)"
 
 tap_cmp "no map errors in the mirror" "$(ctl -j fdb stats | jq .map_errors)" -eq 0
+
+# --- routerd killed: XDP stays, the kernel bridge takes over ----------------
+# Nobody updates the maps any more: once the heartbeat runs out the fast path
+# passes every frame of a bridge port, so a MAC that moves meanwhile is
+# followed by the kernel (with the stale FDB copy, XDP would keep sending
+# vm1's MAC to eth0, where vm1 is gone).
+e2e_ping "$VM3" 198.18.1.11 3 0.05 >/dev/null
+kill -KILL "$RD_PID"
+wait "$RD_PID" 2>/dev/null
+[ -n "$(xdp_id "$R" eth0)" ] && tap_ok "kill -9: XDP stays attached" ||
+	e2e_fail "kill -9: XDP stays attached"
+sleep 6 # RD_BRIDGE_HEARTBEAT_NS
+ip -n "$VM1" link set eth0 down
+ip -n "$VM2" link set eth0 address "$MAC1"
+ip -n "$VM2" addr add 198.18.1.21/24 dev eth0
+e2e_check_ping "kill -9, then a MAC move: vm3 reaches it at its new port" "$VM3" 198.18.1.21 20 0.02
+ip -n "$VM2" addr del 198.18.1.21/24 dev eth0
+ip -n "$VM2" link set eth0 address "$MAC2"
+ip -n "$VM1" link set eth0 up
+if rd_start "$R" "$SOCK" "$PIN" eth0 eth1 tap0 eth2 s0 s1 2>"$E2E_TMP/start2.err"; then
+	E2E_PIDS+=("$RD_PID")
+	ctl -j status | jq -e '.maps_reused' >/dev/null &&
+		tap_ok "a new routerd adopts the pinned maps" ||
+		e2e_fail "a new routerd adopts the pinned maps" "$(ctl -j status)"
+else
+	e2e_fail "routerd restarts" "$(cat "$E2E_TMP/start2.err")"
+fi
+e2e_ping "$VM1" 198.18.1.12 3 0.05 >/dev/null
+b0=$(rd_counter "$SOCK" bridged eth0)
+e2e_check_ping "after the restart: vm1 -> vm2" "$VM1" 198.18.1.12 50 0.02
+tap_cmp "... bridged in XDP again" $(($(rd_counter "$SOCK" bridged eth0) - b0)) -ge 40
 tap_done

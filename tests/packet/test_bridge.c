@@ -131,6 +131,15 @@ static struct rd_iface read_iface(int n)
 	return val;
 }
 
+static void set_heartbeat(struct bpf_map *map, __u64 valid_until_ns)
+{
+	struct rd_bridge_ctl ctl = { .valid_until_ns = valid_until_ns };
+	__u32 zero = 0;
+
+	cr_assert_eq(bpf_map__update_elem(map, &zero, sizeof(zero), &ctl, sizeof(ctl), BPF_ANY), 0,
+		     "rd_bridge_ctl");
+}
+
 static void build(void)
 {
 	FILE *ip;
@@ -184,6 +193,7 @@ static void build(void)
 	}
 	dp.skel = skel;
 	dp.n_cpus = libbpf_num_possible_cpus();
+	set_heartbeat(skel->maps.rd_bridge_ctl, ~0ull); /* maps filled by hand stay valid */
 }
 
 /* The mirror fills rd_fdb and the bridge fields of rd_iface. */
@@ -756,6 +766,22 @@ Test(bridge, the_mirror_follows_fdb_changes)
 	expect_pass(1, &f17, PASS(FDB_MISS));
 }
 
+/* routerd killed: nobody follows the bridge, so the maps cannot be
+ * trusted; once the heartbeat runs out, the kernel bridges everything. */
+Test(bridge, without_a_heartbeat_the_kernel_bridges)
+{
+	struct frame f = frame_to(vm[2], vm[1]);
+
+	expect_bridged(1, &f, 2);
+	set_heartbeat(skel->maps.rd_bridge_ctl, 1);
+	expect_pass(1, &f, PASS(BRIDGE_STALE));
+	rd_fdb_poll(&mirror); /* a live mirror pushes it again */
+	expect_bridged(1, &f, 2);
+	rd_fdb_stop(&mirror); /* and a stopping one switches bridging off */
+	mirror_on = false;
+	expect_pass(1, &f, PASS(BRIDGE_STALE));
+}
+
 /* What XDP bridged is stamped, for the daemon's NTF_USE refresh. */
 Test(bridge, bridged_entries_are_stamped)
 {
@@ -1270,6 +1296,7 @@ static void setup_hook(void)
 	up_ifindex = (int)if_nametoindex("brup");
 	hook = bridge_hook_bpf__open_and_load();
 	cr_assert_not_null(hook, "bridge_hook_bpf__open_and_load: %s", strerror(errno));
+	set_heartbeat(hook->maps.rd_bridge_ctl, ~0ull);
 	hook_iface(up_ifindex, 0, 0);
 	for (int n = 1; n <= N_MANAGED; n++)
 		hook_iface(ifindex[n], (__u32)br_ifindex, RD_BRPORT_FORWARDING | RD_BRPORT_LEARNING);
@@ -1394,4 +1421,8 @@ Test(route_hook, what_the_hook_leaves_to_the_kernel)
 	memcpy(k.mac, vm[2], ETH_ALEN);
 	cr_assert_eq(bpf_map__delete_elem(hook->maps.rd_fdb, &k, sizeof(k), 0), 0);
 	cr_assert_eq(hook_run(&in, 0, NULL), XDP_PASS, "VM 2 unknown to the FDB");
+	hook_fdb(0, vm[2], ifindex[2]);
+	cr_assert_eq(hook_run(&in, 0, NULL), XDP_REDIRECT);
+	set_heartbeat(hook->maps.rd_bridge_ctl, 1);
+	cr_assert_eq(hook_run(&in, 0, NULL), XDP_PASS, "no heartbeat");
 }

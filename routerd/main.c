@@ -35,7 +35,7 @@ static const char usage[] =
 "                         touches nothing\n"
 "  -s, --socket PATH      control socket (default " RD_DEFAULT_SOCKET ")\n"
 "      --socket-group GROUP  members of GROUP may use the read-only verbs\n"
-"                         (status, interfaces, stats, neigh, fixups);\n"
+"                         (status, interfaces, stats, neigh, fdb, fixups);\n"
 "                         default: root only (socket mode 0600)\n"
 "      --pin-dir DIR      bpffs directory for pinned maps and links\n"
 "                         (default " RD_DEFAULT_PIN_DIR ")\n"

@@ -542,6 +542,33 @@ static void write_ifaces(struct rd_fdb *f)
 	}
 }
 
+/* routerd on a bridge device sees only what the bridge delivers to the
+ * host: say once that the ports are what it wants. */
+static void note_bridge_devices(const struct rd_fdb *f)
+{
+	static __u32 told[16];
+
+	for (size_t i = 0; i < f->n_managed; i++) {
+		const struct rd_br_bridge *b = find_bridge(f, f->managed[i]);
+		bool known = false;
+
+		if (!b)
+			continue;
+		for (size_t k = 0; k < sizeof(told) / sizeof(told[0]) && told[k]; k++)
+			known |= told[k] == b->ifindex;
+		if (known)
+			continue;
+		for (size_t k = 0; k < sizeof(told) / sizeof(told[0]); k++)
+			if (!told[k]) {
+				told[k] = b->ifindex;
+				break;
+			}
+		rd_warn("%s is a bridge device: routerd bridges and routes in XDP only on "
+			"interfaces it manages, so give it the bridge's ports instead "
+			"(docs/bridging.md)", b->name);
+	}
+}
+
 static void note_netfilter(const struct rd_fdb *f)
 {
 	static bool said;
@@ -592,6 +619,7 @@ static void apply_topo(struct rd_fdb *f, struct topo *t, bool vlans_ok)
 	write_port_vlans(f);
 	write_bridges(f);
 	note_netfilter(f);
+	note_bridge_devices(f);
 }
 
 /* Re-reads ports, bridges and VLANs and rewrites the maps that depend on

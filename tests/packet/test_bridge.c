@@ -782,6 +782,36 @@ Test(bridge, without_a_heartbeat_the_kernel_bridges)
 	expect_pass(1, &f, PASS(BRIDGE_STALE));
 }
 
+/* Events lost to an overrun (ENOBUFS): a full resync makes the mirror
+ * match the kernel again. */
+Test(bridge, an_overrun_is_followed_by_a_full_resync)
+{
+	const char *batch = "/tmp/rd-test-bridge-batch";
+	int tiny = 1, fd = bpf_map__fd(skel->maps.rd_fdb);
+	struct rd_fdb_key key, next, *prev = NULL;
+	struct rd_fdb_entry e;
+	unsigned on_brp3 = 0;
+	FILE *b = fopen(batch, "w");
+
+	cr_assert_not_null(b);
+	for (int i = 0; i < 400; i++)
+		fprintf(b, "fdb add 02:00:00:01:%02x:%02x dev brp3 master static\n", i >> 8, i & 0xff);
+	cr_assert_eq(fclose(b), 0);
+	cr_assert_eq(setsockopt(mnl_socket_get_fd(mirror.events), SOL_SOCKET, SO_RCVBUF, &tiny,
+				sizeof(tiny)), 0);
+	change("bridge -batch %s", batch);
+	unlink(batch);
+	cr_assert_geq(mirror.overruns, 1, "no overrun provoked");
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (!bpf_map_lookup_elem(fd, &next, &e) && e.port == (__u32)ifindex[3] &&
+		    !(e.flags & RD_FDB_LOCAL))
+			on_brp3++;
+		key = next;
+		prev = &key;
+	}
+	cr_assert_eq(on_brp3, 401, "%u entries on brp3 mirrored, want 400 + VM 3's", on_brp3);
+}
+
 /* What XDP bridged is stamped, for the daemon's NTF_USE refresh. */
 Test(bridge, bridged_entries_are_stamped)
 {

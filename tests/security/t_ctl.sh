@@ -17,12 +17,12 @@ E2E_PIDS+=("$RD_PID")
 
 # ctl_abuse.py lines -> TAP
 tap_from() {
-	local line desc=
+	local line desc=''
 	local diag=()
 	flush() {
 		[ -n "$desc" ] || return 0
 		if [ "$ok" = 1 ]; then tap_ok "$desc"; e2e_diag "${diag[@]}"; else e2e_fail "$desc" "${diag[@]}"; fi
-		desc= diag=()
+		desc='' diag=()
 	}
 	while IFS= read -r line; do
 		case $line in

@@ -54,6 +54,7 @@ static __always_inline __u16 rd_mss_limit(const struct rd_iface *ifc,
 static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *ifc,
 				    struct rd_stats *st, struct rd_pkt *pkt, const bool v4)
 {
+	struct rd_route_cache_entry *flow;
 	struct bpf_fib_lookup fib;
 	int why, action;
 	__u64 now;
@@ -72,7 +73,7 @@ static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *i
 		rd_fib_params_ipv4(&fib, pkt, ctx->ingress_ifindex);
 	else
 		rd_fib_params_ipv6(&fib, pkt, ctx->ingress_ifindex);
-	rc = rd_fib_lookup_cached(ctx, &fib, pkt->l3_len, now, ifc->rp_filter, st);
+	rc = rd_fib_lookup_cached(ctx, &fib, pkt->l3_len, now, ifc->rp_filter, st, &flow);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return rd_fib_failure(st, rc);
 
@@ -90,7 +91,7 @@ static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *i
 	else
 		pkt->ip6->hop_limit--;
 	rd_set_macs(pkt->eth, &fib);
-	rd_note_nexthop(&fib, now);
+	rd_note_flow_nexthop(&fib, flow, now);
 	rd_count_event(st, v4 ? RD_EV_FORWARDED_IPV4 : RD_EV_FORWARDED_IPV6);
 	return XDP_REDIRECT;
 }

@@ -98,12 +98,14 @@ static __always_inline long rd_fib_lookup_full(struct xdp_md *ctx, struct bpf_fi
 /*
  * `fib` holds the lookup input with tot_len 0 (it is not part of the key);
  * `l3_len` is the packet's IP length for the MTU check. Returns what
- * rd_fib_lookup_full() returned, or would have.
+ * rd_fib_lookup_full() returned, or would have. *entry is the flow's cache
+ * entry (NULL with the cache off), for the caller's per-flow bookkeeping.
  */
 static __always_inline long rd_fib_lookup_cached(struct xdp_md *ctx,
 						 struct bpf_fib_lookup *fib,
 						 __u16 l3_len, __u64 now,
-						 __u8 rp_filter, struct rd_stats *st)
+						 __u8 rp_filter, struct rd_stats *st,
+						 struct rd_route_cache_entry **entry)
 {
 	const __u32 *key = (const __u32 *)fib;
 	struct rd_route_cache_entry *e;
@@ -112,6 +114,7 @@ static __always_inline long rd_fib_lookup_cached(struct xdp_md *ctx,
 	__u64 generation;
 	long rc;
 
+	*entry = NULL;
 	ctl = bpf_map_lookup_elem(&rd_cache_ctl, &zero);
 	if (!ctl || now >= ctl->valid_until_ns) /* off, or the daemon went silent */
 		return rd_fib_lookup_full(ctx, fib, l3_len, rp_filter);
@@ -120,6 +123,7 @@ static __always_inline long rd_fib_lookup_cached(struct xdp_md *ctx,
 	e = bpf_map_lookup_elem(&rd_route_cache, &slot);
 	if (!e)
 		return rd_fib_lookup_full(ctx, fib, l3_len, rp_filter);
+	*entry = e;
 	if (e->generation == generation && l3_len <= e->mtu &&
 	    rd_route_key_equal(e->key, key)) {
 		rd_fib_from_cache(fib, e);
@@ -134,6 +138,7 @@ static __always_inline long rd_fib_lookup_cached(struct xdp_md *ctx,
 	rc = rd_fib_lookup_full(ctx, fib, l3_len, rp_filter);
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
 		rd_cache_from_fib(e, fib);
+		e->noted_ns = 0;
 		e->generation = generation;
 	}
 	return rc;

@@ -34,4 +34,17 @@ static __always_inline void rd_note_nexthop(const struct bpf_fib_lookup *fib, __
 	u->addr[3] = a[3];
 }
 
+/* Per flow, the route cache entry rate-limits the notes: a hit costs one
+ * compare in a cache line the lookup already touched. */
+static __always_inline void rd_note_flow_nexthop(const struct bpf_fib_lookup *fib,
+						 struct rd_route_cache_entry *e, __u64 now)
+{
+	if (e) {
+		if (now - e->noted_ns < RD_NH_NOTE_INTERVAL_NS)
+			return;
+		e->noted_ns = now;
+	}
+	rd_note_nexthop(fib, now);
+}
+
 #endif /* RD_BPF_FRESHNESS_H */

@@ -112,6 +112,7 @@ static inline __u32 rd_local4_slot(__u32 addr, __u32 probe)
 struct rd_route_cache_entry {
 	__u32 key[RD_ROUTE_KEY_WORDS];
 	__u64 generation;  /* 0: empty */
+	__u64 noted_ns;    /* last freshness note for this flow's nexthop */
 	__u32 ifindex;     /* egress */
 	__u16 mtu;
 	__u8 nh_family;    /* the nexthop, for freshness */

@@ -15,6 +15,7 @@
 
 #include "cachectl.h"
 #include "log.h"
+#include "nlmsg.h"
 #include "routerd.skel.h"
 
 #define HEARTBEAT_S 0.25
@@ -102,7 +103,7 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 	/* Drain everything queued, then bump once for the whole batch. */
 	while ((n = recv(mnl_socket_get_fd(cc->nl), buf, sizeof(buf), MSG_DONTWAIT)) != 0) {
 		const struct nlmsghdr *nlh;
-		int len = n;
+		size_t left;
 
 		if (n < 0) {
 			if (errno == ENOBUFS) {
@@ -112,8 +113,7 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 			}
 			break; /* EAGAIN: drained */
 		}
-		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
+		rd_nlmsg_for_each(nlh, buf, (size_t)n, left) {
 			bump |= affects_routing(nlh);
 			netconf |= nlh->nlmsg_type == RTM_NEWNETCONF;
 		}

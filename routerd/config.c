@@ -271,33 +271,42 @@ int rd_config_parse_line(struct rd_config *cfg, const char *line, char *err, siz
 			 "log-level or route-cache)", w[0]);
 }
 
+/* Reads one line of at most MAX_LINE - 1 bytes into buf (without the
+ * newline), never buffering more: 1 a line, 0 end of file, -1 error with
+ * the reason in err. A longer line is refused as soon as it is seen. */
+static int read_line(FILE *f, char *buf, char *err, size_t errlen)
+{
+	size_t len = 0;
+	int c;
+
+	while ((c = getc(f)) != EOF && c != '\n') {
+		if (c == '\0')
+			return rd_errorf(err, errlen, "line contains a NUL byte");
+		if (len == MAX_LINE - 1)
+			return rd_errorf(err, errlen, "line too long (at most %d bytes)",
+					 MAX_LINE - 1);
+		buf[len++] = c;
+	}
+	buf[len] = '\0';
+	if (c == EOF && ferror(f))
+		return rd_errorf(err, errlen, "read error");
+	return c == EOF && !len ? 0 : 1;
+}
+
 int rd_config_parse_file(struct rd_config *cfg, const char *path, char *err, size_t errlen)
 {
-	char *line = NULL, msg[512];
-	size_t cap = 0;
+	char line[MAX_LINE], msg[512];
 	unsigned lineno = 0;
-	ssize_t len;
 	FILE *f = fopen(path, "re");
-	int rc = 0;
+	int rc = 0, got;
 
 	if (!f)
 		return rd_errorf(err, errlen, "%s: %s", path, strerror(errno));
-	while ((len = getline(&line, &cap, f)) >= 0) {
+	while (!rc && (got = read_line(f, line, msg, sizeof(msg))) != 0) {
 		lineno++;
-		if (len > 0 && line[len - 1] == '\n')
-			line[--len] = '\0';
-		if (strlen(line) != (size_t)len) {
-			rc = rd_errorf(err, errlen, "%s:%u: line contains a NUL byte", path, lineno);
-			break;
-		}
-		if (rd_config_parse_line(cfg, line, msg, sizeof(msg))) {
+		if (got < 0 || rd_config_parse_line(cfg, line, msg, sizeof(msg)))
 			rc = rd_errorf(err, errlen, "%s:%u: %s", path, lineno, msg);
-			break;
-		}
 	}
-	if (!rc && ferror(f))
-		rc = rd_errorf(err, errlen, "%s: read error", path);
-	free(line);
 	fclose(f);
 	return rc;
 }

@@ -15,9 +15,11 @@
 #include "log.h"
 
 #define CLIENT_TIMEOUT 2.0
+#define ACCEPT_RETRY_S 0.1
 
 struct ctl_client {
 	struct rd_ctl *ctl;
+	struct ctl_client *prev, *next; /* accept order */
 	int fd;
 	ev_io io;
 	ev_timer timer;
@@ -102,7 +104,7 @@ int rd_ctl_open(struct rd_ctl *ctl, const char *path, const char *group, char *e
 	umask(old_umask);
 	if (gr && (chown(path, 0, gr->gr_gid) || chmod(path, 0660)))
 		goto fail_errno;
-	if (listen(ctl->listen_fd, 16))
+	if (listen(ctl->listen_fd, RD_CTL_BACKLOG))
 		goto fail_errno;
 	return 0;
 
@@ -135,13 +137,59 @@ int rd_ctl_parse_request(char *line, struct rd_ctl_request *req, char *err, size
 	return 0;
 }
 
+/* Accepting stops while the server is full or out of descriptors, and
+ * resumes when a client leaves or the retry timer fires. */
+static void accept_pause(struct rd_ctl *ctl, bool retry_later)
+{
+	ev_io_stop(ctl->loop, &ctl->accept_watcher);
+	if (retry_later && !ev_is_active(&ctl->accept_retry)) {
+		/* re-arm: a fired one-shot timer restarted as is fires at once */
+		ev_timer_set(&ctl->accept_retry, ACCEPT_RETRY_S, 0);
+		ev_timer_start(ctl->loop, &ctl->accept_retry);
+	}
+}
+
+static void accept_resume(struct rd_ctl *ctl)
+{
+	if (ctl->listen_fd >= 0 && ctl->n_clients < RD_CTL_MAX_CLIENTS &&
+	    !ev_is_active(&ctl->accept_retry))
+		ev_io_start(ctl->loop, &ctl->accept_watcher);
+}
+
+static void client_link(struct rd_ctl *ctl, struct ctl_client *c)
+{
+	c->prev = ctl->newest;
+	if (ctl->newest)
+		ctl->newest->next = c;
+	else
+		ctl->oldest = c;
+	ctl->newest = c;
+}
+
+static void client_unlink(struct rd_ctl *ctl, struct ctl_client *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		ctl->oldest = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		ctl->newest = c->prev;
+}
+
 static void client_free(struct ctl_client *c)
 {
-	ev_io_stop(c->ctl->loop, &c->io);
-	ev_timer_stop(c->ctl->loop, &c->timer);
+	struct rd_ctl *ctl = c->ctl;
+
+	client_unlink(ctl, c);
+	ev_io_stop(ctl->loop, &c->io);
+	ev_timer_stop(ctl->loop, &c->timer);
 	close(c->fd);
 	rd_buf_free(&c->reply);
 	free(c);
+	ctl->n_clients--;
+	accept_resume(ctl);
 }
 
 static void on_client_write(struct ev_loop *loop, ev_io *w, int revents)
@@ -259,21 +307,46 @@ static bool peer_is_root(int fd)
 	return !getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) && cred.uid == 0;
 }
 
+static bool evict_idle(struct rd_ctl *ctl)
+{
+	for (struct ctl_client *c = ctl->oldest; c; c = c->next) {
+		if (c->reply.len)
+			continue; /* answered, its reply is on the way */
+		ctl->evicted++;
+		client_free(c);
+		return true;
+	}
+	return false;
+}
+
 static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct rd_ctl *ctl = w->data;
 	struct ctl_client *c;
 	int fd = accept4(ctl->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-	if (fd < 0)
+	if (fd < 0) {
+		/* Out of descriptors or memory: the connection stays queued and
+		 * the socket readable, so retrying at once would spin. Make room
+		 * by hanging up on the oldest client still short of a request
+		 * (so idle connections cannot lock routerctl out), else wait. */
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			if (!evict_idle(ctl))
+				accept_pause(ctl, true);
+		}
 		return;
+	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(fd);
+		accept_pause(ctl, true);
 		return;
 	}
+	if (++ctl->n_clients >= RD_CTL_MAX_CLIENTS)
+		accept_pause(ctl, false);
 	c->ctl = ctl;
 	c->fd = fd;
+	client_link(ctl, c);
 	c->privileged = peer_is_root(fd);
 	ev_io_init(&c->io, on_client_read, fd, EV_READ);
 	c->io.data = c;
@@ -283,11 +356,18 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 	ev_timer_start(loop, &c->timer);
 }
 
+static void on_accept_retry(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	accept_resume(w->data);
+}
+
 void rd_ctl_start(struct rd_ctl *ctl, struct ev_loop *loop, rd_ctl_handler handler, void *ctx)
 {
 	ctl->loop = loop;
 	ctl->handler = handler;
 	ctl->handler_ctx = ctx;
+	ev_timer_init(&ctl->accept_retry, on_accept_retry, ACCEPT_RETRY_S, 0);
+	ctl->accept_retry.data = ctl;
 	ev_io_init(&ctl->accept_watcher, on_accept, ctl->listen_fd, EV_READ);
 	ctl->accept_watcher.data = ctl;
 	ev_io_start(loop, &ctl->accept_watcher);
@@ -295,8 +375,10 @@ void rd_ctl_start(struct rd_ctl *ctl, struct ev_loop *loop, rd_ctl_handler handl
 
 void rd_ctl_close(struct rd_ctl *ctl)
 {
-	if (ctl->loop)
+	if (ctl->loop) {
 		ev_io_stop(ctl->loop, &ctl->accept_watcher);
+		ev_timer_stop(ctl->loop, &ctl->accept_retry);
+	}
 	if (ctl->listen_fd >= 0) {
 		close(ctl->listen_fd);
 		unlink(ctl->path);

@@ -17,6 +17,11 @@
 
 #define RD_CTL_MAX_REQUEST 4096
 #define RD_CTL_MAX_ARGS 16
+/* Connections served at once (a bound on memory: each holds a request
+ * buffer; idle ones are dropped after 2 s); more wait in the backlog.
+ * Running out of descriptors first is handled too (accept pauses). */
+#define RD_CTL_MAX_CLIENTS 4096
+#define RD_CTL_BACKLOG 128
 
 struct rd_ctl_request {
 	bool json;
@@ -35,6 +40,11 @@ struct rd_ctl {
 	char path[108];
 	struct ev_loop *loop;
 	ev_io accept_watcher;
+	ev_timer accept_retry;      /* after EMFILE: accept again later, not spin */
+	unsigned int n_clients;
+	struct ctl_client *oldest;  /* clients in accept order, for eviction */
+	struct ctl_client *newest;
+	unsigned long evicted;
 	rd_ctl_handler handler;
 	void *handler_ctx;
 	unsigned long requests;

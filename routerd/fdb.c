@@ -24,6 +24,7 @@
 
 #include "fdb.h"
 #include "log.h"
+#include "nlmsg.h"
 #include "routerd.skel.h"
 
 /* Newer than some uapi headers this builds against. */
@@ -120,14 +121,14 @@ static int request(struct rd_fdb *f, struct nlmsghdr *req, mnl_cb_t cb, void *da
 			return -errno;
 		}
 		if (intr) {
-			const struct nlmsghdr *nlh = (const struct nlmsghdr *)rxbuf;
-			int len = rc;
+			const struct nlmsghdr *nlh;
+			size_t left;
 
-			for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len))
+			rd_nlmsg_for_each(nlh, rxbuf, (size_t)rc, left)
 				if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 					*intr = true;
 		}
-		rc = mnl_cb_run(rxbuf, rc, req->nlmsg_seq, portid, cb, data);
+		rc = rd_mnl_cb_run(rxbuf, rc, req->nlmsg_seq, portid, cb, data);
 		if (rc < 0)
 			return -errno;
 		if (rc == MNL_CB_STOP)
@@ -658,9 +659,9 @@ void rd_fdb_apply_dump(struct rd_fdb *f, const void *links, size_t links_len, co
 	struct topo t = { 0 };
 
 	update_managed(f);
-	mnl_cb_run(links, links_len, 0, 0, on_link, &t);
+	rd_mnl_cb_run(links, links_len, 0, 0, on_link, &t);
 	if (vlans)
-		mnl_cb_run(vlans, vlans_len, 0, 0, on_vlan, &t);
+		rd_mnl_cb_run(vlans, vlans_len, 0, 0, on_vlan, &t);
 	apply_topo(f, &t, vlans != NULL && !t.oom);
 }
 
@@ -974,7 +975,7 @@ static bool read_events(struct rd_fdb *f)
 		}
 		if (n == 0)
 			break;
-		mnl_cb_run(rxbuf, n, 0, 0, on_event, f);
+		rd_mnl_cb_run(rxbuf, n, 0, 0, on_event, f);
 	}
 	return overrun;
 }
@@ -1082,7 +1083,8 @@ static void send_batch(struct rd_fdb *f, char *buf, size_t len, size_t count)
 	}
 	while (acked < count) {
 		int n = mnl_socket_recvfrom(f->req, rxbuf, sizeof(rxbuf));
-		const struct nlmsghdr *nlh = (const struct nlmsghdr *)rxbuf;
+		const struct nlmsghdr *nlh;
+		size_t left;
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -1090,10 +1092,11 @@ static void send_batch(struct rd_fdb *f, char *buf, size_t len, size_t count)
 			f->refresh_errors += count - acked; /* timed out: give up */
 			return;
 		}
-		for (; mnl_nlmsg_ok(nlh, n); nlh = mnl_nlmsg_next(nlh, &n)) {
+		rd_nlmsg_for_each(nlh, rxbuf, (size_t)n, left) {
 			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 
-			if (nlh->nlmsg_type != NLMSG_ERROR)
+			if (nlh->nlmsg_type != NLMSG_ERROR ||
+			    mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
 				continue;
 			acked++;
 			if (!e->error)

@@ -14,6 +14,7 @@
 
 #include "freshness.h"
 #include "log.h"
+#include "nlmsg.h"
 #include "routerd.skel.h"
 
 #define ROUND_INTERVAL_S 1.0
@@ -102,7 +103,7 @@ static void refresh(struct rd_freshness *fr, const struct rd_nh_use *u)
 	}
 	rc = mnl_socket_recvfrom(fr->nl, buf, sizeof(buf));
 	if (rc > 0)
-		rc = mnl_cb_run(buf, rc, fr->seq, portid, NULL, NULL);
+		rc = rd_mnl_cb_run(buf, rc, fr->seq, portid, NULL, NULL);
 	if (rc >= 0)
 		fr->refreshes++;
 	else if (errno == ENOENT || errno == ENODEV)
@@ -163,9 +164,13 @@ static int on_neigh(const struct nlmsghdr *nlh, void *arg)
 {
 	struct rd_freshness *fr = arg;
 	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
-	struct rd_nh_use key = { .ifindex = ndm->ndm_ifindex, .family = ndm->ndm_family };
+	struct rd_nh_use key;
 	const void *lladdr = NULL;
 	struct nlattr *a;
+
+	if (nlh->nlmsg_type != RTM_NEWNEIGH || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ndm))
+		return MNL_CB_OK; /* not a neighbour, or too short to be one */
+	key = (struct rd_nh_use){ .ifindex = ndm->ndm_ifindex, .family = ndm->ndm_family };
 
 	mnl_attr_for_each(a, nlh, sizeof(*ndm)) {
 		size_t len = mnl_attr_get_payload_len(a);
@@ -195,7 +200,7 @@ static void read_kernel_states(struct rd_freshness *fr)
 	if (mnl_socket_sendto(fr->nl, nlh, nlh->nlmsg_len) < 0)
 		return;
 	while ((rc = mnl_socket_recvfrom(fr->nl, buf, sizeof(buf))) > 0) {
-		rc = mnl_cb_run(buf, rc, fr->seq, portid, on_neigh, fr);
+		rc = rd_mnl_cb_run(buf, rc, fr->seq, portid, on_neigh, fr);
 		if (rc <= MNL_CB_STOP)
 			break;
 	}

@@ -103,8 +103,11 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 	nl->overruns++;
 	snprintf(nl->resync_reason, sizeof(nl->resync_reason), "%s",
 		 rc == -NLE_NOMEM ? "socket overrun, events lost" : nl_geterror(rc));
-	if (!ev_is_active(&nl->resync_timer))
+	if (!ev_is_active(&nl->resync_timer)) {
+		/* re-arm: a fired one-shot timer restarted as is fires at once */
+		ev_timer_set(&nl->resync_timer, RESYNC_DELAY_S, 0);
 		ev_timer_start(loop, &nl->resync_timer);
+	}
 }
 
 int rd_netlink_open(struct rd_netlink *nl, struct ev_loop *loop, struct rd_ifaces *ifs,

@@ -123,8 +123,12 @@ static __always_inline void rd_clamp_mss(struct rd_pkt *pkt, void *l4, __u16 lim
 		return;
 	if (!(((__u8 *)tcp)[13] & TCP_FLAG_SYN_BYTE) || tcp->doff <= 5)
 		return;
+	/* The options end with the TCP header, and never past the IP packet:
+	 * bytes after it (Ethernet padding) are not the segment's. */
 	opt = (__u8 *)(tcp + 1);
 	end = (__u8 *)tcp + tcp->doff * 4;
+	if ((void *)end > pkt->l3 + pkt->l3_len)
+		end = pkt->l3 + pkt->l3_len;
 
 	for (int i = 0; i < TCP_MAX_OPTIONS_WALK; i++) {
 		__u8 kind, len;

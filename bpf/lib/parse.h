@@ -152,16 +152,18 @@ static __always_inline int rd_is_nd_or_mld(struct rd_pkt *pkt, void *l4)
 static __always_inline int rd_parse_ipv6(struct rd_pkt *pkt)
 {
 	struct ipv6hdr *ip6 = pkt->l3;
-	__u32 avail;
+	__u32 avail, len;
 
 	if ((void *)(ip6 + 1) > pkt->data_end)
 		return RD_PASS_MALFORMED;
 	if (ip6->version != 6)
 		return RD_PASS_MALFORMED;
+	/* In 32 bits: 40 + a payload length near 65535 must not wrap. */
 	avail = pkt->data_end - (void *)ip6;
-	pkt->l3_len = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
-	if (pkt->l3_len > avail)
+	len = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
+	if (len > avail)
 		return RD_PASS_MALFORMED;
+	pkt->l3_len = len;
 
 	pkt->ip6 = ip6;
 	pkt->l4_proto = ip6->nexthdr;

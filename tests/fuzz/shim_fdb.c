@@ -12,8 +12,8 @@ void fz_fdb_parse(const void *buf, size_t len)
 	int left = (int)len;
 
 	/* the dumps, as dump_links()/dump_vlans() feed them */
-	mnl_cb_run(buf, len, 0, 0, on_link, &t);
-	mnl_cb_run(buf, len, 0, 0, on_vlan, &t);
+	rd_mnl_cb_run(buf, len, 0, 0, on_link, &t);
+	rd_mnl_cb_run(buf, len, 0, 0, on_vlan, &t);
 	topo_free(&t);
 	/* FDB entries, as events and dumps parse them */
 	while (left >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&

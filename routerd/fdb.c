@@ -102,6 +102,14 @@ static bool attr_is(const struct nlattr *a, const char *s)
 	       mnl_attr_get_payload_len(a) >= strlen(s);
 }
 
+/* Drops what a timed-out exchange left on the request socket (late acks),
+ * which would otherwise be taken for the next request's answer. */
+static void drain(struct rd_fdb *f)
+{
+	while (recv(mnl_socket_get_fd(f->req), rxbuf, sizeof(rxbuf), MSG_DONTWAIT) > 0)
+		;
+}
+
 /* Sends REQ and feeds every answer to CB until the dump (or ack) is done.
  * Returns 0 or -errno; *intr tells whether the kernel marked the dump
  * inconsistent (the table changed under it). */
@@ -110,6 +118,7 @@ static int request(struct rd_fdb *f, struct nlmsghdr *req, mnl_cb_t cb, void *da
 	unsigned int portid = mnl_socket_get_portid(f->req);
 	int rc;
 
+	drain(f);
 	req->nlmsg_seq = ++f->seq;
 	if (mnl_socket_sendto(f->req, req, req->nlmsg_len) < 0)
 		return -errno;
@@ -1077,6 +1086,7 @@ static void send_batch(struct rd_fdb *f, char *buf, size_t len, size_t count)
 
 	if (!count)
 		return;
+	drain(f);
 	if (mnl_socket_sendto(f->req, buf, len) < 0) {
 		f->refresh_errors += count;
 		return;

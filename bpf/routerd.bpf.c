@@ -25,15 +25,34 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * only records the target, and fails for a port that is not ours, in which
  * case the kernel gets the packet unmodified. Hairpin routing stays with the
  * kernel, which may owe the sender an ICMP redirect. */
-static __always_inline int rd_redirect(struct rd_stats *st,
-				       const struct bpf_fib_lookup *fib,
-				       __u32 ingress)
+static __always_inline int rd_redirect(struct rd_stats *st, __u32 egress, __u32 ingress)
 {
-	if (fib->ifindex == ingress)
+	if (egress == ingress)
 		return rd_pass(st, RD_PASS_HAIRPIN);
-	if (bpf_redirect_map(&rd_tx, fib->ifindex, 0) != XDP_REDIRECT)
+	if (bpf_redirect_map(&rd_tx, egress, 0) != XDP_REDIRECT)
 		return rd_pass(st, RD_PASS_UNMANAGED_EGRESS);
 	return XDP_REDIRECT;
+}
+
+/* Where a routed packet leaves: the lookup's egress, or, when that is a
+ * bridge (a route into a VM network), the bridge port the FDB has for the
+ * destination MAC (lib/bridge.h); 0 from there leaves it to the kernel via
+ * the bridge. Resolved per packet, since a MAC may move at any time; the
+ * flow's cache entry only remembers that its egress is not a bridge. */
+static __always_inline __u32 rd_route_egress(const struct bpf_fib_lookup *fib,
+					     struct rd_route_cache_entry *flow)
+{
+	__u32 port;
+
+	if (flow && flow->egress_plain)
+		return fib->ifindex;
+	if (!bpf_map_lookup_elem(&rd_bridges, &fib->ifindex)) {
+		if (flow)
+			flow->egress_plain = 1;
+		return fib->ifindex;
+	}
+	port = rd_bridge_egress_port(fib);
+	return port ? port : fib->ifindex;
 }
 
 /* The MSS a SYN may carry out of this egress: configured, or the egress MTU
@@ -77,7 +96,7 @@ static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *i
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return rd_fib_failure(st, rc);
 
-	action = rd_redirect(st, &fib, ctx->ingress_ifindex);
+	action = rd_redirect(st, rd_route_egress(&fib, flow), ctx->ingress_ifindex);
 	if (action != XDP_REDIRECT)
 		return action;
 

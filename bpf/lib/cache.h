@@ -68,6 +68,7 @@ static __always_inline void rd_cache_from_fib(struct rd_route_cache_entry *e,
 	e->ifindex = fib->ifindex;
 	e->mtu = fib->mtu_result;
 	e->nh_family = fib->family;
+	e->egress_plain = 0;
 	__builtin_memcpy(e->nh_addr, fib->ipv6_dst, sizeof(e->nh_addr));
 	__builtin_memcpy(e->smac, fib->smac, ETH_ALEN);
 	__builtin_memcpy(e->dmac, fib->dmac, ETH_ALEN);

@@ -116,7 +116,7 @@ struct rd_route_cache_entry {
 	__u32 ifindex;     /* egress */
 	__u16 mtu;
 	__u8 nh_family;    /* the nexthop, for freshness */
-	__u8 pad;
+	__u8 egress_plain; /* the egress is known not to be a bridge */
 	__u32 nh_addr[4];
 	__u8 smac[6];
 	__u8 dmac[6];

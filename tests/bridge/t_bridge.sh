@@ -119,7 +119,12 @@ e2e_check_ping "vm1 -> h2 (routed by r via br0's address), IPv4" "$VM1" 198.18.2
 e2e_check_ping "vm1 -> h2, IPv6" "$VM1" 2001:db8:2::2 50 0.01
 tap_cmp "frames to br0's own MAC go to the kernel (pass bridge_local)" \
 	$(($(pass_reason bridge_local eth0) - l0)) -ge 100
+f0=$(rd_counter "$SOCK" forwarded_ipv4 eth2)
 tap_check "TCP h2 -> vm2 routed into the bridge, 4 MB intact" tcp "$VM2" "$H2" 198.18.1.12 $((4 << 20)) 5203
+# the lookup answers br0, which XDP cannot transmit on: the FDB names vm2's
+# port (bpf/lib/bridge.h rd_bridge_egress_port), and XDP sends it there
+tap_cmp "... routed in XDP straight to vm2's port (forwarded_ipv4 on eth2)" \
+	$(($(rd_counter "$SOCK" forwarded_ipv4 eth2) - f0)) -ge 1000
 
 # --- ageing 3 s: the FDB entries XDP uses stay alive ----------------------
 ip -n "$R" link set br0 type bridge ageing_time 300

@@ -1062,15 +1062,10 @@ static __u64 refresh_period_ns(const struct rd_br_bridge *b)
 static size_t put_use(char *buf, unsigned int seq, const struct rd_fdb_key *k,
 		      const struct rd_fdb_entry *v)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ndmsg *ndm;
+	struct ndmsg *ndm = rd_nlmsg_put_neigh(buf, RTM_NEWNEIGH, NLM_F_ACK, seq, AF_BRIDGE,
+					       v->port);
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
 
-	nlh->nlmsg_type = RTM_NEWNEIGH;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
-	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
-	ndm->ndm_family = AF_BRIDGE;
-	ndm->ndm_ifindex = v->port;
 	ndm->ndm_state = NUD_REACHABLE;
 	ndm->ndm_flags = NTF_MASTER | NTF_USE;
 	mnl_attr_put(nlh, NDA_LLADDR, ETH_ALEN, k->mac);

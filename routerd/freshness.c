@@ -71,16 +71,11 @@ static int collect(struct rd_freshness *fr)
 static struct nlmsghdr *neigh_msg(char *buf, int type, int flags, unsigned int seq,
 				  const struct rd_nh_use *u)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ndmsg *ndm;
+	struct ndmsg *ndm = rd_nlmsg_put_neigh(buf, type, flags, seq,
+					       u ? (int)u->family : AF_UNSPEC, u ? (int)u->ifindex : 0);
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
 
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = seq;
-	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
-	ndm->ndm_family = u ? u->family : AF_UNSPEC;
 	if (u) {
-		ndm->ndm_ifindex = u->ifindex;
 		ndm->ndm_flags = NTF_USE;
 		mnl_attr_put(nlh, NDA_DST, u->family == AF_INET ? 4 : 16, u->addr);
 	}

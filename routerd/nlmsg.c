@@ -18,3 +18,18 @@ int rd_mnl_cb_run(const void *buf, size_t len, unsigned int seq, unsigned int po
 	}
 	return mnl_cb_run(buf, len, seq, portid, cb, data);
 }
+
+struct ndmsg *rd_nlmsg_put_neigh(void *buf, int type, int flags, unsigned int seq,
+				 int family, int ifindex)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ndmsg *ndm;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = seq;
+	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	ndm->ndm_family = family;
+	ndm->ndm_ifindex = ifindex;
+	return ndm;
+}

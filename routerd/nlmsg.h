@@ -9,6 +9,7 @@
 #define RD_NLMSG_H
 
 #include <libmnl/libmnl.h>
+#include <linux/neighbour.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -31,6 +32,12 @@ static inline const struct nlmsghdr *rd_nlmsg_next(const struct nlmsghdr *nlh, s
 #define rd_nlmsg_for_each(nlh, buf, len, left)                                     \
 	for (left = (len), nlh = (const struct nlmsghdr *)(buf); rd_nlmsg_ok(nlh, left); \
 	     nlh = rd_nlmsg_next(nlh, &left))
+
+/* Starts a neighbour message in BUF: TYPE (RTM_*NEIGH), NLM_F_REQUEST |
+ * FLAGS, SEQ, and an ndmsg for FAMILY on IFINDEX, which it returns for the
+ * caller to fill in further; attributes follow with mnl_attr_put(). */
+struct ndmsg *rd_nlmsg_put_neigh(void *buf, int type, int flags, unsigned int seq,
+				 int family, int ifindex);
 
 /* mnl_cb_run() on a buffer whose every message length was checked first;
  * a malformed buffer is refused whole (MNL_CB_ERROR, errno EBADMSG). */

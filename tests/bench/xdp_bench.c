@@ -527,6 +527,10 @@ static void rd_load(struct rd_obj *r, const char *file)
 	r->tx = bpf_object__find_map_by_name(r->obj, "rd_tx");
 	r->stats = bpf_object__find_map_by_name(r->obj, "rd_stats");
 	r->cache_ctl = bpf_object__find_map_by_name(r->obj, "rd_cache_ctl");
+	if (r->cache_ctl && bpf_map__value_size(r->cache_ctl) != 2 * sizeof(__u64))
+		printf("NOTE %s: rd_cache_ctl has a layout this benchmark does not know (%u bytes): "
+		       "measured with the route cache as loaded, i.e. off\n",
+		       file ? file : "routerd", bpf_map__value_size(r->cache_ctl));
 	if (r->prog_fd < 0 || !r->ifaces || !r->tx || !r->stats)
 		die("%s has no program routerd_xdp or no map rd_ifaces, rd_tx or rd_stats",
 		    file ? file : "routerd's object");

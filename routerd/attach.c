@@ -154,6 +154,13 @@ int rd_attach(struct rd_attachment *a, const char *pin_dir, const char *ifname, 
 	return 0;
 }
 
+int rd_attach_repin(struct rd_attachment *a)
+{
+	if (a->link_fd < 0 || !access(a->pin_path, F_OK))
+		return 0;
+	return bpf_obj_pin(a->link_fd, a->pin_path) ? -1 : 1;
+}
+
 void rd_attach_release(struct rd_attachment *a, bool detach)
 {
 	if (a->link_fd < 0)

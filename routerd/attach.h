@@ -30,6 +30,9 @@ struct rd_attachment {
 int rd_attach(struct rd_attachment *a, const char *pin_dir, const char *ifname,
 	      __u32 ifindex, int prog_fd, bool maps_reused, enum rd_xdp_mode want,
 	      char *err, size_t errlen);
+/* Pins the link again if its pin disappeared; 1 if it did, 0 if nothing
+ * was missing, -1 with errno on failure. */
+int rd_attach_repin(struct rd_attachment *a);
 /* Detaches and unpins when `detach`; otherwise only closes our fd. */
 void rd_attach_release(struct rd_attachment *a, bool detach);
 

@@ -135,6 +135,24 @@ static int pin_new_maps(struct rd_datapath *dp, char *err, size_t errlen)
 	return 0;
 }
 
+int rd_dp_repin(struct rd_datapath *dp, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	struct bpf_map *map;
+	int restored = 0;
+
+	bpf_object__for_each_map(map, dp->skel->obj) {
+		if (pin_path(dp, map, path) || !access(path, F_OK))
+			continue;
+		if (!restored && rd_dp_prepare_pin_dir(dp->pin_dir, err, errlen))
+			return -1;
+		if (bpf_obj_pin(bpf_map__fd(map), path))
+			return rd_errorf(err, errlen, "cannot pin %s again: %s", path, strerror(errno));
+		restored++;
+	}
+	return restored;
+}
+
 static void unpin_maps(struct rd_datapath *dp)
 {
 	char path[PATH_MAX];

@@ -48,6 +48,11 @@ size_t rd_dp_set_local4(struct rd_datapath *dp, const __u32 *addrs, size_t n);
 int rd_dp_tx_add(struct rd_datapath *dp, __u32 ifindex);
 int rd_dp_tx_delete(struct rd_datapath *dp, __u32 ifindex);
 
+/* Pins again any map pin that disappeared (rm, bpffs unmounted and
+ * remounted). Returns how many were restored, or -1 (err says why) when the
+ * pin dir is unusable; the maps themselves live on in our descriptors. */
+int rd_dp_repin(struct rd_datapath *dp, char *err, size_t errlen);
+
 /* "path is on bpffs" check, shared with the link pins. */
 int rd_dp_prepare_pin_dir(const char *dir, char *err, size_t errlen);
 

@@ -233,6 +233,20 @@ void rd_ifaces_apply_config(struct rd_ifaces *ifs, const struct rd_config *cfg)
 	rd_ifaces_reconcile(ifs);
 }
 
+int rd_ifaces_repin(struct rd_ifaces *ifs)
+{
+	int restored = 0;
+
+	for (size_t i = 0; i < ifs->n; i++) {
+		int rc = rd_attach_repin(&ifs->list[i].att);
+
+		if (rc < 0)
+			return -1;
+		restored += rc;
+	}
+	return restored;
+}
+
 void rd_ifaces_release_all(struct rd_ifaces *ifs, bool detach)
 {
 	for (size_t i = 0; i < ifs->n; i++) {

@@ -39,6 +39,9 @@ void rd_ifaces_reconcile(struct rd_ifaces *ifs);
  * or changed mode are detached, new ones attached, fix-up changes applied in
  * place; the others are not touched. */
 void rd_ifaces_apply_config(struct rd_ifaces *ifs, const struct rd_config *cfg);
+/* The pins of every attached link, restored where they disappeared.
+ * Returns how many, or -1 if one could not be (errno). */
+int rd_ifaces_repin(struct rd_ifaces *ifs);
 /* On shutdown detach (SIGTERM) or leave attached for a successor. */
 void rd_ifaces_release_all(struct rd_ifaces *ifs, bool detach);
 

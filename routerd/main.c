@@ -227,6 +227,37 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 
 static bool detach_on_exit;
 
+/*
+ * Pins are what make a restart after kill -9 hitless. If someone removes
+ * them (or unmounts bpffs) while routerd runs, forwarding is unaffected
+ * (routerd holds the maps and links), so put them back and say so.
+ */
+#define PIN_CHECK_S 1.0
+
+static void on_pin_check(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct rd_daemon *d = w->data;
+	static bool failing;
+	char err[PATH_MAX + 128];
+	int maps, links;
+
+	maps = rd_dp_repin(&d->dp, err, sizeof(err));
+	links = maps < 0 ? 0 : rd_ifaces_repin(&d->ifaces);
+	if (links < 0)
+		snprintf(err, sizeof(err), "cannot pin the XDP links again: %s", strerror(errno));
+	if (maps < 0 || links < 0) {
+		if (!failing)
+			rd_err("pins lost: %s; XDP keeps forwarding, but a restart after a crash "
+			       "will not be hitless until they are back", err);
+		failing = true;
+		return;
+	}
+	if (maps + links)
+		rd_warn("pins under %s had disappeared: restored %d map(s) and %d link(s)",
+			d->cfg.pin_dir, maps, links);
+	failing = false;
+}
+
 static void reconcile_ifaces(void *ifaces)
 {
 	rd_ifaces_reconcile(ifaces);
@@ -271,6 +302,7 @@ static int run(struct rd_daemon *d, bool foreground)
 {
 	struct ev_loop *loop;
 	ev_signal sigterm, sigint, sighup;
+	ev_timer pin_check;
 	char err[512];
 	int status = 0;
 
@@ -321,6 +353,9 @@ static int run(struct rd_daemon *d, bool foreground)
 	ev_signal_start(loop, &sigterm);
 	ev_signal_start(loop, &sigint);
 	ev_signal_start(loop, &sighup);
+	ev_timer_init(&pin_check, on_pin_check, PIN_CHECK_S, PIN_CHECK_S);
+	pin_check.data = d;
+	ev_timer_start(loop, &pin_check);
 	signal(SIGPIPE, SIG_IGN);
 	rd_info("ready: %zu interface(s), control socket %s", d->ifaces.n, d->cfg.socket_path);
 

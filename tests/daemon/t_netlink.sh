@@ -76,20 +76,25 @@ wait_for 5 forwarded_ping 20 && tap_ok "after eth0's MAC changes, frames to the 
 
 # --- a burst of link events while routerd is busy (stopped) overruns its
 # 2 KiB socket: events are lost, and routerd resyncs, logged and counted
-r0=$(status | jq .netlink.resyncs)
-kill -STOP "$RD_PID"
-{
-	for i in $(seq 150); do echo "link add name burst$i type veth peer name burstp$i"; done
-} | ip -n "$R" -batch -
-kill -CONT "$RD_PID"
-wait_for 5 test "$(status | jq .netlink.resyncs)" -gt "$r0" &&
+r0=$(status | jq .netlink.resyncs) o0=$(status | jq .netlink.overruns)
+# (up to three stopped bursts: the overrun must be seen and acted on; one
+# burst has been seen to fit on rare runs, how is not yet understood)
+for round in 1 2 3; do
+	kill -STOP "$RD_PID"
+	{
+		for i in $(seq 150); do echo "link add name burst$round-$i type veth peer name bp$round-$i"; done
+	} | ip -n "$R" -batch -
+	kill -CONT "$RD_PID"
+	wait_for 5 test "$(status | jq .netlink.resyncs)" -gt "$r0" && break
+done
+tap_diag "overruns $o0 -> $(status | jq .netlink.overruns), resyncs $r0 -> $(status | jq .netlink.resyncs) after $round stopped burst(s)"
+[ "$(status | jq .netlink.resyncs)" -gt "$r0" ] &&
 	tap_ok "a netlink overrun (ENOBUFS) triggers a resync ($(status | jq .netlink.resyncs) so far)" ||
 	e2e_fail "a netlink overrun triggers a resync" "$(status)"
 grep -q "netlink resync" "$(lab_log "$P" r)" && tap_ok "the resync is logged" ||
 	e2e_fail "the resync is logged" "$(tail -5 "$(lab_log "$P" r)")"
-{
-	for i in $(seq 150); do echo "link del burst$i"; done
-} | ip -n "$R" -batch -
+ip -n "$R" -o link show | awk -F': ' '$2 ~ /^burst/ { sub(/@.*/, "", $2); print "link del " $2 }' |
+	ip -n "$R" -batch -
 forwarded_ping 50 && attached_to eth0 "$(ip -n "$R" -j link show eth0 | jq -r '.[0].ifindex')" &&
 	tap_ok "after the resync both interfaces are attached and forwarding" ||
 	e2e_fail "after the resync both interfaces are attached and forwarding"

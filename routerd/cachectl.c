@@ -27,19 +27,11 @@ static const unsigned int groups[] = {
 	RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF, RTNLGRP_NEXTHOP,
 };
 
-static __u64 clock_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 static void publish(struct rd_cachectl *cc)
 {
 	struct rd_cache_ctl val = {
 		.generation = cc->generation,
-		.valid_until_ns = cc->enabled ? clock_ns(CLOCK_MONOTONIC_COARSE) + VALIDITY_NS : 0,
+		.valid_until_ns = cc->enabled ? rd_coarse_now_ns() + VALIDITY_NS : 0,
 	};
 	__u32 zero = 0;
 
@@ -74,7 +66,7 @@ void rd_cachectl_bump(struct rd_cachectl *cc)
 {
 	/* Monotonic time keeps generations unique across restarts too: a new
 	 * routerd can never reuse a generation that old entries carry. */
-	__u64 now = clock_ns(CLOCK_MONOTONIC);
+	__u64 now = rd_clock_ns(CLOCK_MONOTONIC);
 
 	cc->generation = now > cc->generation ? now : cc->generation + 1;
 	cc->bumps++;

@@ -10,11 +10,27 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 #include <linux/types.h>
 
 #include <routerd/maps.h>
 
 struct routerd_bpf;
+
+static inline __u64 rd_clock_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* The clock bpf_ktime_get_coarse_ns() reads: what the fast path stamps its
+ * maps with (rd_nh_used, the FDB, rd_cache_ctl's deadline). */
+static inline __u64 rd_coarse_now_ns(void)
+{
+	return rd_clock_ns(CLOCK_MONOTONIC_COARSE);
+}
 
 struct rd_datapath {
 	struct routerd_bpf *skel;

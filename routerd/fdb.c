@@ -46,14 +46,6 @@ static struct rd_fdb *active;
 
 static char rxbuf[1 << 16];
 
-static __u64 coarse_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (__u64)ts.tv_sec * NS_PER_S + ts.tv_nsec;
-}
-
 /* ------------------------------------------------------------------ */
 /* netlink plumbing                                                    */
 
@@ -927,7 +919,7 @@ static void sync_fdb(struct rd_fdb *f)
 /* The fast path bridges only while this is pushed ahead (fdb.h). */
 static void heartbeat(struct rd_fdb *f, bool alive)
 {
-	struct rd_bridge_ctl ctl = { .valid_until_ns = alive ? coarse_now_ns() +
+	struct rd_bridge_ctl ctl = { .valid_until_ns = alive ? rd_coarse_now_ns() +
 								  RD_BRIDGE_HEARTBEAT_NS : 0 };
 	__u32 zero = 0;
 
@@ -1117,7 +1109,7 @@ static void send_batch(struct rd_fdb *f, char *buf, size_t len, size_t count)
 void rd_fdb_refresh(struct rd_fdb *f, bool force)
 {
 	static char buf[1 << 16];
-	__u64 now = coarse_now_ns(), since[RD_MAX_BRIDGES];
+	__u64 now = rd_coarse_now_ns(), since[RD_MAX_BRIDGES];
 	bool due[RD_MAX_BRIDGES], any = false;
 	struct rd_fdb_key *keys = NULL;
 	struct rd_fdb_entry *vals = NULL;
@@ -1339,7 +1331,7 @@ static int report_entries(struct rd_fdb *f, bool json, struct rd_buf *out)
 	struct rd_fdb_entry *vals;
 	struct sorted_entry *s;
 	char br[IF_NAMESIZE], port[IF_NAMESIZE], mac[18], fl[64];
-	__u64 now = coarse_now_ns();
+	__u64 now = rd_coarse_now_ns();
 	struct rd_json j;
 	size_t n;
 

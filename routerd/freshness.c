@@ -22,14 +22,6 @@
  * note interval plus two rounds of slack. */
 #define IN_USE_WINDOW_NS (RD_NH_NOTE_INTERVAL_NS + 2000000000ull)
 
-static __u64 coarse_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 static bool same_nexthop(const struct rd_nh_use *a, const struct rd_nh_use *b)
 {
 	return a->ifindex == b->ifindex && a->family == b->family &&
@@ -40,7 +32,7 @@ static bool same_nexthop(const struct rd_nh_use *a, const struct rd_nh_use *b)
 static int collect(struct rd_freshness *fr)
 {
 	int n_cpus = fr->dp->n_cpus, fd = bpf_map__fd(fr->dp->skel->maps.rd_nh_used);
-	__u64 now = coarse_now_ns();
+	__u64 now = rd_coarse_now_ns();
 	__u32 key;
 
 	fr->n_recent = 0;
@@ -218,7 +210,7 @@ static const char *nud_name(__u16 state)
 int rd_freshness_report(struct rd_freshness *fr, bool json, struct rd_buf *out)
 {
 	char addr[INET6_ADDRSTRLEN], dev[IF_NAMESIZE], mac[18];
-	__u64 now = coarse_now_ns();
+	__u64 now = rd_coarse_now_ns();
 	struct rd_json j;
 
 	if (collect(fr))

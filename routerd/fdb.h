@@ -28,6 +28,10 @@
  * its bridge: the same "updated" refresh learning does. Bridges are
  * refreshed every quarter of their ageing time (1 to 30 s). Pending FDB
  * events are read first, so an entry that moved is never pulled back.
+ *
+ * The implementation is split by responsibility (fdb.c, fdb_entries.c,
+ * bridge_topo.c, fdb_refresh.c, fdb_report.c); fdb_internal.h says which
+ * owns what.
  */
 #ifndef RD_FDB_H
 #define RD_FDB_H

@@ -41,7 +41,7 @@ struct rd_iface {
 	__u8 mac[6];      /* the interface's own address: frames to another
 			   * unicast MAC are not ours to route */
 	__u16 mss_clamp;  /* with RD_FIXUP_MSS_CLAMP: MSS or RD_MSS_CLAMP_AUTO */
-	/* Bridge port (include/routerd/bridge.h, written by routerd/fdb.c):
+	/* Bridge port (include/routerd/bridge.h, written by routerd/bridge_topo.c):
 	 * frames received here are bridged in XDP when bridge_ifindex is set. */
 	__u32 bridge_ifindex; /* the master bridge; 0: not a bridge port */
 	__u16 br_flags;       /* RD_BRPORT_* */

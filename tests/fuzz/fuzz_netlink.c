@@ -12,8 +12,9 @@
  *      routerd/freshness.c read_kernel_states() does with a neighbour dump,
  *      with three nexthops in fr->recent. Checked: an entry changes only if
  *      a message names its ifindex and family.
- *   2. routerd/fdb.c's bridge parsers (on_link, on_vlan through mnl_cb_run,
- *      parse_fdb per message), for memory errors and UB only.
+ *   2. the bridge mirror's parsers (routerd/bridge_topo.c on_link and
+ *      on_vlan through mnl_cb_run, routerd/fdb_entries.c parse_fdb per
+ *      message), for memory errors and UB only.
  *   3. libnl: each message that fits the buffer is parsed by the
  *      libnl-route cache parsers (nl_msg_parse(), as the cache manager's
  *      event_input() does) and included in the link or address cache with

@@ -1,20 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
-/* routerd/fdb.c as it is, plus one entry point running its netlink parsers
- * (bridge links, VLANs, FDB entries) over a buffer (see shim.h). */
-#include "fdb.c"
+/* routerd/fdb_entries.c as it is, plus one entry point running the bridge
+ * mirror's netlink parsers over a buffer: bridge links and VLANs
+ * (shim_bridge_topo.c), then FDB entries (see shim.h). */
+#include "fdb_entries.c"
 #include "shim.h"
 
 void fz_fdb_parse(const void *buf, size_t len)
 {
 	const struct nlmsghdr *nlh = buf;
-	struct topo t = { 0 };
 	struct fdb_msg m;
 	int left = (int)len;
 
-	/* the dumps, as dump_links()/dump_vlans() feed them */
-	rd_mnl_cb_run(buf, len, 0, 0, on_link, &t);
-	rd_mnl_cb_run(buf, len, 0, 0, on_vlan, &t);
-	topo_free(&t);
+	fz_bridge_topo_parse(buf, len);
 	/* FDB entries, as events and dumps parse them */
 	while (left >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
 	       nlh->nlmsg_len <= (unsigned)left) {

@@ -31,36 +31,38 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Commit to the egress port before touching the packet: bpf_redirect_map()
  * only records the target, and fails for a port that is not ours, in which
- * case the kernel gets the packet unmodified. Hairpin routing stays with the
- * kernel, which may owe the sender an ICMP redirect. */
-static __always_inline int rd_redirect(struct rd_stats *st, __u32 egress, __u32 ingress)
+ * case the kernel gets the packet unmodified. */
+static __always_inline int rd_redirect(struct rd_stats *st, __u32 port, __u32 ingress)
 {
-	if (egress == ingress)
+	if (port == ingress)
 		return rd_pass(st, RD_PASS_HAIRPIN);
-	if (bpf_redirect_map(&rd_tx, egress, 0) != XDP_REDIRECT)
+	if (bpf_redirect_map(&rd_tx, port, 0) != XDP_REDIRECT)
 		return rd_pass(st, RD_PASS_UNMANAGED_EGRESS);
 	return XDP_REDIRECT;
 }
 
 /* Where a routed packet leaves: the lookup's egress, or, when that is a
  * bridge (a route into a VM network), the bridge port the FDB has for the
- * destination MAC (lib/bridge.h); 0 from there leaves it to the kernel via
- * the bridge. Resolved per packet, since a MAC may move at any time; the
- * flow's cache entry only remembers that its egress is not a bridge. */
-static __always_inline __u32 rd_route_egress(const struct bpf_fib_lookup *fib,
-					     struct rd_route_cache_entry *flow)
+ * destination MAC (lib/bridge.h); failing that, the bridge itself, which
+ * leaves it to the kernel. Resolved per packet, since a MAC may move at any
+ * time; the flow's cache entry only remembers that its egress is not a
+ * bridge. */
+static __always_inline void rd_route_egress(const struct bpf_fib_lookup *fib,
+					    struct rd_route_cache_entry *flow,
+					    struct rd_l2_out *out)
 {
-	__u32 port;
-
+	out->port = fib->ifindex;
 	if (flow && flow->egress_plain)
-		return fib->ifindex;
+		return;
 	if (!bpf_map_lookup_elem(&rd_bridges, &fib->ifindex)) {
 		if (flow)
 			flow->egress_plain = 1;
-		return fib->ifindex;
+		return;
 	}
-	port = rd_bridge_egress_port(fib);
-	return port ? port : fib->ifindex;
+	if (!rd_bridge_egress(fib, out)) {
+		out->port = fib->ifindex;
+		out->vid = 0;
+	}
 }
 
 /* The MSS a SYN may carry out of this egress: configured, or the egress MTU
@@ -76,12 +78,15 @@ static __always_inline __u16 rd_mss_limit(const struct rd_iface *ifc,
 
 /*
  * One routing walk for both families. `v4` is a constant at each call site,
- * so the compiler emits a copy per family with no branch on it.
+ * so the compiler emits a copy per family with no branch on it. `in` is the
+ * ingress as the FIB sees it: the port, or the bridge it belongs to.
  */
 static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *ifc,
-				    struct rd_stats *st, struct rd_pkt *pkt, const bool v4)
+				    const struct rd_l3_in *in, struct rd_stats *st,
+				    struct rd_pkt *pkt, const bool v4)
 {
 	struct rd_route_cache_entry *flow;
+	struct rd_l2_out out = {};
 	struct bpf_fib_lookup fib;
 	int why, action;
 	__u64 now;
@@ -97,21 +102,26 @@ static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *i
 
 	now = bpf_ktime_get_coarse_ns();
 	if (v4)
-		rd_fib_params_ipv4(&fib, pkt, ctx->ingress_ifindex);
+		rd_fib_params_ipv4(&fib, pkt, in->ifindex);
 	else
-		rd_fib_params_ipv6(&fib, pkt, ctx->ingress_ifindex);
-	rc = rd_fib_lookup_cached(ctx, &fib, pkt->l3_len, now, ifc->rp_filter, st, &flow);
+		rd_fib_params_ipv6(&fib, pkt, in->ifindex);
+	rc = rd_fib_lookup_cached(ctx, &fib, pkt->l3_len, now, in->rp_filter, st, &flow);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return rd_fib_failure(st, rc);
 
-	action = rd_redirect(st, rd_route_egress(&fib, flow), ctx->ingress_ifindex);
+	/* Back out of the interface it came in on: the kernel may owe the
+	 * sender an ICMP redirect. */
+	if (fib.ifindex == in->ifindex)
+		return rd_pass(st, RD_PASS_HAIRPIN);
+	rd_route_egress(&fib, flow, &out);
+	action = rd_redirect(st, out.port, ctx->ingress_ifindex);
 	if (action != XDP_REDIRECT)
 		return action;
 
 	/* Non-first IPv4 fragments carry no TCP header. */
 	if (RD_FIXUPS_BUILT && unlikely(ifc->fixups & RD_FIXUP_MSS_CLAMP) &&
 	    (!v4 || !(pkt->ip4->frag_off & bpf_htons(IP_OFFSET))))
-		rd_clamp_mss(pkt, pkt->l3 + (v4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr)),
+		rd_clamp_mss(ctx, pkt, pkt->l3 + (v4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr)),
 			     rd_mss_limit(ifc, &fib, v4 ? 40 : 60), st);
 	if (v4)
 		rd_ipv4_decrease_ttl(pkt->ip4);
@@ -119,6 +129,9 @@ static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *i
 		pkt->ip6->hop_limit--;
 	rd_set_macs(pkt->eth, &fib);
 	rd_note_flow_nexthop(&fib, flow, now);
+	/* Last, as it moves the packet: the tags of VLAN-filtering bridges. */
+	if (unlikely(in->tagged || out.vid) && rd_vlan_retag(ctx, pkt, in->tagged, &out))
+		return rd_drop(st, RD_DROP_VLAN_REWRITE);
 	rd_count_event(st, v4 ? RD_EV_FORWARDED_IPV4 : RD_EV_FORWARDED_IPV6);
 	return XDP_REDIRECT;
 }
@@ -129,6 +142,7 @@ int routerd_xdp(struct xdp_md *ctx)
 	__u32 ingress = ctx->ingress_ifindex;
 	struct rd_iface *ifc = bpf_map_lookup_elem(&rd_ifaces, &ingress);
 	struct rd_stats *st = rd_stats_slot(ifc ? ifc->slot : RD_SLOT_UNCONFIGURED);
+	struct rd_l3_in in = { .ifindex = ingress };
 	struct rd_pkt pkt = {};
 	int why;
 
@@ -136,6 +150,7 @@ int routerd_xdp(struct xdp_md *ctx)
 		return XDP_PASS; /* slot out of range: cannot happen, nothing to count */
 	if (!ifc)
 		return rd_pass(st, RD_PASS_UNCONFIGURED);
+	in.rp_filter = ifc->rp_filter;
 
 	why = rd_parse_eth(ctx, &pkt);
 	if (why != RD_PARSE_OK)
@@ -147,34 +162,21 @@ int routerd_xdp(struct xdp_md *ctx)
 		if (why != RD_PARSE_OK)
 			return rd_pass(st, why);
 	}
-	/* Bridge ports: the bridge's decision (lib/bridge.h). */
 	if (ifc->bridge_ifindex) {
-		int action = rd_bridge(ctx, ifc, st, &pkt);
+		/* A bridge port: the bridge's decision (lib/bridge.h). */
+		int action = rd_bridge(ctx, ifc, st, &pkt, &in);
 
-		if (action != RD_BRIDGE_CONTINUE)
+		if (action != RD_BRIDGE_ROUTE)
 			return action;
+	} else {
+		/* Only untagged unicast IP addressed to this interface is ours
+		 * to route (tagged: VLAN sub-interfaces, the kernel's). */
+		why = rd_routable_frame(&pkt, ifc->mac);
+		if (why != RD_PARSE_OK)
+			return rd_pass(st, why);
 	}
-	/* Tagged frames are the kernel's (VLAN sub-interfaces, bridges). */
-	if (pkt.vlan_depth)
-		return rd_pass(st, RD_PASS_VLAN);
-
-	switch (pkt.l3_proto) {
-	case ETH_P_IP:
-	case ETH_P_IPV6:
-		break;
-	case ETH_P_ARP:
-		return rd_pass(st, RD_PASS_ARP);
-	default:
-		return rd_pass(st, RD_PASS_NOT_IP);
-	}
-
-	/* Only unicast frames addressed to this interface are ours to route. */
-	if (rd_mac_is_multicast(pkt.eth->h_dest))
-		return rd_pass(st, RD_PASS_MULTICAST);
-	if (!rd_mac_equal(pkt.eth->h_dest, ifc->mac))
-		return rd_pass(st, RD_PASS_OTHER_HOST);
 
 	if (pkt.l3_proto == ETH_P_IP)
-		return rd_route(ctx, ifc, st, &pkt, true);
-	return rd_route(ctx, ifc, st, &pkt, false);
+		return rd_route(ctx, ifc, &in, st, &pkt, true);
+	return rd_route(ctx, ifc, &in, st, &pkt, false);
 }

@@ -19,6 +19,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@
 #include <bpf/libbpf.h>
 
 #include "fdb_internal.h"
+#include "ifaces.h"
 #include "log.h"
 #include "nlmsg.h"
 #include "routerd.skel.h"
@@ -102,7 +104,8 @@ static void topo_free(struct topo *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static void parse_bridge(struct topo *t, __u32 ifindex, const char *name, const struct nlattr *data)
+static void parse_bridge(struct topo *t, const struct ifinfomsg *ifi, const char *name,
+			 const struct nlattr *addr, const struct nlattr *data)
 {
 	const struct nlattr *tb[IFLA_BR_MAX + 1];
 	struct rd_br_bridge *b;
@@ -114,8 +117,11 @@ static void parse_bridge(struct topo *t, __u32 ifindex, const char *name, const 
 	t->bridges = arr;
 	b = &t->bridges[t->n_bridges++];
 	memset(b, 0, sizeof(*b));
-	b->ifindex = ifindex;
+	b->ifindex = ifi->ifi_index;
 	snprintf(b->name, sizeof(b->name), "%s", name);
+	b->up = ifi->ifi_flags & IFF_UP;
+	if (addr && mnl_attr_get_payload_len(addr) == sizeof(b->mac))
+		memcpy(b->mac, mnl_attr_get_payload(addr), sizeof(b->mac));
 	parse_nested(data, tb, IFLA_BR_MAX);
 	b->vlan_filtering = attr_u8(tb[IFLA_BR_VLAN_FILTERING], 0);
 	b->vlan_proto = ntohs(attr_u16(tb[IFLA_BR_VLAN_PROTOCOL], htons(ETH_P_8021Q)));
@@ -176,7 +182,7 @@ static int on_link(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	parse_nested(tb[IFLA_LINKINFO], info, IFLA_INFO_MAX);
 	if (attr_is(info[IFLA_INFO_KIND], "bridge"))
-		parse_bridge(t, ifi->ifi_index, name, info[IFLA_INFO_DATA]);
+		parse_bridge(t, ifi, name, tb[IFLA_ADDRESS], info[IFLA_INFO_DATA]);
 	if (attr_is(info[IFLA_INFO_SLAVE_KIND], "bridge") && tb[IFLA_MASTER])
 		parse_port(t, ifi->ifi_index, attr_u32(tb[IFLA_MASTER], 0), name,
 			   info[IFLA_INFO_SLAVE_DATA]);
@@ -320,20 +326,33 @@ void rd_fdb_fill_iface(const struct rd_fdb *f, __u32 ifindex, struct rd_iface *v
 	val->br_flags = flags;
 }
 
-/* rd_port_vlans: exactly the managed ports of VLAN-filtering bridges. */
+/* The bridge whose VLANs rd_port_vlans[IFINDEX] should hold: a managed
+ * port's, or the bridge device's own, of a VLAN-filtering bridge. */
+static const struct rd_br_bridge *vlan_owner(const struct rd_fdb *f, __u32 ifindex)
+{
+	const struct rd_br_port *p = find_port(f, ifindex);
+	const struct rd_br_bridge *b;
+
+	if (p && rd_fdb_is_managed(f, ifindex))
+		b = find_bridge(f, p->master);
+	else
+		b = find_bridge(f, ifindex);
+	return b && b->vlan_filtering && find_vlans(f, ifindex) ? b : NULL;
+}
+
+/* rd_port_vlans: the managed ports of VLAN-filtering bridges, and those
+ * bridges themselves (for routed traffic in and out of them). */
 static void write_port_vlans(struct rd_fdb *f)
 {
 	int fd = bpf_map__fd(f->dp->skel->maps.rd_port_vlans);
 	__u32 key, next, *prev = NULL, stale[RD_MAX_IFACES];
-	struct rd_port_vlans cur;
 	size_t n_stale = 0;
 
-	for (size_t i = 0; i < f->n_managed; i++) {
-		const struct rd_br_port *p = find_port(f, f->managed[i]);
-		const struct rd_br_bridge *b = p ? find_bridge(f, p->master) : NULL;
-		const struct rd_br_vlans *v = find_vlans(f, f->managed[i]);
+	for (size_t i = 0; i < f->n_vlans; i++) {
+		const struct rd_br_vlans *v = &f->vlans[i];
+		struct rd_port_vlans cur;
 
-		if (!b || !b->vlan_filtering || !v)
+		if (!vlan_owner(f, v->ifindex))
 			continue;
 		if (!bpf_map_lookup_elem(fd, &v->ifindex, &cur) && !memcmp(&cur, &v->bits, sizeof(cur)))
 			continue;
@@ -341,10 +360,7 @@ static void write_port_vlans(struct rd_fdb *f)
 			warn_map(f, "rd_port_vlans", errno);
 	}
 	while (!bpf_map_get_next_key(fd, prev, &next) && n_stale < RD_MAX_IFACES) {
-		const struct rd_br_port *p = find_port(f, next);
-		const struct rd_br_bridge *b = p ? find_bridge(f, p->master) : NULL;
-
-		if (!rd_fdb_is_managed(f, next) || !b || !b->vlan_filtering || !find_vlans(f, next))
+		if (!vlan_owner(f, next))
 			stale[n_stale++] = next;
 		key = next;
 		prev = &key;
@@ -353,7 +369,8 @@ static void write_port_vlans(struct rd_fdb *f)
 		bpf_map_delete_elem(fd, &stale[i]);
 }
 
-/* rd_bridges: every bridge, for routed traffic into it. */
+/* rd_bridges: every bridge, for routed traffic into and out of it. Its
+ * MAC only while it is up: frames to a bridge that is down are not routed. */
 static void write_bridges(struct rd_fdb *f)
 {
 	int fd = bpf_map__fd(f->dp->skel->maps.rd_bridges);
@@ -371,6 +388,9 @@ static void write_bridges(struct rd_fdb *f)
 				want.flags |= RD_BRPORT_VLAN_8021AD;
 			want.pvid = v && b->vlans_known ? v->pvid : 0;
 		}
+		if (b->up)
+			memcpy(want.mac, b->mac, sizeof(want.mac));
+		want.rp_filter = rd_ipv4_rp_filter(b->name);
 		if (!bpf_map_lookup_elem(fd, &b->ifindex, &cur) && !memcmp(&cur, &want, sizeof(cur)))
 			continue;
 		if (bpf_map_update_elem(fd, &b->ifindex, &want, BPF_ANY))

@@ -359,6 +359,15 @@ void rd_fdb_describe_port(__u32 ifindex, struct rd_iface *val)
 		rd_fdb_fill_iface(active, ifindex, val);
 }
 
+void rd_fdb_netconf_changed(void)
+{
+	if (!active)
+		return;
+	active->ports_dirty = true;
+	if (active->loop)
+		schedule(active);
+}
+
 void rd_fdb_ifaces_changed(void)
 {
 	if (!active || !rd_fdb_update_managed(active))

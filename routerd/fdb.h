@@ -64,6 +64,8 @@ struct rd_br_bridge {
 	bool vlans_known;   /* the VLAN dump answered */
 	bool mst;           /* multiple spanning trees: per-VLAN state elsewhere */
 	bool neigh_kernel;  /* a port has proxy ARP or neighbour suppression */
+	bool up;            /* IFF_UP */
+	__u8 mac[6];        /* its own address (IFLA_ADDRESS) */
 	__u16 vlan_proto;   /* host order */
 	__u32 ageing_cs;    /* ageing time, centiseconds */
 	__u64 last_refresh_ns;
@@ -133,6 +135,8 @@ void rd_fdb_describe_port(__u32 ifindex, struct rd_iface *val);
 /* For ifaces.c: the managed set may have changed (interfaces attached,
  * gone, re-created): re-read what depends on it. */
 void rd_fdb_ifaces_changed(void);
+/* A netconf change (e.g. a bridge's rp_filter): re-read the bridges. */
+void rd_fdb_netconf_changed(void);
 
 /* routerctl fdb [ports]: the mirrored entries (MAC, VLAN, bridge, port,
  * flags, when XDP last bridged from/to it) or the bridge ports. */

@@ -43,7 +43,7 @@ static int read_sysctl_int(const char *path)
 }
 
 /* The kernel applies the larger of conf/all and conf/IFACE (IN_DEV_RPFILTER). */
-static __u8 effective_rp_filter(const char *ifname)
+__u8 rd_ipv4_rp_filter(const char *ifname)
 {
 	char path[96];
 	int all, dev;
@@ -76,7 +76,7 @@ static int describe(struct rd_ifaces *ifs, struct rd_managed_iface *m, char *err
 	if (rc)
 		return rd_errorf(err, errlen, "cannot read the MAC address of %s: %s", m->cfg.name,
 				 strerror(-rc));
-	val.rp_filter = effective_rp_filter(m->cfg.name);
+	val.rp_filter = rd_ipv4_rp_filter(m->cfg.name);
 	rc = rd_dp_iface_update(ifs->dp, m->ifindex, &val);
 	if (!rc)
 		rc = rd_dp_tx_add(ifs->dp, m->ifindex);

@@ -44,5 +44,9 @@ void rd_ifaces_apply_config(struct rd_ifaces *ifs, const struct rd_config *cfg);
 int rd_ifaces_repin(struct rd_ifaces *ifs);
 /* On shutdown detach (SIGTERM) or leave attached for a successor. */
 void rd_ifaces_release_all(struct rd_ifaces *ifs, bool detach);
+/* The reverse-path filter the kernel applies to IPv4 received on IFNAME
+ * (0 off, 1 strict, 2 loose), as rd_iface.rp_filter and
+ * rd_bridge_dev.rp_filter carry it. */
+__u8 rd_ipv4_rp_filter(const char *ifname);
 
 #endif

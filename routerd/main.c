@@ -258,9 +258,12 @@ static void on_pin_check(struct ev_loop *loop, ev_timer *w, int revents)
 	failing = false;
 }
 
-static void reconcile_ifaces(void *ifaces)
+/* A netconf change (rp_filter, forwarding): the interfaces and bridges
+ * carry the settings the fast path needs. */
+static void on_netconf(void *ifaces)
 {
 	rd_ifaces_reconcile(ifaces);
+	rd_fdb_netconf_changed();
 }
 
 int rd_daemon_reload(struct rd_daemon *d, char *err, size_t errlen)
@@ -343,7 +346,7 @@ static int run(struct rd_daemon *d, bool foreground)
 	}
 	/* events between our attach and the subscription */
 	rd_ifaces_reconcile(&d->ifaces);
-	d->cache.on_netconf = reconcile_ifaces;
+	d->cache.on_netconf = on_netconf;
 	d->cache.on_netconf_arg = &d->ifaces;
 	rd_ctl_start(&d->ctl, loop, rd_commands_dispatch, d);
 	ev_signal_init(&sigterm, on_stop_signal, SIGTERM);

@@ -15,9 +15,13 @@
  *   VLAN not allowed on the ingress port        drop vlan_ingress
  *   priority-tagged frame (VID 0)               pass vlan
  *   destination not in the FDB                  pass fdb_miss (kernel floods)
- *   destination is the bridge's/a port's own    pass bridge_local
  *   destination behind the ingress port         pass hairpin
  *   source MAC not learned on the ingress port  pass fdb_learn (kernel learns)
+ *   destination a port's own address            pass bridge_local
+ *   destination the bridge's own address: up the stack on the bridge,
+ *     so the routing path takes it with the bridge as its ingress
+ *     (RD_BRIDGE_ROUTE), unless the bridge gets it tagged
+ *     (VLAN device on the bridge), or it carries a second tag   pass vlan
  *   egress port not forwarding / left bridge    pass port_state
  *   both ports isolated                         pass isolated
  *   egress port not in the VLAN                 drop vlan_egress
@@ -26,6 +30,12 @@
  * Bridging never touches L3: the frame leaves byte for byte as it came,
  * except for the 802.1Q tag a VLAN-filtering bridge pops (egress untagged)
  * or pushes (untagged ingress, egress tagged).
+ *
+ * Routed packets cross the bridge too: from a VM to the bridge's address
+ * (rd_bridge() answers RD_BRIDGE_ROUTE with the bridge as the L3 ingress)
+ * and from a route whose egress is the bridge to the VM's port
+ * (rd_bridge_egress()). Either may owe the frame a tag pop or push, which
+ * rd_vlan_retag() does last, once the packet is committed to its port.
  */
 #ifndef RD_BPF_BRIDGE_H
 #define RD_BPF_BRIDGE_H
@@ -34,8 +44,28 @@
 #include "stats.h"
 #include <routerd/bridge.h>
 
-/* rd_bridge() returns an XDP action, or this to let the caller go on. */
-#define RD_BRIDGE_CONTINUE (-1)
+/* rd_bridge() returns an XDP action, or this: the frame is addressed to
+ * the bridge itself, for the routing path to route with `struct rd_l3_in`
+ * as rd_bridge() filled it. */
+#define RD_BRIDGE_ROUTE (-1)
+
+/* Where a routed packet enters L3: the interface the FIB sees as its
+ * ingress (the port itself, or the bridge for frames sent to the bridge),
+ * with that interface's rp_filter, and whether the frame still carries the
+ * VLAN tag the bridge would have stripped on its way up. */
+struct rd_l3_in {
+	__u32 ifindex;
+	__u8 rp_filter;
+	__u8 tagged;
+};
+
+/* Where a routed packet leaves at L2: the port, and the tag to push (vid 0:
+ * none). For a plain egress, the FIB's egress itself. */
+struct rd_l2_out {
+	__u32 port;
+	__u16 tpid;
+	__u16 vid;
+};
 
 #define ETH_P_RARP 0x8035
 
@@ -161,12 +191,47 @@ static __always_inline int rd_vlan_push(struct xdp_md *ctx, __u16 tpid, __u16 vi
 }
 
 /*
+ * A frame for one of the bridge's own addresses goes up the stack on the
+ * bridge device. Only the bridge's own MAC makes it the box's IP packet
+ * (the kernel marks the others PACKET_OTHERHOST and drops them); such a
+ * packet is routed with the bridge as its ingress, as the kernel would.
+ * On a VLAN-filtering bridge the bridge device must take the frame's VLAN
+ * untagged: a tagged one is for a VLAN device on the bridge, the kernel's.
+ * Returns the pass reason, or RD_PARSE_OK with `in` filled.
+ */
+static __always_inline int rd_bridge_up(__u32 bridge, const struct rd_pkt *pkt, __u16 vid,
+					int tagged, struct rd_l3_in *in)
+{
+	const struct rd_bridge_dev *br = bpf_map_lookup_elem(&rd_bridges, &bridge);
+	const struct rd_port_vlans *vl;
+	int why;
+
+	if (!br || !rd_mac_equal(pkt->eth->h_dest, br->mac))
+		return RD_PASS_BRIDGE_LOCAL;
+	if (pkt->vlan_depth != tagged)
+		return RD_PASS_VLAN; /* a tag the bridge does not strip */
+	why = rd_l3_routable(pkt);
+	if (why != RD_PARSE_OK)
+		return why;
+	if (br->flags & RD_BRPORT_VLAN_FILTERING) {
+		vl = bpf_map_lookup_elem(&rd_port_vlans, &bridge);
+		if (!vl || !rd_vlan_bit(vl->member, vid) || !rd_vlan_bit(vl->untagged, vid))
+			return RD_PASS_VLAN;
+	}
+	in->ifindex = bridge;
+	in->rp_filter = br->rp_filter;
+	in->tagged = tagged;
+	return RD_PARSE_OK;
+}
+
+/*
  * The bridge's decision for a frame received on a bridge port (ifc has
  * bridge_ifindex set). Called after the fix-ups, with the Ethernet header
- * (and up to two tags) parsed.
+ * (and up to two tags) parsed. Fills `in` for RD_BRIDGE_ROUTE.
  */
 static __always_inline int rd_bridge(struct xdp_md *ctx, const struct rd_iface *ifc,
-				     struct rd_stats *st, struct rd_pkt *pkt)
+				     struct rd_stats *st, struct rd_pkt *pkt,
+				     struct rd_l3_in *in)
 {
 	struct ethhdr *eth = pkt->eth;
 	__u32 ingress = ctx->ingress_ifindex, egress;
@@ -223,10 +288,8 @@ static __always_inline int rd_bridge(struct xdp_md *ctx, const struct rd_iface *
 	dst = bpf_map_lookup_elem(&rd_fdb, &key);
 	if (!dst)
 		return rd_pass(st, RD_PASS_FDB_MISS);
-	if (dst->flags & RD_FDB_LOCAL)
-		return rd_pass(st, RD_PASS_BRIDGE_LOCAL);
 	egress = dst->port;
-	if (egress == ingress)
+	if (egress == ingress && !(dst->flags & RD_FDB_LOCAL))
 		return rd_pass(st, RD_PASS_HAIRPIN);
 
 	/* What the bridge learns from this frame must already be known;
@@ -236,6 +299,14 @@ static __always_inline int rd_bridge(struct xdp_md *ctx, const struct rd_iface *
 		src = bpf_map_lookup_elem(&rd_fdb, &key);
 		if (!src || src->port != ingress || (src->flags & RD_FDB_LOCAL))
 			return rd_pass(st, RD_PASS_FDB_LEARN);
+	}
+	if (dst->flags & RD_FDB_LOCAL) {
+		why = rd_bridge_up(ifc->bridge_ifindex, pkt, key.vid, tagged, in);
+		if (why != RD_PARSE_OK)
+			return rd_pass(st, why);
+		if (src)
+			rd_fdb_note(&src->seen_ns, now);
+		return RD_BRIDGE_ROUTE;
 	}
 
 	out = bpf_map_lookup_elem(&rd_ifaces, &egress);
@@ -274,23 +345,22 @@ static __always_inline int rd_bridge(struct xdp_md *ctx, const struct rd_iface *
 /*
  * For the routing path: bpf_fib_lookup() answered with FIB->ifindex, and
  * that may be a bridge device (a route into a VM network), which XDP cannot
- * transmit on. Returns the bridge port to send the routed packet out of,
- * the one the bridge's FDB has for the lookup's dmac, or 0 to leave the
- * packet to the kernel (not a bridge, unknown MAC, port not managed or not
- * forwarding, a VLAN tag would have to be pushed, or no routerd keeps the
- * maps up to date). The packet's MACs
- * stay as the lookup set them (source: the bridge's address). Marks the
- * entry used.
+ * transmit on. Resolves `out` to the bridge port the bridge's FDB has for
+ * the lookup's dmac, with the tag to push when the port takes the bridge's
+ * PVID tagged. Returns 0 to leave the packet to the kernel via the bridge:
+ * unknown MAC, port not managed or not forwarding, not in the VLAN, or no
+ * routerd keeps the maps up to date. The MACs stay as the lookup set them
+ * (source: the bridge's address). Marks the entry used.
  */
-static __always_inline __u32 rd_bridge_egress_port(const struct bpf_fib_lookup *fib)
+static __always_inline int rd_bridge_egress(const struct bpf_fib_lookup *fib,
+					    struct rd_l2_out *out)
 {
 	struct rd_fdb_key key = { .bridge = fib->ifindex };
 	const struct rd_bridge_dev *br = bpf_map_lookup_elem(&rd_bridges, &key.bridge);
 	const struct rd_port_vlans *vl;
-	const struct rd_iface *out;
+	const struct rd_iface *port;
 	struct rd_fdb_entry *dst;
 	__u64 now = bpf_ktime_get_coarse_ns();
-	__u32 port;
 
 	if (!br || !rd_bridge_live(now))
 		return 0;
@@ -303,19 +373,44 @@ static __always_inline __u32 rd_bridge_egress_port(const struct bpf_fib_lookup *
 	dst = bpf_map_lookup_elem(&rd_fdb, &key);
 	if (!dst || (dst->flags & RD_FDB_LOCAL))
 		return 0;
-	port = dst->port;
-	out = bpf_map_lookup_elem(&rd_ifaces, &port);
-	if (!out || out->bridge_ifindex != fib->ifindex ||
-	    !(out->br_flags & RD_BRPORT_FORWARDING))
+	out->port = dst->port;
+	port = bpf_map_lookup_elem(&rd_ifaces, &out->port);
+	if (!port || port->bridge_ifindex != fib->ifindex ||
+	    !(port->br_flags & RD_BRPORT_FORWARDING))
 		return 0;
 	if (br->flags & RD_BRPORT_VLAN_FILTERING) {
-		vl = bpf_map_lookup_elem(&rd_port_vlans, &port);
-		if (!vl || !rd_vlan_bit(vl->member, key.vid) || rd_vlan_bit(vl->blocked, key.vid) ||
-		    !rd_vlan_bit(vl->untagged, key.vid))
+		vl = bpf_map_lookup_elem(&rd_port_vlans, &out->port);
+		if (!vl || !rd_vlan_bit(vl->member, key.vid) || rd_vlan_bit(vl->blocked, key.vid))
 			return 0;
+		if (!rd_vlan_bit(vl->untagged, key.vid)) {
+			out->tpid = br->flags & RD_BRPORT_VLAN_8021AD ? ETH_P_8021AD : ETH_P_8021Q;
+			out->vid = key.vid;
+		}
 	}
 	rd_fdb_note(&dst->used_ns, now);
-	return port;
+	return 1;
+}
+
+/*
+ * The last rewrite of a routed packet crossing a VLAN-filtering bridge:
+ * pop the tag it came with (`tagged`), push the one its port wants
+ * (out->vid), or both at once by rewriting the tag in place (keeping its
+ * priority bits).
+ */
+static __always_inline int rd_vlan_retag(struct xdp_md *ctx, struct rd_pkt *pkt, int tagged,
+					 const struct rd_l2_out *out)
+{
+	struct vlan_hdr *tag = (void *)(pkt->eth + 1);
+
+	if (!tagged)
+		return rd_vlan_push(ctx, out->tpid, out->vid);
+	if (!out->vid)
+		return rd_vlan_pop(ctx);
+	if ((void *)(tag + 1) > pkt->data_end)
+		return -1;
+	pkt->eth->h_proto = bpf_htons(out->tpid);
+	tag->h_vlan_TCI = (tag->h_vlan_TCI & bpf_htons(0xf000)) | bpf_htons(out->vid);
+	return 0;
 }
 
 #endif /* RD_BPF_BRIDGE_H */

@@ -110,51 +110,62 @@ static __always_inline void rd_csum_replace16(__u16 *check, __u16 old, __u16 new
 
 /*
  * MSS clamping for forwarded TCP SYN and SYN-ACK (the classic fix for PPPoE
- * and tunnel uplinks whose path MTU discovery is broken). `l4` is the TCP
- * header of an unfragmented packet, `limit` the largest MSS allowed.
+ * and tunnel uplinks whose path MTU discovery is broken). The TCP header of
+ * an unfragmented packet starts `l4_off` bytes into the frame and the IP
+ * packet ends at `ip_end_off`; `limit` is the largest MSS allowed. Returns
+ * 1 when it lowered the MSS.
+ *
+ * A global function, so the verifier checks the option walk once, on its
+ * own: inlined, it is walked again for every way the policy reaches it
+ * (tags, bridge or not, each family), past the verifier's budget. It only
+ * writes bytes, so the caller's packet pointers stay valid.
  */
-static __always_inline void rd_clamp_mss(struct rd_pkt *pkt, void *l4, __u16 limit,
-					 struct rd_stats *st)
+__attribute__((noinline)) int rd_clamp_mss_at(struct xdp_md *ctx, __u64 l4_off,
+					      __u64 ip_end_off, __u64 limit)
 {
-	struct tcphdr *tcp = l4;
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	struct tcphdr *tcp;
 	__u8 *opt, *end;
 
-	if (pkt->l4_proto != NEXTHDR_TCP || (void *)(tcp + 1) > pkt->data_end)
-		return;
+	if (l4_off > 256 || ip_end_off > 0xffff)
+		return 0;
+	tcp = data + l4_off;
+	if ((void *)(tcp + 1) > data_end)
+		return 0;
 	if (!(((__u8 *)tcp)[13] & TCP_FLAG_SYN_BYTE) || tcp->doff <= 5)
-		return;
+		return 0;
 	/* The options end with the TCP header, and never past the IP packet:
 	 * bytes after it (Ethernet padding) are not the segment's. */
 	opt = (__u8 *)(tcp + 1);
 	end = (__u8 *)tcp + tcp->doff * 4;
-	if ((void *)end > pkt->l3 + pkt->l3_len)
-		end = pkt->l3 + pkt->l3_len;
+	if ((void *)end > data + ip_end_off)
+		end = data + ip_end_off;
 
 	for (int i = 0; i < TCP_MAX_OPTIONS_WALK; i++) {
 		__u8 kind, len;
 
-		if (opt + 1 > end || (void *)(opt + 1) > pkt->data_end)
-			return;
+		if (opt + 1 > end || (void *)(opt + 1) > data_end)
+			return 0;
 		kind = opt[0];
 		if (kind == TCPOPT_EOL)
-			return;
+			return 0;
 		if (kind == TCPOPT_NOP) {
 			opt++;
 			continue;
 		}
-		if (opt + 2 > end || (void *)(opt + 2) > pkt->data_end)
-			return;
+		if (opt + 2 > end || (void *)(opt + 2) > data_end)
+			return 0;
 		len = opt[1];
 		if (len < 2)
-			return; /* broken options: leave the packet alone */
+			return 0; /* broken options: leave the packet alone */
 		if (kind == TCPOPT_MSS && len == 4) {
 			__u16 mss, old, new;
 
-			if (opt + 4 > end || (void *)(opt + 4) > pkt->data_end)
-				return;
+			if (opt + 4 > end || (void *)(opt + 4) > data_end)
+				return 0;
 			mss = (opt[2] << 8) | opt[3];
 			if (mss <= limit)
-				return;
+				return 0;
 			/* The checksum sums 16-bit words from the TCP header's
 			 * start; at an odd offset the value straddles two words,
 			 * which sums like the byte-swapped value. */
@@ -167,11 +178,22 @@ static __always_inline void rd_clamp_mss(struct rd_pkt *pkt, void *l4, __u16 lim
 			rd_csum_replace16(&tcp->check, old, new);
 			opt[2] = limit >> 8;
 			opt[3] = limit & 0xff;
-			rd_count_event(st, RD_EV_FIXUP_MSS_CLAMP);
-			return;
+			return 1;
 		}
 		opt += len;
 	}
+	return 0;
+}
+
+static __always_inline void rd_clamp_mss(struct xdp_md *ctx, const struct rd_pkt *pkt,
+					 void *l4, __u16 limit, struct rd_stats *st)
+{
+	void *data = (void *)(long)ctx->data;
+
+	if (pkt->l4_proto != NEXTHDR_TCP)
+		return;
+	if (rd_clamp_mss_at(ctx, l4 - data, pkt->l3 - data + pkt->l3_len, limit))
+		rd_count_event(st, RD_EV_FIXUP_MSS_CLAMP);
 }
 
 #endif /* RD_BPF_FIXUP_H */

@@ -79,6 +79,39 @@ static __always_inline int rd_parse_eth(struct xdp_md *ctx, struct rd_pkt *pkt)
 	return RD_PASS_MALFORMED;
 }
 
+/* IPv4 and IPv6 are the only ethertypes routed here. */
+static __always_inline int rd_l3_routable(const struct rd_pkt *pkt)
+{
+	switch (pkt->l3_proto) {
+	case ETH_P_IP:
+	case ETH_P_IPV6:
+		return RD_PARSE_OK;
+	case ETH_P_ARP:
+		return RD_PASS_ARP;
+	default:
+		return RD_PASS_NOT_IP;
+	}
+}
+
+/* A frame on a routed interface is ours only as untagged unicast IP
+ * addressed to the interface's `mac`; tagged frames belong to VLAN
+ * sub-interfaces, the kernel's. */
+static __always_inline int rd_routable_frame(const struct rd_pkt *pkt, const __u8 *mac)
+{
+	int why;
+
+	if (pkt->vlan_depth)
+		return RD_PASS_VLAN;
+	why = rd_l3_routable(pkt);
+	if (why != RD_PARSE_OK)
+		return why;
+	if (rd_mac_is_multicast(pkt->eth->h_dest))
+		return RD_PASS_MULTICAST;
+	if (!rd_mac_equal(pkt->eth->h_dest, mac))
+		return RD_PASS_OTHER_HOST;
+	return RD_PARSE_OK;
+}
+
 /* TCP and UDP both start with the two ports. */
 static __always_inline void rd_parse_ports(struct rd_pkt *pkt, void *l4)
 {

@@ -81,13 +81,19 @@ struct rd_bridge_ctl {
 	__u64 valid_until_ns; /* CLOCK_MONOTONIC_COARSE; 0: bridging off */
 };
 
-/* rd_bridges: bridge ifindex -> what the routing path needs to send a
- * routed packet out of a bridge port (rd_bridge_egress_port()). */
+/* rd_bridges: bridge ifindex -> what the routing path needs to route a
+ * packet out of the bridge (frames from a VM to the bridge's own address)
+ * or into it (rd_bridge_egress()). On a VLAN-filtering bridge the bridge
+ * device's own VLANs are in rd_port_vlans under the bridge's ifindex. */
 #define RD_MAX_BRIDGES 256
 
 struct rd_bridge_dev {
-	__u16 flags; /* RD_BRPORT_VLAN_FILTERING, RD_BRPORT_VLAN_8021AD */
-	__u16 pvid;  /* the bridge device's own PVID (VLAN filtering only) */
+	__u16 flags;    /* RD_BRPORT_VLAN_FILTERING, RD_BRPORT_VLAN_8021AD */
+	__u16 pvid;     /* the bridge device's own PVID (VLAN filtering only) */
+	__u8 mac[6];    /* the bridge device's address; all zero: frames to it
+			 * are not routed in XDP (bridge down, no IP config) */
+	__u8 rp_filter; /* as rd_iface.rp_filter, for the bridge device */
+	__u8 pad;
 };
 
 #endif /* ROUTERD_BRIDGE_H */

@@ -60,7 +60,8 @@
 #define RD_DROP_REASONS(X)                                                  \
 	X(BLACKHOLE, "blackhole")                                           \
 	X(VLAN_INGRESS, "vlan_ingress")   /* VLAN not allowed on ingress */ \
-	X(VLAN_EGRESS, "vlan_egress")     /* egress port not in the VLAN */
+	X(VLAN_EGRESS, "vlan_egress")     /* egress port not in the VLAN */ \
+	X(VLAN_REWRITE, "vlan_rewrite")   /* tag push/pop failed late */
 
 #define RD_ENUM_EVENT(name, key) RD_EV_##name,
 #define RD_ENUM_PASS(name, key) RD_PASS_##name,

@@ -567,7 +567,9 @@ static void put_bridge(__u8 vlan_filtering, __u16 proto, bool mst)
 	nlh->nlmsg_type = RTM_NEWLINK;
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_index = br_ifindex;
+	ifi->ifi_flags = IFF_UP;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, BRIDGE);
+	mnl_attr_put(nlh, IFLA_ADDRESS, ETH_ALEN, bridge_mac);
 	li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -723,6 +725,12 @@ Test(mirror_vlan, ports_and_vlans_of_a_vlan_filtering_bridge)
 					  0), 0, "rd_bridges[brt0]");
 	cr_assert_eq(b.flags, RD_BRPORT_VLAN_FILTERING);
 	cr_assert_eq(b.pvid, 1, "the bridge device's own pvid");
+	cr_assert_arr_eq(b.mac, bridge_mac, ETH_ALEN, "the bridge's MAC, for routing out of it");
+	/* the bridge device's own VLANs, for routing: 1 (BRENTRY), not 10 */
+	cr_assert_eq(bpf_map__lookup_elem(skel->maps.rd_port_vlans, &key, sizeof(key), &v,
+					  sizeof(v), 0), 0, "rd_port_vlans[brt0]");
+	cr_assert(rd_vlan_bit(v.member, 1) && rd_vlan_bit(v.untagged, 1));
+	cr_assert_not(rd_vlan_bit(v.member, 10), "VLAN 10 is only context on brt0");
 	key = (__u32)ifindex[5];
 	cr_assert_neq(bpf_map__lookup_elem(skel->maps.rd_port_vlans, &key, sizeof(key), &v,
 					   sizeof(v), 0), 0, "unmanaged brp5 has no VLAN entry");

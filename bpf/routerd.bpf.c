@@ -41,25 +41,33 @@ static __always_inline int rd_redirect(struct rd_stats *st, __u32 port, __u32 in
 	return XDP_REDIRECT;
 }
 
-/* Where a routed packet leaves: the lookup's egress, or, when that is a
- * bridge (a route into a VM network), the bridge port the FDB has for the
- * destination MAC (lib/bridge.h); failing that, the bridge itself, which
- * leaves it to the kernel. Resolved per packet, since a MAC may move at any
- * time; the flow's cache entry only remembers that its egress is not a
- * bridge. */
+/* Where a routed packet leaves at L2: the lookup's egress, or, when that is
+ * a bridge (a route into a VM network) or a VLAN device, the port and tag
+ * lib/bridge.h resolves; failing that, the device itself, which leaves it
+ * to the kernel. Resolved per packet, since a MAC may move at any time;
+ * the flow's cache entry only remembers that its egress is neither. */
 static __always_inline void rd_route_egress(const struct bpf_fib_lookup *fib,
 					    struct rd_route_cache_entry *flow,
 					    struct rd_l2_out *out)
 {
+	const struct rd_vlan_dev *vd;
+	int ok;
+
 	out->port = fib->ifindex;
 	if (flow && flow->egress_plain)
 		return;
-	if (!bpf_map_lookup_elem(&rd_bridges, &fib->ifindex)) {
-		if (flow)
-			flow->egress_plain = 1;
-		return;
+	if (bpf_map_lookup_elem(&rd_bridges, &fib->ifindex)) {
+		ok = rd_bridge_egress(fib, fib->ifindex, 0, out);
+	} else {
+		vd = bpf_map_lookup_elem(&rd_vlan_devs, &fib->ifindex);
+		if (!vd) {
+			if (flow)
+				flow->egress_plain = 1;
+			return;
+		}
+		ok = rd_vlan_dev_egress(fib, vd, out);
 	}
-	if (!rd_bridge_egress(fib, out)) {
+	if (!ok) {
 		out->port = fib->ifindex;
 		out->vid = 0;
 	}
@@ -169,9 +177,10 @@ int routerd_xdp(struct xdp_md *ctx)
 		if (action != RD_BRIDGE_ROUTE)
 			return action;
 	} else {
-		/* Only untagged unicast IP addressed to this interface is ours
-		 * to route (tagged: VLAN sub-interfaces, the kernel's). */
-		why = rd_routable_frame(&pkt, ifc->mac);
+		/* Only unicast IP addressed to this interface, or to a VLAN
+		 * device on it, is ours to route. */
+		why = pkt.vlan_depth ? rd_vlan_frame_in(ingress, &pkt, &in)
+				     : rd_routable_frame(&pkt, ifc->mac);
 		if (why != RD_PARSE_OK)
 			return rd_pass(st, why);
 	}

@@ -93,6 +93,8 @@ struct topo {
 	size_t n_bridges, cap_bridges;
 	struct rd_br_vlans *vlans;
 	size_t n_vlans, cap_vlans;
+	struct rd_br_vlan_dev *vlan_devs;
+	size_t n_vlan_devs, cap_vlan_devs;
 	bool oom;
 };
 
@@ -101,6 +103,7 @@ static void topo_free(struct topo *t)
 	free(t->ports);
 	free(t->bridges);
 	free(t->vlans);
+	free(t->vlan_devs);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -183,6 +186,19 @@ static int on_link(const struct nlmsghdr *nlh, void *data)
 	parse_nested(tb[IFLA_LINKINFO], info, IFLA_INFO_MAX);
 	if (attr_is(info[IFLA_INFO_KIND], "bridge"))
 		parse_bridge(t, ifi, name, tb[IFLA_ADDRESS], info[IFLA_INFO_DATA]);
+	if (attr_is(info[IFLA_INFO_KIND], "vlan")) {
+		struct rd_br_vlan_dev v;
+		void *arr;
+
+		if (!rd_vlan_dev_parse(ifi, tb, info[IFLA_INFO_DATA], &v))
+			return MNL_CB_OK;
+		arr = rd_fdb_grow(t->vlan_devs, &t->cap_vlan_devs, t->n_vlan_devs, sizeof(v),
+				  &t->oom);
+		if (arr) {
+			t->vlan_devs = arr;
+			t->vlan_devs[t->n_vlan_devs++] = v;
+		}
+	}
 	if (attr_is(info[IFLA_INFO_SLAVE_KIND], "bridge") && tb[IFLA_MASTER])
 		parse_port(t, ifi->ifi_index, attr_u32(tb[IFLA_MASTER], 0), name,
 			   info[IFLA_INFO_SLAVE_DATA]);
@@ -499,10 +515,14 @@ static void apply_topo(struct rd_fdb *f, struct topo *t, bool vlans_ok)
 	f->n_bridges = t->n_bridges;
 	f->vlans = t->vlans;
 	f->n_vlans = t->n_vlans;
+	free(f->vlan_devs);
+	f->vlan_devs = t->vlan_devs;
+	f->n_vlan_devs = t->n_vlan_devs;
 	memset(t, 0, sizeof(*t));
 	write_ifaces(f);
 	write_port_vlans(f);
 	write_bridges(f);
+	rd_vlan_devs_write(f);
 	note_netfilter(f);
 	note_bridge_devices(f);
 }

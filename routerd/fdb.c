@@ -349,6 +349,7 @@ void rd_fdb_stop(struct rd_fdb *f)
 	free(f->ports);
 	free(f->bridges);
 	free(f->vlans);
+	free(f->vlan_devs);
 	free(f->managed);
 	memset(f, 0, sizeof(*f));
 }

@@ -71,6 +71,12 @@ struct rd_br_bridge {
 	__u64 last_refresh_ns;
 };
 
+/* A VLAN device (kind "vlan") and its name, for its rp_filter. */
+struct rd_br_vlan_dev {
+	struct rd_vlan_dev dev;
+	char name[IF_NAMESIZE];
+};
+
 /* The VLANs of one device (port or bridge) of a VLAN-filtering bridge. */
 struct rd_br_vlans {
 	__u32 ifindex;
@@ -96,6 +102,8 @@ struct rd_fdb {
 	size_t n_bridges;
 	struct rd_br_vlans *vlans;
 	size_t n_vlans;
+	struct rd_br_vlan_dev *vlan_devs;
+	size_t n_vlan_devs;
 	__u32 *managed; /* sorted ifindexes of the managed interfaces */
 	size_t n_managed;
 	bool ports_dirty, fdb_dirty;

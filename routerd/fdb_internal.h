@@ -20,6 +20,7 @@
 #define RD_FDB_INTERNAL_H
 
 #include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -78,6 +79,15 @@ int rd_fdb_read_map(struct rd_fdb *f, struct rd_fdb_key **keys, struct rd_fdb_en
 void rd_fdb_sync_ports(struct rd_fdb *f);
 /* The bridge fields of a port's rd_iface, from the current picture. */
 void rd_fdb_fill_iface(const struct rd_fdb *f, __u32 ifindex, struct rd_iface *val);
+
+/* ---- vlan_devs.c ---- */
+
+/* A VLAN device's description from its RTM_NEWLINK (TB: the IFLA_*
+ * attributes, INFO_DATA: its IFLA_INFO_DATA); false if it is none. */
+bool rd_vlan_dev_parse(const struct ifinfomsg *ifi, const struct nlattr *const *tb,
+		       const struct nlattr *info_data, struct rd_br_vlan_dev *out);
+/* rd_vlan_devs and rd_vlan_in from f->vlan_devs. */
+void rd_vlan_devs_write(struct rd_fdb *f);
 
 /* Lookups in the current picture (f->ports, f->bridges, f->vlans): the
  * element for IFINDEX, or NULL. Each element type starts with its ifindex. */

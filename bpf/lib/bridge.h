@@ -94,6 +94,22 @@ struct {
 	__type(value, struct rd_bridge_dev);
 } rd_bridges SEC(".maps");
 
+/* VLAN devices on managed ports and bridges (include/routerd/bridge.h):
+ * by their own ifindex, and by (lower device, VID). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RD_MAX_VLAN_DEVS);
+	__type(key, __u32);
+	__type(value, struct rd_vlan_dev);
+} rd_vlan_devs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RD_MAX_VLAN_DEVS);
+	__type(key, struct rd_vlan_key);
+	__type(value, struct rd_vlan_dev);
+} rd_vlan_in SEC(".maps");
+
 /* [0]: the mirror's heartbeat (include/routerd/bridge.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -191,13 +207,57 @@ static __always_inline int rd_vlan_push(struct xdp_md *ctx, __u16 tpid, __u16 vi
 }
 
 /*
+ * A frame in VLAN VID (tag TPID) arriving on LOWER's IP stack is the VLAN
+ * device's there (eth0.10, br0.10), if it is addressed to that device: it
+ * is routed with the VLAN device as the FIB's ingress, its tag popped at
+ * the end if the frame still carries it (`tagged`). Returns the pass
+ * reason, or RD_PARSE_OK with `in` filled.
+ */
+static __always_inline int rd_vlan_dev_in(__u32 lower, __u16 tpid, __u16 vid,
+					  const struct rd_pkt *pkt, int tagged, struct rd_l3_in *in)
+{
+	struct rd_vlan_key key = { .lower = lower, .vid = vid };
+	const struct rd_vlan_dev *vd = bpf_map_lookup_elem(&rd_vlan_in, &key);
+	int why;
+
+	if (!vd || vd->tpid != tpid)
+		return RD_PASS_VLAN;
+	why = rd_l3_routable(pkt);
+	if (why != RD_PARSE_OK)
+		return why;
+	if (rd_mac_is_multicast(pkt->eth->h_dest))
+		return RD_PASS_MULTICAST;
+	if (!rd_mac_equal(pkt->eth->h_dest, vd->mac))
+		return RD_PASS_OTHER_HOST;
+	in->ifindex = vd->ifindex;
+	in->rp_filter = vd->rp_filter;
+	in->tagged = tagged;
+	return RD_PARSE_OK;
+}
+
+/* A frame with one tag, received on LOWER as it came off the wire (a
+ * routed port, or a VLAN-unaware bridge passing it up unchanged). */
+static __always_inline int rd_vlan_frame_in(__u32 lower, const struct rd_pkt *pkt,
+					    struct rd_l3_in *in)
+{
+	const struct vlan_hdr *tag = (const void *)(pkt->eth + 1);
+
+	if (pkt->vlan_depth != 1 || (void *)(tag + 1) > pkt->data_end)
+		return RD_PASS_VLAN;
+	return rd_vlan_dev_in(lower, bpf_ntohs(pkt->eth->h_proto),
+			      bpf_ntohs(tag->h_vlan_TCI) & 0x0fff, pkt, 1, in);
+}
+
+/*
  * A frame for one of the bridge's own addresses goes up the stack on the
  * bridge device. Only the bridge's own MAC makes it the box's IP packet
  * (the kernel marks the others PACKET_OTHERHOST and drops them); such a
  * packet is routed with the bridge as its ingress, as the kernel would.
- * On a VLAN-filtering bridge the bridge device must take the frame's VLAN
- * untagged: a tagged one is for a VLAN device on the bridge, the kernel's.
- * Returns the pass reason, or RD_PARSE_OK with `in` filled.
+ * A frame that goes up tagged (a VLAN-unaware bridge leaves the tag, a
+ * VLAN-filtering one keeps it where the bridge device is a tagged member)
+ * is for a VLAN device on the bridge. `vid` and `tagged` are the bridge's
+ * VLAN for the frame and whether the frame came with that tag. Returns the
+ * pass reason, or RD_PARSE_OK with `in` filled.
  */
 static __always_inline int rd_bridge_up(__u32 bridge, const struct rd_pkt *pkt, __u16 vid,
 					int tagged, struct rd_l3_in *in)
@@ -206,18 +266,28 @@ static __always_inline int rd_bridge_up(__u32 bridge, const struct rd_pkt *pkt, 
 	const struct rd_port_vlans *vl;
 	int why;
 
-	if (!br || !rd_mac_equal(pkt->eth->h_dest, br->mac))
+	if (!br)
 		return RD_PASS_BRIDGE_LOCAL;
-	if (pkt->vlan_depth != tagged)
-		return RD_PASS_VLAN; /* a tag the bridge does not strip */
+	if (!(br->flags & RD_BRPORT_VLAN_FILTERING)) {
+		if (pkt->vlan_depth)
+			return rd_vlan_frame_in(bridge, pkt, in);
+	} else {
+		if (pkt->vlan_depth != tagged)
+			return RD_PASS_VLAN; /* a second tag: not the bridge's */
+		vl = bpf_map_lookup_elem(&rd_port_vlans, &bridge);
+		if (!vl || !rd_vlan_bit(vl->member, vid))
+			return RD_PASS_VLAN;
+		if (!rd_vlan_bit(vl->untagged, vid))
+			return rd_vlan_dev_in(bridge,
+					      br->flags & RD_BRPORT_VLAN_8021AD ? ETH_P_8021AD
+										: ETH_P_8021Q,
+					      vid, pkt, tagged, in);
+	}
+	if (!rd_mac_equal(pkt->eth->h_dest, br->mac))
+		return RD_PASS_BRIDGE_LOCAL;
 	why = rd_l3_routable(pkt);
 	if (why != RD_PARSE_OK)
 		return why;
-	if (br->flags & RD_BRPORT_VLAN_FILTERING) {
-		vl = bpf_map_lookup_elem(&rd_port_vlans, &bridge);
-		if (!vl || !rd_vlan_bit(vl->member, vid) || !rd_vlan_bit(vl->untagged, vid))
-			return RD_PASS_VLAN;
-	}
 	in->ifindex = bridge;
 	in->rp_filter = br->rp_filter;
 	in->tagged = tagged;
@@ -343,30 +413,34 @@ static __always_inline int rd_bridge(struct xdp_md *ctx, const struct rd_iface *
 }
 
 /*
- * For the routing path: bpf_fib_lookup() answered with FIB->ifindex, and
- * that may be a bridge device (a route into a VM network), which XDP cannot
- * transmit on. Resolves `out` to the bridge port the bridge's FDB has for
- * the lookup's dmac, with the tag to push when the port takes the bridge's
- * PVID tagged. Returns 0 to leave the packet to the kernel via the bridge:
+ * For the routing path: bpf_fib_lookup() answered with a bridge device (a
+ * route into a VM network), which XDP cannot transmit on. Resolves `out` to
+ * the port the bridge's FDB has for the lookup's dmac in VLAN `vid` (0: the
+ * bridge device's PVID, for a route out of the bridge itself rather than
+ * one of its VLAN devices), with the tag to push when the port takes that
+ * VLAN tagged. Returns 0 to leave the packet to the kernel via the bridge:
  * unknown MAC, port not managed or not forwarding, not in the VLAN, or no
  * routerd keeps the maps up to date. The MACs stay as the lookup set them
  * (source: the bridge's address). Marks the entry used.
  */
-static __always_inline int rd_bridge_egress(const struct bpf_fib_lookup *fib,
-					    struct rd_l2_out *out)
+static __always_inline int rd_bridge_egress(const struct bpf_fib_lookup *fib, __u32 bridge,
+					    __u16 vid, struct rd_l2_out *out)
 {
-	struct rd_fdb_key key = { .bridge = fib->ifindex };
-	const struct rd_bridge_dev *br = bpf_map_lookup_elem(&rd_bridges, &key.bridge);
+	struct rd_fdb_key key = { .bridge = bridge };
+	const struct rd_bridge_dev *br = bpf_map_lookup_elem(&rd_bridges, &bridge);
 	const struct rd_port_vlans *vl;
 	const struct rd_iface *port;
 	struct rd_fdb_entry *dst;
+	__u16 tpid;
 	__u64 now = bpf_ktime_get_coarse_ns();
 
 	if (!br || !rd_bridge_live(now))
 		return 0;
+	tpid = br->flags & RD_BRPORT_VLAN_8021AD ? ETH_P_8021AD : ETH_P_8021Q;
 	if (br->flags & RD_BRPORT_VLAN_FILTERING) {
-		key.vid = br->pvid;
-		if (!key.vid)
+		key.vid = vid ? vid : br->pvid;
+		vl = bpf_map_lookup_elem(&rd_port_vlans, &bridge);
+		if (!key.vid || !vl || !rd_vlan_bit(vl->member, key.vid))
 			return 0;
 	}
 	__builtin_memcpy(key.mac, fib->dmac, ETH_ALEN);
@@ -375,19 +449,43 @@ static __always_inline int rd_bridge_egress(const struct bpf_fib_lookup *fib,
 		return 0;
 	out->port = dst->port;
 	port = bpf_map_lookup_elem(&rd_ifaces, &out->port);
-	if (!port || port->bridge_ifindex != fib->ifindex ||
-	    !(port->br_flags & RD_BRPORT_FORWARDING))
+	if (!port || port->bridge_ifindex != bridge || !(port->br_flags & RD_BRPORT_FORWARDING))
 		return 0;
 	if (br->flags & RD_BRPORT_VLAN_FILTERING) {
 		vl = bpf_map_lookup_elem(&rd_port_vlans, &out->port);
 		if (!vl || !rd_vlan_bit(vl->member, key.vid) || rd_vlan_bit(vl->blocked, key.vid))
 			return 0;
 		if (!rd_vlan_bit(vl->untagged, key.vid)) {
-			out->tpid = br->flags & RD_BRPORT_VLAN_8021AD ? ETH_P_8021AD : ETH_P_8021Q;
+			out->tpid = tpid;
 			out->vid = key.vid;
 		}
+	} else if (vid) {
+		/* a VLAN-unaware bridge forwards the VLAN device's tag as is */
+		out->tpid = tpid;
+		out->vid = vid;
 	}
 	rd_fdb_note(&dst->used_ns, now);
+	return 1;
+}
+
+/*
+ * The lookup answered with a VLAN device: the packet leaves through its
+ * lower device with the device's tag, or, on a bridge, through the port
+ * the bridge has for the destination in that VLAN. Returns 0 when that
+ * cannot be done here (the lower device is not managed: the redirect
+ * then fails and the kernel transmits).
+ */
+static __always_inline int rd_vlan_dev_egress(const struct bpf_fib_lookup *fib,
+					      const struct rd_vlan_dev *vd, struct rd_l2_out *out)
+{
+	if (bpf_map_lookup_elem(&rd_bridges, &vd->lower)) {
+		if (vd->tpid != ETH_P_8021Q && vd->tpid != ETH_P_8021AD)
+			return 0;
+		return rd_bridge_egress(fib, vd->lower, vd->vid, out);
+	}
+	out->port = vd->lower;
+	out->tpid = vd->tpid;
+	out->vid = vd->vid;
 	return 1;
 }
 

@@ -93,15 +93,12 @@ static __always_inline int rd_l3_routable(const struct rd_pkt *pkt)
 	}
 }
 
-/* A frame on a routed interface is ours only as untagged unicast IP
- * addressed to the interface's `mac`; tagged frames belong to VLAN
- * sub-interfaces, the kernel's. */
+/* An untagged frame on a routed interface is ours only as unicast IP
+ * addressed to the interface's `mac`. */
 static __always_inline int rd_routable_frame(const struct rd_pkt *pkt, const __u8 *mac)
 {
 	int why;
 
-	if (pkt->vlan_depth)
-		return RD_PASS_VLAN;
 	why = rd_l3_routable(pkt);
 	if (why != RD_PARSE_OK)
 		return why;

@@ -96,4 +96,29 @@ struct rd_bridge_dev {
 	__u8 pad;
 };
 
+/* VLAN devices (ip link add link eth0 name eth0.10 type vlan id 10) on a
+ * managed port or on a bridge, for the routing path: a route out of one
+ * leaves through its lower device with the tag pushed; a tagged frame for
+ * its MAC is routed with the VLAN device as the FIB's ingress. Written by
+ * the daemon (routerd/vlan_devs.c) into two maps with the same value:
+ * rd_vlan_devs keyed by the VLAN device's ifindex, rd_vlan_in by
+ * (lower, VID). */
+#define RD_MAX_VLAN_DEVS 1024
+
+struct rd_vlan_dev {
+	__u32 ifindex;  /* the VLAN device */
+	__u32 lower;    /* the port or bridge it sits on */
+	__u16 vid;
+	__u16 tpid;     /* ETH_P_8021Q or ETH_P_8021AD, host order */
+	__u8 mac[6];    /* its address; all zero while it is down */
+	__u8 rp_filter; /* as rd_iface.rp_filter */
+	__u8 pad;
+};
+
+struct rd_vlan_key {
+	__u32 lower;
+	__u16 vid;
+	__u16 pad;
+};
+
 #endif /* ROUTERD_BRIDGE_H */

@@ -23,7 +23,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libmnl/libmnl.h>
 #include <linux/bpf.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -286,9 +289,9 @@ Test(route, without_a_heartbeat_the_kernel_routes)
 /* suite route_vlan: a VLAN-filtering bridge, maps by hand              */
 
 /*
- *   bridge brt0   pvid 10; VLAN 10 untagged, VLAN 20 tagged (a VLAN device)
+ *   bridge brt0   pvid 10; VLAN 10 untagged, VLAN 20 and 70 tagged
  *   brp1  10 untagged, pvid 10  (access)      VM 1
- *   brp2  10, 20 tagged         (trunk)       VM 2
+ *   brp2  10, 20, 70 tagged     (trunk)       VM 2
  *   brp3  20 untagged, pvid 20; 10 tagged     VM 3
  *   second bridge brt1 (198.18.52.1/24), VLAN 30 tagged on its port brq1,
  *   with VM 7 (198.18.52.17) behind it: a tag rewritten in place
@@ -334,9 +337,9 @@ static void fill_route_vlans(__u16 proto_flag)
 	__u32 key;
 
 	set_vlans(1, 10, (const __u16[]){ 10, 0 }, (const __u16[]){ 10, 0 }, NULL, proto_flag);
-	set_vlans(2, 0, (const __u16[]){ 10, 20, 0 }, NULL, NULL, proto_flag);
+	set_vlans(2, 0, (const __u16[]){ 10, 20, 70, 0 }, NULL, NULL, proto_flag);
 	set_vlans(3, 20, (const __u16[]){ 10, 20, 0 }, (const __u16[]){ 20, 0 }, NULL, proto_flag);
-	put_bridge_dev(br_ifindex, flags, 10, bridge_mac, (const __u16[]){ 10, 20, 0 },
+	put_bridge_dev(br_ifindex, flags, 10, bridge_mac, (const __u16[]){ 10, 20, 70, 0 },
 		       (const __u16[]){ 10, 0 });
 	for (int n = 1; n <= 3; n++)
 		fdb_put(n, 10, vm[n]);
@@ -464,4 +467,253 @@ Test(route_vlan_8021ad, service_tags_are_popped_and_pushed)
 	in = ip_frame(up_mac, up_peer, "198.18.51.2", "198.18.50.12", 64);
 	want = tagged(routed(in, vm[2], bridge_mac), ETH_P_8021AD, 10);
 	expect_routed(up_ifindex, UPLINK_SLOT, &in, "brp2-p", &want, EV(FORWARDED_IPV4));
+}
+
+/* ------------------------------------------------------------------ */
+/* suite vlan_dev: VLAN devices, maps by hand                          */
+
+/*
+ * This kernel has no 8021q module, so no VLAN device can exist; a veth
+ * plays each one for the FIB (its own subnet, its own MAC), and the maps
+ * say what the daemon would mirror for a real one:
+ *
+ *   brv60  "brup.60"   198.18.60.1/24, host 198.18.60.2 behind brup, tag 60
+ *   brv70  "brt0.70"   198.18.70.1/24, VM 2 (198.18.70.12) on trunk brp2
+ */
+static const __u8 v60_mac[ETH_ALEN] = { 2, 0, 0, 0, 0x60, 1 };
+static const __u8 v70_mac[ETH_ALEN] = { 2, 0, 0, 0, 0x70, 1 };
+static int v60_ifindex, v70_ifindex;
+
+static void put_vlan_dev(int ifx, int lower, __u16 vid, __u16 tpid, const __u8 *mac)
+{
+	struct rd_vlan_dev vd = { .ifindex = (__u32)ifx, .lower = (__u32)lower, .vid = vid,
+				  .tpid = tpid };
+	struct rd_vlan_key k = { .lower = (__u32)lower, .vid = vid };
+	__u32 key = (__u32)ifx;
+
+	memcpy(vd.mac, mac, ETH_ALEN);
+	cr_assert_eq(bpf_map__update_elem(skel->maps.rd_vlan_devs, &key, sizeof(key), &vd,
+					  sizeof(vd), BPF_ANY), 0);
+	cr_assert_eq(bpf_map__update_elem(skel->maps.rd_vlan_in, &k, sizeof(k), &vd, sizeof(vd),
+					  BPF_ANY), 0);
+}
+
+static int fake_vlan_dev(const char *name, const __u8 *mac, const char *net)
+{
+	sh("ip link add name %s address %s type veth peer name %s-p", name, mac_str(mac), name);
+	sh("ip link set %s up && ip link set %s-p up && ip addr add %s dev %s", name, name, net,
+	   name);
+	return (int)if_nametoindex(name);
+}
+
+static void setup_vlan_dev(void)
+{
+	setup_route_vlan();
+	v60_ifindex = fake_vlan_dev("brv60", v60_mac, "198.18.60.1/24");
+	v70_ifindex = fake_vlan_dev("brv70", v70_mac, "198.18.70.1/24");
+	sh("ip neigh replace 198.18.60.2 lladdr %s nud permanent dev brv60", mac_str(up_peer));
+	sh("ip neigh replace 198.18.70.12 lladdr %s nud permanent dev brv70", mac_str(vm[2]));
+	put_vlan_dev(v60_ifindex, up_ifindex, 60, ETH_P_8021Q, v60_mac);
+	put_vlan_dev(v70_ifindex, br_ifindex, 70, ETH_P_8021Q, v70_mac);
+	fdb_put(2, 70, vm[2]);
+	put_fdb(br_ifindex, 70, v70_mac, br_ifindex, RD_FDB_LOCAL);
+}
+
+TestSuite(vlan_dev, .init = setup_vlan_dev, .fini = teardown, .timeout = 30);
+
+Test(vlan_dev, out_of_a_vlan_device_on_a_port_with_its_tag)
+{
+	struct frame in = ip_frame(bridge_mac, vm[1], "198.18.50.11", "198.18.60.2", 64);
+	struct frame want = tagged(routed(in, up_peer, v60_mac), ETH_P_8021Q, 60);
+
+	expect_routed(ifindex[1], 1, &in, "brup-p", &want, EV(FORWARDED_IPV4));
+}
+
+Test(vlan_dev, into_a_vlan_device_on_a_port_untagged_onwards)
+{
+	struct frame plain = ip_frame(v60_mac, up_peer, "198.18.60.2", "198.18.50.11", 64);
+	struct frame in = tagged(plain, ETH_P_8021Q, 60), want = routed(plain, vm[1], bridge_mac);
+
+	sh("ip neigh replace 198.18.50.11 lladdr %s nud permanent dev " BRIDGE, mac_str(vm[1]));
+	expect_routed(up_ifindex, UPLINK_SLOT, &in, "brp1-p", &want, EV(FORWARDED_IPV4));
+}
+
+Test(vlan_dev, out_of_a_vlan_device_on_the_bridge_to_a_trunk)
+{
+	struct frame in = ip_frame(up_mac, up_peer, "198.18.51.2", "198.18.70.12", 64);
+	struct frame want = tagged(routed(in, vm[2], v70_mac), ETH_P_8021Q, 70);
+
+	expect_routed(up_ifindex, UPLINK_SLOT, &in, "brp2-p", &want, EV(FORWARDED_IPV4));
+}
+
+Test(vlan_dev, into_a_vlan_device_on_the_bridge_from_a_trunk)
+{
+	struct frame plain = ip_frame(v70_mac, vm[2], "198.18.70.12", "198.18.51.2", 64);
+	struct frame in = tagged(plain, ETH_P_8021Q, 70), want = routed(plain, up_peer, up_mac);
+
+	expect_routed(ifindex[2], 2, &in, "brup-p", &want, EV(FORWARDED_IPV4));
+}
+
+Test(vlan_dev, what_stays_with_the_kernel)
+{
+	struct frame plain = ip_frame(v60_mac, up_peer, "198.18.60.2", "198.18.50.11", 64);
+	struct frame f = tagged(plain, ETH_P_8021Q, 61);
+	struct result r = run_on_dev(up_ifindex, &f, 0);
+
+	/* no VLAN device for VLAN 61 */
+	cr_assert_eq(r.action, XDP_PASS);
+	expect_frame(&r.out, &f, "frame handed on");
+	expect_counted(&r, UPLINK_SLOT, PASS(VLAN));
+	/* an 802.1ad tag for an 802.1Q device */
+	f = tagged(plain, ETH_P_8021AD, 60);
+	r = run_on_dev(up_ifindex, &f, 0);
+	expect_counted(&r, UPLINK_SLOT, PASS(VLAN));
+	/* the right VLAN, another host's MAC */
+	f = tagged(ip_frame(up_mac, up_peer, "198.18.60.2", "198.18.50.11", 64), ETH_P_8021Q, 60);
+	r = run_on_dev(up_ifindex, &f, 0);
+	cr_assert_eq(r.action, XDP_PASS);
+	expect_counted(&r, UPLINK_SLOT, PASS(OTHER_HOST));
+	/* the lower device not managed: the kernel transmits */
+	{
+		__u32 key = (__u32)up_ifindex;
+
+		cr_assert_eq(bpf_map__delete_elem(skel->maps.rd_tx, &key, sizeof(key), 0), 0);
+		f = ip_frame(bridge_mac, vm[1], "198.18.50.11", "198.18.60.2", 64);
+		expect_pass(1, &f, PASS(UNMANAGED_EGRESS));
+	}
+}
+
+/* The VLAN device is the FIB's ingress: iif rules and hairpins see it. */
+Test(vlan_dev, the_vlan_device_is_the_ingress)
+{
+	struct frame f = tagged(ip_frame(v60_mac, up_peer, "198.18.60.2", "198.18.60.99", 64),
+				ETH_P_8021Q, 60);
+	struct result r;
+
+	sh("ip neigh replace 198.18.60.99 lladdr %s nud permanent dev brv60", mac_str(vm[3]));
+	r = run_on_dev(up_ifindex, &f, 0);
+	cr_assert_eq(r.action, XDP_PASS, "%s", moved_str(&r));
+	expect_counted(&r, UPLINK_SLOT, PASS(HAIRPIN));
+
+	sh("ip route add blackhole 198.18.50.0/24 table 100");
+	sh("ip rule add iif brv60 lookup 100 pref 100");
+	f = tagged(ip_frame(v60_mac, up_peer, "198.18.60.2", "198.18.50.11", 64), ETH_P_8021Q, 60);
+	r = run_on_dev(up_ifindex, &f, 0);
+	cr_assert_eq(r.action, XDP_DROP, "%s", moved_str(&r));
+	expect_counted(&r, UPLINK_SLOT, DROP(BLACKHOLE));
+	/* from the VM, the same destination is routed as before */
+	sh("ip neigh replace 198.18.50.11 lladdr %s nud permanent dev " BRIDGE, mac_str(vm[1]));
+	f = ip_frame(up_mac, up_peer, "198.18.51.2", "198.18.50.11", 64);
+	cr_assert_eq(run_on_dev(up_ifindex, &f, 0).action, XDP_REDIRECT);
+}
+
+/* ------------------------------------------------------------------ */
+/* suite mirror_vlan_dev: the mirror's reading of VLAN devices         */
+
+/*
+ * No VLAN device can exist here, so the link dump that would describe some
+ * is built by hand and fed to the mirror (rd_fdb_apply_dump()).
+ */
+static char links[8192];
+static size_t links_len;
+
+static struct nlmsghdr *put_link(int ifx, const char *name, bool up, const __u8 *mac)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(links + links_len);
+	struct ifinfomsg *ifi;
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_index = ifx;
+	ifi->ifi_flags = up ? IFF_UP : 0;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	mnl_attr_put(nlh, IFLA_ADDRESS, ETH_ALEN, mac);
+	return nlh;
+}
+
+static void put_vlan_link(int ifx, int lower, __u16 vid, __u16 proto, bool up, bool other_ns)
+{
+	struct nlmsghdr *nlh = put_link(ifx, "vlandev", up, v70_mac);
+	struct nlattr *li, *data;
+
+	mnl_attr_put_u32(nlh, IFLA_LINK, (__u32)lower);
+	if (other_ns)
+		mnl_attr_put_u32(nlh, IFLA_LINK_NETNSID, 1);
+	li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "vlan");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	mnl_attr_put_u16(nlh, IFLA_VLAN_ID, vid);
+	mnl_attr_put_u16(nlh, IFLA_VLAN_PROTOCOL, htons(proto));
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, li);
+	links_len += NLMSG_ALIGN(nlh->nlmsg_len);
+}
+
+static void put_bridge_link(void)
+{
+	struct nlmsghdr *nlh = put_link(br_ifindex, BRIDGE, true, bridge_mac);
+	struct nlattr *li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+	mnl_attr_nest_end(nlh, li);
+	links_len += NLMSG_ALIGN(nlh->nlmsg_len);
+}
+
+static bool vlan_dev_mirrored(int ifx, struct rd_vlan_dev *vd)
+{
+	__u32 key = (__u32)ifx;
+	struct rd_vlan_dev in;
+	struct rd_vlan_key k;
+
+	if (bpf_map__lookup_elem(skel->maps.rd_vlan_devs, &key, sizeof(key), vd, sizeof(*vd), 0))
+		return false;
+	k = (struct rd_vlan_key){ .lower = vd->lower, .vid = vd->vid };
+	cr_assert_eq(bpf_map__lookup_elem(skel->maps.rd_vlan_in, &k, sizeof(k), &in, sizeof(in), 0),
+		     0, "rd_vlan_devs has %d, rd_vlan_in not", ifx);
+	cr_assert_eq(memcmp(&in, vd, sizeof(in)), 0);
+	return true;
+}
+
+TestSuite(mirror_vlan_dev, .init = setup_mirror, .fini = teardown, .timeout = 30);
+
+Test(mirror_vlan_dev, vlan_devices_on_bridges_and_managed_ports)
+{
+	const __u8 zero[ETH_ALEN] = { 0 };
+	struct rd_vlan_dev vd;
+
+	links_len = 0;
+	put_bridge_link();
+	put_vlan_link(5000, br_ifindex, 70, ETH_P_8021Q, true, false);
+	put_vlan_link(5001, ifindex[1], 80, ETH_P_8021AD, false, false);
+	put_vlan_link(5002, 4242, 90, ETH_P_8021Q, true, false);     /* lower unknown */
+	put_vlan_link(5003, ifindex[5], 91, ETH_P_8021Q, true, false); /* lower unmanaged */
+	put_vlan_link(5004, ifindex[2], 92, ETH_P_8021Q, true, true);  /* lower elsewhere */
+	put_vlan_link(5005, ifindex[2], 4095, ETH_P_8021Q, true, false);
+	rd_fdb_apply_dump(&mirror, links, links_len, NULL, 0);
+
+	cr_assert(vlan_dev_mirrored(5000, &vd), "brt0.70");
+	cr_assert_eq(vd.lower, (__u32)br_ifindex);
+	cr_assert_eq(vd.vid, 70);
+	cr_assert_eq(vd.tpid, ETH_P_8021Q);
+	cr_assert_arr_eq(vd.mac, v70_mac, ETH_ALEN);
+	cr_assert(vlan_dev_mirrored(5001, &vd), "brp1.80");
+	cr_assert_eq(vd.tpid, ETH_P_8021AD);
+	cr_assert_arr_eq(vd.mac, zero, ETH_ALEN, "a device that is down routes nothing");
+	for (int ifx = 5002; ifx <= 5005; ifx++)
+		cr_assert_not(vlan_dev_mirrored(ifx, &vd), "VLAN device %d mirrored", ifx);
+
+	/* brt0.70 deleted: gone from both maps */
+	links_len = 0;
+	put_bridge_link();
+	put_vlan_link(5001, ifindex[1], 80, ETH_P_8021AD, false, false);
+	rd_fdb_apply_dump(&mirror, links, links_len, NULL, 0);
+	cr_assert_not(vlan_dev_mirrored(5000, &vd));
+	{
+		struct rd_vlan_key k = { .lower = (__u32)br_ifindex, .vid = 70 };
+		struct rd_vlan_dev in;
+
+		cr_assert_neq(bpf_map__lookup_elem(skel->maps.rd_vlan_in, &k, sizeof(k), &in,
+						   sizeof(in), 0), 0, "rd_vlan_in kept brt0.70");
+	}
+	cr_assert(vlan_dev_mirrored(5001, &vd));
 }

@@ -166,6 +166,35 @@ grep -qE "^Deleted $IDLE " "$E2E_TMP/fdbmon" && [ -z "$(fdb_port $IDLE)" ] &&
 	tap_ok "ageing 3 s: an idle entry did age out, in the kernel and in the mirror" ||
 	e2e_fail "ageing 3 s: an idle entry aged out" "$(cat "$E2E_TMP/fdbmon")" "$(ctl fdb)"
 tap_cmp "routerd refreshed entries (NTF_USE)" "$(ctl -j fdb stats | jq .refreshes)" -gt 10
+
+# Routed one way only (h2 ignores the echoes; vm1 knows br0's MAC for good,
+# so no ARP goes up either): the kernel bridge never hears from vm1, only
+# the fast path's stamp on vm1's entry keeps it alive.
+BRMAC=$(ip -n "$R" -j link show br0 | jq -r '.[0].address')
+ip -n "$VM1" neigh replace 198.18.1.1 lladdr "$BRMAC" nud permanent dev eth0
+ip netns exec "$H2" sysctl -qw net.ipv4.icmp_echo_ignore_all=1
+e2e_ping "$VM3" 198.18.1.11 2 0.05 >/dev/null # vm1's entry fresh from the kernel
+o4=$(rd_counter "$SOCK" forwarded_ipv4 eth0)
+ip netns exec "$R" bridge monitor fdb >"$E2E_TMP/fdbmon2" 2>&1 &
+E2E_PIDS+=("$!"); mon=$!
+ip netns exec "$VM1" ping -q -n -c 200 -i 0.05 -W 1 198.18.2.2 >/dev/null 2>&1 &
+E2E_PIDS+=("$!"); pp=$!
+: >"$E2E_TMP/age_routed"
+while kill -0 $pp 2>/dev/null; do
+	kernel_fdb "$MAC1" | wc -l >>"$E2E_TMP/age_routed"
+	sleep 0.25
+done
+wait $pp
+kill $mon 2>/dev/null
+ip netns exec "$H2" sysctl -qw net.ipv4.icmp_echo_ignore_all=0
+ip -n "$VM1" neigh del 198.18.1.1 dev eth0
+tap_cmp "ageing 3 s, routed one way: 10 s of vm1 -> h2 forwarded in XDP (forwarded_ipv4 on eth0)" \
+	$(($(rd_counter "$SOCK" forwarded_ipv4 eth0) - o4)) -ge 190
+missing=$(grep -c '^0$' "$E2E_TMP/age_routed")
+tap_cmp "ageing 3 s, routed one way: vm1's FDB entry present in every sample ($(wc -l <"$E2E_TMP/age_routed") samples)" \
+	"$missing" -eq 0
+tap_cmp "ageing 3 s, routed one way: the kernel never deleted it (bridge monitor fdb)" \
+	"$(grep -cE "^Deleted $MAC1 " "$E2E_TMP/fdbmon2")" -eq 0
 ip -n "$R" link set br0 type bridge ageing_time 30000
 
 # --- a MAC moves to another port (a VM migrates) --------------------------

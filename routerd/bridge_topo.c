@@ -356,13 +356,16 @@ static const struct rd_br_bridge *vlan_owner(const struct rd_fdb *f, __u32 ifind
 	return b && b->vlan_filtering && find_vlans(f, ifindex) ? b : NULL;
 }
 
+static bool stale_port_vlans(const struct rd_fdb *f, const void *key)
+{
+	return !vlan_owner(f, *(const __u32 *)key);
+}
+
 /* rd_port_vlans: the managed ports of VLAN-filtering bridges, and those
  * bridges themselves (for routed traffic in and out of them). */
 static void write_port_vlans(struct rd_fdb *f)
 {
 	int fd = bpf_map__fd(f->dp->skel->maps.rd_port_vlans);
-	__u32 key, next, *prev = NULL, stale[RD_MAX_IFACES];
-	size_t n_stale = 0;
 
 	for (size_t i = 0; i < f->n_vlans; i++) {
 		const struct rd_br_vlans *v = &f->vlans[i];
@@ -375,14 +378,12 @@ static void write_port_vlans(struct rd_fdb *f)
 		if (bpf_map_update_elem(fd, &v->ifindex, &v->bits, BPF_ANY))
 			warn_map(f, "rd_port_vlans", errno);
 	}
-	while (!bpf_map_get_next_key(fd, prev, &next) && n_stale < RD_MAX_IFACES) {
-		if (!vlan_owner(f, next))
-			stale[n_stale++] = next;
-		key = next;
-		prev = &key;
-	}
-	for (size_t i = 0; i < n_stale; i++)
-		bpf_map_delete_elem(fd, &stale[i]);
+	rd_fdb_delete_stale(f, fd, sizeof(__u32), stale_port_vlans);
+}
+
+static bool stale_bridge(const struct rd_fdb *f, const void *key)
+{
+	return !find_bridge(f, *(const __u32 *)key);
 }
 
 /* rd_bridges: every bridge, for routed traffic into and out of it. Its
@@ -390,8 +391,6 @@ static void write_port_vlans(struct rd_fdb *f)
 static void write_bridges(struct rd_fdb *f)
 {
 	int fd = bpf_map__fd(f->dp->skel->maps.rd_bridges);
-	__u32 key, next, *prev = NULL, stale[RD_MAX_BRIDGES];
-	size_t n_stale = 0;
 
 	for (size_t i = 0; i < f->n_bridges; i++) {
 		const struct rd_br_bridge *b = &f->bridges[i];
@@ -412,14 +411,7 @@ static void write_bridges(struct rd_fdb *f)
 		if (bpf_map_update_elem(fd, &b->ifindex, &want, BPF_ANY))
 			warn_map(f, "rd_bridges", errno);
 	}
-	while (!bpf_map_get_next_key(fd, prev, &next) && n_stale < RD_MAX_BRIDGES) {
-		if (!find_bridge(f, next))
-			stale[n_stale++] = next;
-		key = next;
-		prev = &key;
-	}
-	for (size_t i = 0; i < n_stale; i++)
-		bpf_map_delete_elem(fd, &stale[i]);
+	rd_fdb_delete_stale(f, fd, sizeof(__u32), stale_bridge);
 }
 
 /* The rd_iface of every managed port that is described already (ifaces.c

@@ -360,6 +360,25 @@ void rd_fdb_describe_port(__u32 ifindex, struct rd_iface *val)
 		rd_fdb_fill_iface(active, ifindex, val);
 }
 
+void rd_fdb_delete_stale(const struct rd_fdb *f, int map_fd, size_t key_size,
+			 bool (*stale)(const struct rd_fdb *f, const void *key))
+{
+	char key[RD_STALE_KEY_MAX], next[RD_STALE_KEY_MAX], gone[RD_MAX_IFACES][RD_STALE_KEY_MAX];
+	void *prev = NULL;
+	size_t n = 0;
+
+	if (key_size > RD_STALE_KEY_MAX)
+		return;
+	while (!bpf_map_get_next_key(map_fd, prev, next) && n < RD_MAX_IFACES) {
+		if (stale(f, next))
+			memcpy(gone[n++], next, key_size);
+		memcpy(key, next, key_size);
+		prev = key;
+	}
+	for (size_t i = 0; i < n; i++)
+		bpf_map_delete_elem(map_fd, gone[i]);
+}
+
 void rd_fdb_netconf_changed(void)
 {
 	if (!active)

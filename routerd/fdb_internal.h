@@ -57,6 +57,13 @@ static inline void warn_map(struct rd_fdb *f, const char *what, int err)
 			strerror(err), f->map_errors);
 }
 
+/* Deletes the keys of the map behind MAP_FD (KEY_SIZE bytes, at most
+ * RD_STALE_KEY_MAX; RD_MAX_IFACES of them at a time) that STALE() says the
+ * current picture no longer wants. */
+#define RD_STALE_KEY_MAX 16
+void rd_fdb_delete_stale(const struct rd_fdb *f, int map_fd, size_t key_size,
+			 bool (*stale)(const struct rd_fdb *f, const void *key));
+
 /* ARR (N used, *CAP allocated, elements of SIZE) with room for one more:
  * the same array, a larger one, or NULL with *oom set (ARR stays valid). */
 void *rd_fdb_grow(void *arr, size_t *cap, size_t n, size_t size, bool *oom);

@@ -72,24 +72,6 @@ static const struct rd_br_vlan_dev *wanted(const struct rd_fdb *f, __u32 ifindex
 	return NULL;
 }
 
-/* Deletes every key of MAP_FD for which STALE() says so. */
-static void delete_stale(const struct rd_fdb *f, int map_fd, size_t key_size,
-			 bool (*stale)(const struct rd_fdb *f, const void *key))
-{
-	char key[16], next[16], gone[RD_MAX_VLAN_DEVS][16];
-	void *prev = NULL;
-	size_t n = 0;
-
-	while (!bpf_map_get_next_key(map_fd, prev, next) && n < RD_MAX_VLAN_DEVS) {
-		if (stale(f, next))
-			memcpy(gone[n++], next, key_size);
-		memcpy(key, next, key_size);
-		prev = key;
-	}
-	for (size_t i = 0; i < n; i++)
-		bpf_map_delete_elem(map_fd, gone[i]);
-}
-
 static bool stale_dev(const struct rd_fdb *f, const void *key)
 {
 	return !wanted(f, *(const __u32 *)key);
@@ -113,7 +95,6 @@ void rd_vlan_devs_write(struct rd_fdb *f)
 	int devs = bpf_map__fd(f->dp->skel->maps.rd_vlan_devs);
 	int in = bpf_map__fd(f->dp->skel->maps.rd_vlan_in);
 
-	_Static_assert(sizeof(struct rd_vlan_key) <= 16, "delete_stale's key buffers");
 	for (size_t i = 0; i < f->n_vlan_devs; i++) {
 		struct rd_br_vlan_dev *v = &f->vlan_devs[i];
 		struct rd_vlan_key k = { .lower = v->dev.lower, .vid = v->dev.vid };
@@ -125,6 +106,6 @@ void rd_vlan_devs_write(struct rd_fdb *f)
 		    bpf_map_update_elem(in, &k, &v->dev, BPF_ANY))
 			warn_map(f, "rd_vlan_devs", errno);
 	}
-	delete_stale(f, devs, sizeof(__u32), stale_dev);
-	delete_stale(f, in, sizeof(struct rd_vlan_key), stale_in);
+	rd_fdb_delete_stale(f, devs, sizeof(__u32), stale_dev);
+	rd_fdb_delete_stale(f, in, sizeof(struct rd_vlan_key), stale_in);
 }

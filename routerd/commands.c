@@ -95,6 +95,7 @@ static int cmd_status(struct rd_daemon *d, const struct rd_ctl_request *req, str
 		rd_json_u64(&j, "local_ipv4_addresses", d->dp.n_local4);
 		rd_json_u64(&j, "overruns", d->nl.overruns);
 		rd_json_u64(&j, "resyncs", d->nl.resyncs);
+		rd_json_u64(&j, "rejected", d->nl.rejected);
 		rd_json_i64(&j, "last_resync_s_ago",
 			    d->nl.last_resync ? (int64_t)(ev_now(d->nl.loop) - d->nl.last_resync) : -1);
 		rd_json_close_object(&j);
@@ -119,9 +120,10 @@ static int cmd_status(struct rd_daemon *d, const struct rd_ctl_request *req, str
 	rd_buf_printf(b, "routerd %s, pid %d, up %.0f s\n", RD_VERSION, getpid(), uptime(d));
 	rd_buf_printf(b, "socket %s, pin dir %s%s\n", d->cfg.socket_path, d->cfg.pin_dir,
 		      d->dp.maps_reused ? " (maps adopted)" : "");
-	rd_buf_printf(b, "netlink: %lu link events, %lu resyncs; freshness: %zu nexthops in use, "
-			 "%lu refreshes\n",
-		      d->nl.events, d->nl.resyncs, d->fresh.n_recent, d->fresh.refreshes);
+	rd_buf_printf(b, "netlink: %lu link events, %lu resyncs, %lu rejected; freshness: %zu "
+			 "nexthops in use, %lu refreshes\n",
+		      d->nl.events, d->nl.resyncs, d->nl.rejected, d->fresh.n_recent,
+		      d->fresh.refreshes);
 	for (size_t i = 0; i < d->ifaces.n; i++) {
 		const struct rd_managed_iface *m = &d->ifaces.list[i];
 

@@ -1,16 +1,187 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
 
 #include <netlink/cache.h>
 #include <netlink/errno.h>
+#include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 
 #include "log.h"
 #include "netlink.h"
+
+#define RESYNC_DELAY_S 0.1
+
+/* ------------------------------------------------------------------ */
+/* The guard in front of libnl                                         */
+
+/* A TLV stream of LEN bytes at P: every attribute whole and inside it, and
+ * nothing after the last one but its own alignment padding. libnl's
+ * nla_parse() stops quietly at the first bad attribute; routerd refuses the
+ * message instead, since the kernel never sends one. */
+static bool attrs_ok(const void *p, size_t len)
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each_payload(p, len) {
+		/* to the first attribute that is not whole, or the end */
+	}
+	return (const char *)attr >= (const char *)p + len &&
+	       (const char *)attr < (const char *)p + len + MNL_ALIGNTO;
+}
+
+static bool is_kind(const struct nlattr *attr, const char *kind)
+{
+	return mnl_attr_get_payload_len(attr) == strlen(kind) + 1 &&
+	       !memcmp(mnl_attr_get_payload(attr), kind, strlen(kind) + 1);
+}
+
+/* An IFLA_INFO_DATA holding a VETH_INFO_PEER. */
+static bool has_veth_peer(const struct nlattr *data)
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each_nested(attr, data) {
+		if (mnl_attr_get_type(attr) == VETH_INFO_PEER)
+			return true;
+	}
+	return false;
+}
+
+/* IFLA_LINKINFO, two shapes that crash libnl-route 3.7's link parser:
+ *  - IFLA_INFO_XSTATS without IFLA_INFO_DATA: the parser calls the kind's
+ *    io_parse() when DATA *or* XSTATS is present, and every io_parse()
+ *    (veth, vlan, bridge, bond, vxlan, macvlan, ...) starts with
+ *    nla_parse_nested(tb, MAX, data, policy): nla_len(NULL), SIGSEGV. The
+ *    kernel sends XSTATS only with DATA (rtnl_link_info_fill; only CAN
+ *    devices have XSTATS).
+ *  - kind "veth" with a VETH_INFO_PEER in IFLA_INFO_DATA: veth_parse()
+ *    fills in the peer through link->l_info, NULL for a link being parsed.
+ *    The kernel sends no IFLA_INFO_DATA for veth (no fill_info); the peer
+ *    only appears in requests.
+ * Every occurrence of an attribute counts, so the checks hold whichever
+ * duplicate libnl keeps. */
+static const char *linkinfo_refused(const struct nlattr *li)
+{
+	const struct nlattr *attr;
+	bool data = false, xstats = false, veth = false, peer = false;
+
+	if (!attrs_ok(mnl_attr_get_payload(li), mnl_attr_get_payload_len(li)))
+		return "malformed IFLA_LINKINFO";
+	mnl_attr_for_each_nested(attr, li) {
+		switch (mnl_attr_get_type(attr)) {
+		case IFLA_INFO_KIND:
+			veth |= is_kind(attr, "veth");
+			break;
+		case IFLA_INFO_DATA:
+			data = true;
+			peer |= has_veth_peer(attr);
+			break;
+		case IFLA_INFO_XSTATS:
+			xstats = true;
+			break;
+		}
+	}
+	if (xstats && !data)
+		return "IFLA_INFO_XSTATS without IFLA_INFO_DATA";
+	if (veth && peer)
+		return "veth link with VETH_INFO_PEER";
+	return NULL;
+}
+
+const char *rd_netlink_msg_refused(const struct nlmsghdr *nlh)
+{
+	size_t hdrlen;
+	const struct nlattr *attr;
+	const char *why;
+	bool link;
+
+	switch (nlh->nlmsg_type) {
+	case RTM_NEWLINK: case RTM_DELLINK: case RTM_GETLINK: case RTM_SETLINK:
+		hdrlen = sizeof(struct ifinfomsg);
+		link = true;
+		break;
+	case RTM_NEWADDR: case RTM_DELADDR: case RTM_GETADDR:
+		hdrlen = sizeof(struct ifaddrmsg);
+		link = false;
+		break;
+	default:
+		return NULL; /* no cache of routerd's parses it */
+	}
+	if (nlh->nlmsg_len < sizeof(*nlh) || mnl_nlmsg_get_payload_len(nlh) < hdrlen)
+		return link ? "link message shorter than ifinfomsg"
+			    : "address message shorter than ifaddrmsg";
+	/* the shapes that crash libnl first, for the more useful reason */
+	mnl_attr_for_each(attr, nlh, hdrlen) {
+		if (link && mnl_attr_get_type(attr) == IFLA_LINKINFO &&
+		    (why = linkinfo_refused(attr)))
+			return why;
+	}
+	if (!attrs_ok(mnl_nlmsg_get_payload_offset(nlh, hdrlen),
+		      mnl_nlmsg_get_payload_len(nlh) - hdrlen))
+		return link ? "malformed link attributes" : "malformed address attributes";
+	return NULL;
+}
+
+/* Resync once a burst is over rather than after every lost or refused
+ * event in it. */
+static void resync_soon(struct rd_netlink *nl, const char *reason)
+{
+	snprintf(nl->resync_reason, sizeof(nl->resync_reason), "%s", reason);
+	if (!ev_is_active(&nl->resync_timer)) {
+		/* re-arm: a fired one-shot timer restarted as is fires at once */
+		ev_timer_set(&nl->resync_timer, RESYNC_DELAY_S, 0);
+		ev_timer_start(nl->loop, &nl->resync_timer);
+	}
+}
+
+/* NL_CB_MSG_IN of the event socket: libnl calls it for each received
+ * message before anything else looks at it (nl_cache_mngr_data_ready()
+ * clones the socket's callbacks); NL_SKIP drops the message. The mirror may
+ * have missed a real change with it, hence the resync. */
+static int on_event_in(struct nl_msg *msg, void *arg)
+{
+	struct rd_netlink *nl = arg;
+	const char *why = rd_netlink_msg_refused(nlmsg_hdr(msg));
+	char reason[sizeof(nl->resync_reason)];
+
+	if (!why)
+		return NL_OK;
+	nl->rejected++;
+	rd_debug("netlink: refused an event (type %u): %s", nlmsg_hdr(msg)->nlmsg_type, why);
+	snprintf(reason, sizeof(reason), "refused event: %s", why);
+	resync_soon(nl, reason);
+	return NL_SKIP;
+}
+
+/* The same on the dump socket (resyncs): the refused object is left out
+ * of the cache. No further resync: the dump would bring it back. */
+static int on_dump_in(struct nl_msg *msg, void *arg)
+{
+	struct rd_netlink *nl = arg;
+	const char *why = rd_netlink_msg_refused(nlmsg_hdr(msg));
+
+	if (!why)
+		return NL_OK;
+	nl->rejected++;
+	rd_warn("netlink resync: refused a message (type %u): %s", nlmsg_hdr(msg)->nlmsg_type,
+		why);
+	return NL_SKIP;
+}
+
+/* ------------------------------------------------------------------ */
+/* Cache callbacks                                                     */
 
 static void on_link_change(struct nl_cache *cache, struct nl_object *obj, int action, void *arg)
 {
@@ -65,9 +236,23 @@ static void on_addr_change(struct nl_cache *cache, struct nl_object *obj, int ac
 	sync_local4(nl);
 }
 
+/* What an earlier dump left unread would fail this one's sequence check:
+ * one cut short by a parse error, or one whose first datagram held only
+ * refused messages (libnl, not having seen NLM_F_MULTI, stops there). */
+static void drain(struct nl_sock *sk)
+{
+	char c;
+
+	while (recv(nl_socket_get_fd(sk), &c, sizeof(c), MSG_DONTWAIT | MSG_TRUNC) >= 0)
+		;
+}
+
 void rd_netlink_resync(struct rd_netlink *nl, const char *why)
 {
-	int rc = nl_cache_refill(nl->dump_sk, nl->links);
+	int rc;
+
+	drain(nl->dump_sk);
+	rc = nl_cache_refill(nl->dump_sk, nl->links);
 
 	if (rc >= 0)
 		rc = nl_cache_refill(nl->dump_sk, nl->addrs);
@@ -81,8 +266,6 @@ void rd_netlink_resync(struct rd_netlink *nl, const char *why)
 	rd_ifaces_reconcile(nl->ifs);
 	sync_local4(nl);
 }
-
-#define RESYNC_DELAY_S 0.1
 
 static void on_resync_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -98,16 +281,9 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 
 	if (rc >= 0)
 		return;
-	/* Events were lost (libnl reports ENOBUFS as NLE_NOMEM). Resync once
-	 * the burst is over rather than after every overrun in it. */
+	/* Events were lost (libnl reports ENOBUFS as NLE_NOMEM). */
 	nl->overruns++;
-	snprintf(nl->resync_reason, sizeof(nl->resync_reason), "%s",
-		 rc == -NLE_NOMEM ? "socket overrun, events lost" : nl_geterror(rc));
-	if (!ev_is_active(&nl->resync_timer)) {
-		/* re-arm: a fired one-shot timer restarted as is fires at once */
-		ev_timer_set(&nl->resync_timer, RESYNC_DELAY_S, 0);
-		ev_timer_start(loop, &nl->resync_timer);
-	}
+	resync_soon(nl, rc == -NLE_NOMEM ? "socket overrun, events lost" : nl_geterror(rc));
 }
 
 int rd_netlink_open(struct rd_netlink *nl, struct ev_loop *loop, struct rd_ifaces *ifs,
@@ -129,6 +305,14 @@ int rd_netlink_open(struct rd_netlink *nl, struct ev_loop *loop, struct rd_iface
 	if (rc < 0)
 		goto fail;
 	rc = nl_cache_mngr_alloc(nl->events_sk, NETLINK_ROUTE, NL_AUTO_PROVIDE, &nl->mngr);
+	if (rc < 0)
+		goto fail;
+	/* rd_netlink_msg_refused() in front of libnl's parsers on both sockets.
+	 * The manager's first fill (nl_cache_mngr_add) reads from a socket of
+	 * libnl's own, which cannot be hooked in libnl 3.7. */
+	rc = nl_socket_modify_cb(nl->events_sk, NL_CB_MSG_IN, NL_CB_CUSTOM, on_event_in, nl);
+	if (rc >= 0)
+		rc = nl_socket_modify_cb(nl->dump_sk, NL_CB_MSG_IN, NL_CB_CUSTOM, on_dump_in, nl);
 	if (rc < 0)
 		goto fail;
 	rc = nl_cache_mngr_add(nl->mngr, "route/link", on_link_change, nl, &nl->links);

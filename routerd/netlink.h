@@ -10,6 +10,11 @@
  * reaches this process and its memory does not grow with the table. An overrun socket (ENOBUFS) means events
  * were lost: the cache is refilled from a fresh dump and every interface is
  * reconciled, logged and counted.
+ *
+ * libnl-route's parsers crash on some malformed messages (libnl 3.7), so
+ * every link and address message is checked first (rd_netlink_msg_refused):
+ * a refused one never reaches libnl, is counted and, as an event, triggers
+ * the same resync as an overrun.
  */
 #ifndef RD_NETLINK_H
 #define RD_NETLINK_H
@@ -20,6 +25,7 @@
 #include "datapath.h"
 #include "ifaces.h"
 
+struct nlmsghdr;
 struct nl_cache_mngr;
 struct nl_cache;
 struct nl_sock;
@@ -38,8 +44,9 @@ struct rd_netlink {
 	unsigned long events;
 	unsigned long overruns;
 	unsigned long resyncs;
+	unsigned long rejected; /* messages refused before libnl parsed them */
 	double last_resync; /* ev_now(), 0 if none */
-	char resync_reason[64];
+	char resync_reason[96];
 };
 
 /* rcvbuf: 0 for the default; tests pass a tiny one to provoke ENOBUFS. */
@@ -49,5 +56,10 @@ void rd_netlink_close(struct rd_netlink *nl);
 /* Full resync: refill the caches, reconcile every interface, rewrite the
  * local address table. */
 void rd_netlink_resync(struct rd_netlink *nl, const char *why);
+
+/* Is this a link or address message that libnl must not parse? NULL if it
+ * may go on (as do messages of other types), else why not. Reads
+ * nlh->nlmsg_len bytes, which the caller has checked are there. */
+const char *rd_netlink_msg_refused(const struct nlmsghdr *nlh);
 
 #endif

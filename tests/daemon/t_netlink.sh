@@ -131,6 +131,47 @@ tap_cmp "after the address is deleted, that source is forwarded again" \
 	$(($(rd_counter "$SOCK" forwarded_ipv4 eth0) - f0)) -eq 5
 tap_cmp "... and no longer counted as martian" $(($(martian) - m0)) -eq 0
 
+# --- malformed link events, unicast to routerd's event socket (a
+# CAP_NET_ADMIN process can; the kernel never sends them): libnl 3.7 crashes
+# parsing them, so routerd refuses them first, counts them and resyncs
+events_port() { # the port id of the socket in groups RTNLGRP_LINK and _IPV4_IFADDR, not _NEIGH
+	local inodes port groups
+	inodes=$(find "/proc/$RD_PID/fd" -lname 'socket:*' -printf '%l\n' 2>/dev/null | tr -dc '0-9\n')
+	ip netns exec "$R" cat /proc/net/netlink | awk -v inodes="$inodes" '
+		BEGIN { n = split(inodes, a, "\n"); for (i = 1; i <= n; i++) want[a[i]] = 1 }
+		NR > 1 && $2 == 0 && want[$NF] { print $3, $4 }' |
+		while read -r port groups; do
+			(((16#$groups & 0x15) == 0x11)) && echo "$port"
+		done
+}
+port=$(events_port)
+rj0=$(status | jq .netlink.rejected) r0=$(status | jq .netlink.resyncs)
+REG=$RD_ROOT/tests/fuzz/regressions/netlink
+if [ -n "$port" ] && [ "$(wc -w <<<"$port")" -eq 1 ]; then
+	ip netns exec "$R" /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+s.bind((0, 0))
+for f in sys.argv[2:]:
+    s.sendto(open(f, "rb").read(), (int(sys.argv[1]), 0))
+' "$port" "$REG/libnl-linkinfo-xstats-without-data-minimal" "$REG/libnl-veth-info-peer"
+	wait_for 3 test "$(status | jq .netlink.resyncs)" -gt "$r0"
+	kill -0 "$RD_PID" 2>/dev/null && tap_ok "routerd survives link events that crash libnl" ||
+		e2e_bail "routerd survives link events that crash libnl"
+	tap_cmp "both are refused and counted (netlink.rejected)" \
+		$(($(status | jq .netlink.rejected) - rj0)) -eq 2
+	[ "$(status | jq .netlink.resyncs)" -gt "$r0" ] &&
+		grep -q "netlink resync (refused event: " "$(lab_log "$P" r)" &&
+		tap_ok "a refused event triggers a resync, logged with the reason" ||
+		e2e_fail "a refused event triggers a resync" "$(status | jq -c .netlink)" \
+			"$(tail -5 "$(lab_log "$P" r)")"
+	forwarded_ping 20 && tap_ok "forwarding still runs in XDP after the refused events" ||
+		e2e_fail "forwarding still runs in XDP after the refused events"
+else
+	e2e_fail "routerd's event socket found in /proc/net/netlink" "ports: ${port:-none}" \
+		"$(ip netns exec "$R" cat /proc/net/netlink)"
+fi
+
 # --- no copy of the routing table: RSS stays flat with 100k routes installed
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$RD_PID/status"; }
 rss0=$(rss)

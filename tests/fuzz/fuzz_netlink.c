@@ -15,13 +15,16 @@
  *   2. the bridge mirror's parsers (routerd/bridge_topo.c on_link and
  *      on_vlan through mnl_cb_run, routerd/fdb_entries.c parse_fdb per
  *      message), for memory errors and UB only.
- *   3. libnl: each message that fits the buffer is parsed by the
+ *   3. libnl: each message that fits the buffer goes through netlink.c's
+ *      guard (on_event_in, the event socket's NL_CB_MSG_IN, which calls
+ *      rd_netlink_msg_refused()); if it lets it pass, it is parsed by the
  *      libnl-route cache parsers (nl_msg_parse(), as the cache manager's
  *      event_input() does) and included in the link or address cache with
  *      routerd/netlink.c's callbacks on_link_change (reconciling one
  *      configured interface that does not exist) and on_addr_change (which
  *      rewrites rd_local4 in a loaded copy of the XDP program's maps).
- *      Checked: rd_local4 then holds exactly the IPv4 local and broadcast
+ *      Checked: a refused message is counted and has the resync timer
+ *      armed; rd_local4 then holds exactly the IPv4 local and broadcast
  *      addresses of the cache (the kernel map and the daemon's copy).
  *
  * The static callbacks are reached through tests/fuzz/shim_*.c, which
@@ -215,6 +218,11 @@ static void write_seeds(const char *dir)
 /* ------------------------------------------------------------------ */
 /* Set-up                                                              */
 
+static void no_resync(struct ev_loop *l, ev_timer *w, int revents)
+{
+	(void)l, (void)w, (void)revents;
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *seeds = getenv("RD_FUZZ_WRITE_SEEDS");
@@ -244,6 +252,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	nl.ifs = &ifs;
 	nl.dp = &dp;
 	nl.loop = loop;
+	/* armed by a refused event, as in the daemon; the loop never runs */
+	ev_timer_init(&nl.resync_timer, no_resync, 0.1, 0);
 	if (nl_cache_alloc_name("route/link", &nl.links) < 0 ||
 	    nl_cache_alloc_name("route/addr", &nl.addrs) < 0) {
 		fprintf(stderr, "fuzz_netlink: cannot allocate libnl caches\n");
@@ -423,9 +433,29 @@ static void run_libnl(const char *buf, size_t len)
 
 		if (nlh->nlmsg_type == RTM_NEWADDR || nlh->nlmsg_type == RTM_DELADDR)
 			addr_events = true;
+		/* only the types of the daemon's caches, as the cache manager's
+		 * event_input() does (nl_msg_parse() alone would hand others,
+		 * e.g. RTM_DELMDB, to libnl-route caches routerd never uses) */
+		if (msg && !nl_msgtype_lookup(nl_cache_get_ops(nl.links), nlh->nlmsg_type) &&
+		    !nl_msgtype_lookup(nl_cache_get_ops(nl.addrs), nlh->nlmsg_type)) {
+			nlmsg_free(msg);
+			msg = NULL;
+		}
 		if (msg) {
+			unsigned long rejected = nl.rejected;
+
 			nlmsg_set_proto(msg, NETLINK_ROUTE);
-			nl_msg_parse(msg, include_cb, NULL);
+			ev_timer_stop(loop, &nl.resync_timer);
+			if (fz_on_event_in(msg, &nl) == NL_OK) {
+				if (nl.rejected != rejected)
+					FAIL("a message let through was counted as rejected");
+				nl_msg_parse(msg, include_cb, NULL);
+			} else if (nl.rejected != rejected + 1 ||
+				   !ev_is_active(&nl.resync_timer)) {
+				FAIL("a refused message: rejected %lu -> %lu, resync %s", rejected,
+				     nl.rejected,
+				     ev_is_active(&nl.resync_timer) ? "armed" : "not armed");
+			}
 			nlmsg_free(msg);
 		}
 		nlh = nlmsg_next((struct nlmsghdr *)nlh, &left);

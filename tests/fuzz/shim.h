@@ -11,10 +11,14 @@
 
 struct nl_cache;
 struct nl_object;
+struct nl_msg;
 
 int fz_on_neigh(const struct nlmsghdr *nlh, void *arg);
 void fz_on_link_change(struct nl_cache *cache, struct nl_object *obj, int action, void *arg);
 void fz_on_addr_change(struct nl_cache *cache, struct nl_object *obj, int action, void *arg);
+/* netlink.c's NL_CB_MSG_IN of the event socket: rd_netlink_msg_refused(),
+ * counting and the resync (NL_SKIP) for a refused message, else NL_OK. */
+int fz_on_event_in(struct nl_msg *msg, void *arg);
 /* bridge_topo.c: on_link and on_vlan over the buffer (mnl_cb_run). */
 void fz_bridge_topo_parse(const void *buf, size_t len);
 /* The bridge mirror: fz_bridge_topo_parse, then fdb_entries.c's parse_fdb

@@ -12,3 +12,8 @@ void fz_on_addr_change(struct nl_cache *cache, struct nl_object *obj, int action
 {
 	on_addr_change(cache, obj, action, arg);
 }
+
+int fz_on_event_in(struct nl_msg *msg, void *arg)
+{
+	return on_event_in(msg, arg);
+}

@@ -111,6 +111,7 @@ static int cmd_status(struct rd_daemon *d, const struct rd_ctl_request *req, str
 		rd_json_u64(&j, "nexthops_in_use", d->fresh.n_recent);
 		rd_json_u64(&j, "refreshes", d->fresh.refreshes);
 		rd_json_u64(&j, "absent", d->fresh.absent);
+		rd_json_u64(&j, "static", d->fresh.static_skipped);
 		rd_json_u64(&j, "errors", d->fresh.errors);
 		rd_json_close_object(&j);
 		rd_json_close_object(&j);

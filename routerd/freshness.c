@@ -74,16 +74,45 @@ static struct nlmsghdr *neigh_msg(char *buf, int type, int flags, unsigned int s
 	return nlh;
 }
 
+/* The kernel's entry for U: its NUD state, or 0 if it has none (or the
+ * answer cannot be read; NTF_USE then tells). */
+static __u16 kernel_state(struct rd_freshness *fr, const struct rd_nh_use *u)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = neigh_msg(buf, RTM_GETNEIGH, 0, ++fr->seq, u);
+	const struct ndmsg *ndm;
+	int rc;
+
+	((struct ndmsg *)mnl_nlmsg_get_payload(nlh))->ndm_flags = 0;
+	if (mnl_socket_sendto(fr->nl, nlh, nlh->nlmsg_len) < 0)
+		return 0;
+	rc = mnl_socket_recvfrom(fr->nl, buf, sizeof(buf));
+	nlh = (struct nlmsghdr *)buf;
+	if (rc < (int)sizeof(*nlh) || !mnl_nlmsg_ok(nlh, rc) || nlh->nlmsg_type != RTM_NEWNEIGH ||
+	    nlh->nlmsg_seq != fr->seq || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ndm))
+		return 0;
+	ndm = mnl_nlmsg_get_payload(nlh);
+	return ndm->ndm_state;
+}
+
 /* NTF_USE makes the kernel treat the entry as used by a packet: refresh its
  * use time and, if STALE, start re-validating it. No NLM_F_CREATE: an entry
- * the kernel dropped is resolved again by the first packet XDP passes up. */
+ * the kernel dropped is resolved again by the first packet XDP passes up.
+ * Static entries never age, and NTF_USE would unmake them (since 5.16 the
+ * kernel clears NUD_PERMANENT on a use; the entry then resolves from
+ * scratch and, with nobody answering, fails): those are left alone. */
 static void refresh(struct rd_freshness *fr, const struct rd_nh_use *u)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = neigh_msg(buf, RTM_NEWNEIGH, NLM_F_ACK, ++fr->seq, u);
+	struct nlmsghdr *nlh;
 	unsigned int portid = mnl_socket_get_portid(fr->nl);
 	int rc;
 
+	if (kernel_state(fr, u) & (NUD_PERMANENT | NUD_NOARP)) {
+		fr->static_skipped++;
+		return;
+	}
+	nlh = neigh_msg(buf, RTM_NEWNEIGH, NLM_F_ACK, ++fr->seq, u);
 	if (mnl_socket_sendto(fr->nl, nlh, nlh->nlmsg_len) < 0) {
 		fr->errors++;
 		return;

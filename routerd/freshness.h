@@ -37,6 +37,7 @@ struct rd_freshness {
 	struct rd_nh_recent recent[RD_NH_SLOTS];
 	size_t n_recent;
 	unsigned long rounds, refreshes, absent, errors;
+	unsigned long static_skipped; /* PERMANENT/NOARP entries: never refreshed */
 };
 
 int rd_freshness_start(struct rd_freshness *fr, struct ev_loop *loop, struct rd_datapath *dp,

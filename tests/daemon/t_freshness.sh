@@ -93,4 +93,18 @@ tail -n 20 "$E2E_TMP/ping_move" | grep -q "bytes from 198.18.2.2" &&
 	tap_ok "pings are answered after the move" ||
 	e2e_fail "pings are answered after the move" "$(tail -5 "$E2E_TMP/ping_move")"
 
+# --- a static neighbour: never "refreshed" (NTF_USE would clear PERMANENT
+# on this kernel, and the entry would fail with nobody answering ARP)
+hmac=$(ip -n "$H2" -j link show eth0 | jq -r '.[0].address')
+ip -n "$R" neigh replace 198.18.2.2 lladdr "$hmac" nud permanent dev eth1
+st0=$("$ROUTERCTL" -s "$SOCK" -j status | jq .freshness.static)
+f1=$(rd_counter "$SOCK" forwarded_ipv4 eth1)
+read -r tx rx <<<"$(e2e_ping "$H1" 198.18.2.2 80 0.05)"
+tap_cmp "static neighbour: 4 s of pings answered ($rx/$tx)" "$rx" -eq "$tx"
+tap_cmp "... forwarded in XDP (forwarded_ipv4 on eth1)" \
+	$(($(rd_counter "$SOCK" forwarded_ipv4 eth1) - f1)) -ge 70
+tap_cmp "... r's entry is still PERMANENT" "$(state_of 198.18.2.2)" = PERMANENT
+tap_cmp "... and routerd left it alone (freshness.static grew)" \
+	$(($("$ROUTERCTL" -s "$SOCK" -j status | jq .freshness.static) - st0)) -gt 0
+
 tap_done

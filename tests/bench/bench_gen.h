@@ -22,6 +22,8 @@ struct bench_gen_cfg {
 	unsigned int rand_n;    /* 0: fixed destination */
 	unsigned int rand_mask; /* power of two minus one, >= rand_n - 1 */
 	unsigned int rand_base; /* IPv4: host-order address; IPv6: 32-bit word 1 */
+	unsigned int src_n;     /* IPv4: 0, the template's source; else a random */
+	unsigned int src_base;  /* one of src_base + [0, src_n) (host order) */
 };
 
 #endif

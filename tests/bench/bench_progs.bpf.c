@@ -5,7 +5,8 @@
  *                  BPF_F_TEST_XDP_LIVE_FRAMES): rewrites every frame from a
  *                  template (the pages are recycled, and whatever the
  *                  router and the sink wrote is still in them), optionally
- *                  with a random destination, then transmits it (XDP_TX on
+ *                  with a random destination (and IPv4 source: policy
+ *                  rules), then transmits it (XDP_TX on
  *                  a test run = redirect out of the ingress device)
  *   xdp_redirect   "the limit": every frame to devmap slot 0, no lookup, no
  *                  rewrite
@@ -75,6 +76,9 @@ int xdp_gen(struct xdp_md *ctx)
 
 			ip->daddr = bpf_htonl(gen_cfg.rand_base | h);
 		}
+		if (gen_cfg.src_n)
+			ip->saddr = bpf_htonl(gen_cfg.src_base +
+					      bpf_get_prandom_u32() % gen_cfg.src_n);
 		ip->check = 0;
 #pragma unroll
 		for (int k = 0; k < 10; k++)

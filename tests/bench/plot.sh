@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Plot Mpps per case from a tests/bench/run.sh --json file with gnuplot.
 # Usage: tests/bench/plot.sh RESULTS.json OUT.png
-# Three panels: live frames (XDP throughput, one core), skb traffic through r
-# (trafgen), route scale. The prog_* cases (program cost in ns, from
-# BPF_PROG_TEST_RUN) are drawn as a fourth panel in ns per packet.
+# Panels: live frames (XDP throughput, one core), skb traffic through r
+# (trafgen), nexthop kinds (single / ECMP / IPv4 via IPv6), route churn,
+# route scale; the prog_* cases (program cost in ns, from BPF_PROG_TEST_RUN)
+# in ns per packet. The title carries the ratios and the daemon's figures.
 set -euo pipefail
 JSON=${1:?usage: plot.sh RESULTS.json OUT.png}
 OUT=${2:?usage: plot.sh RESULTS.json OUT.png}
@@ -18,7 +19,7 @@ trap 'rm -rf "$TMP"' EXIT
 import json, sys
 res = json.load(open(sys.argv[1]))
 out = sys.argv[2]
-panels = {"live": [], "skb": [], "scale": [], "prog": []}
+panels = {"live": [], "skb": [], "nexthop": [], "churn": [], "scale": [], "prog": []}
 for c in res["cases"]:
     n = c["name"]
     for p in panels:
@@ -41,6 +42,16 @@ title = (f"routerd benchmarks ({res.get('mode','?')} run, kernel {m.get('kernel'
          f"vs_minimal_forwarder {g('vs_minimal_forwarder')}, "
          f"xdp_vs_kernel_forwarding {g('xdp_vs_kernel_forwarding')}   "
          f"min_fwd: {g('min_fwd_vs_redirect_limit')}, 1.00, {g('min_fwd_xdp_vs_kernel_forwarding')}")
+dm = res.get("daemon", {})
+def mib(state, k="rss_kb"):
+    v = dm.get(state, {}).get(k)
+    return "n/a" if v is None else f"{v / 1024:.1f} MiB"
+if dm:
+    ch = dm.get("churn", {})
+    title += (f"\\ndaemon RSS: idle {mib('idle')}, with {dm.get('routes', {}).get('routes', '?')} IPv4 routes "
+              f"{mib('routes')} (peak {mib('routes', 'hwm_kb')}), under churn {mib('churn')}; "
+              f"CPU: idle {dm.get('idle', {}).get('cpu_pct', 0):.2f} %, churn at "
+              f"{ch.get('changes_per_s', 0):.0f}/s {ch.get('cpu_pct', 0):.1f} % of a core")
 open(f"{out}/title", "w").write(title)
 PYEOF
 
@@ -60,9 +71,9 @@ GP
 
 {
 	cat <<GP
-set terminal pngcairo noenhanced size 1900,1350 font "DejaVu Sans,10"
+set terminal pngcairo noenhanced size 1900,1900 font "DejaVu Sans,10"
 set output "$OUT"
-set multiplot layout 2,2 title "$(cat "$TMP/title")" font ",12"
+set multiplot layout 3,2 title "$(cat "$TMP/title")" font ",12"
 set style fill solid 0.8 border -1
 set boxwidth 0.7
 set grid ytics
@@ -73,6 +84,8 @@ set offsets 0.5, 0.5, graph 0.08, 0
 GP
 	panel live "Live frames, gen -> r -> sink, one core (Mpps per CPU-second)" "Mpps" "#3070b0"
 	panel skb "skb traffic (trafgen) through r, one core (Mpps per CPU-second)" "Mpps" "#c06030"
+	panel nexthop "Nexthop kinds, 256 destinations in a /24 (Mpps per CPU-second)" "Mpps" "#b08020"
+	panel churn "Route churn (10k changes/s) vs none; routerd = the daemon (Mpps)" "Mpps" "#b03060"
 	panel scale "Route scale: N routes vs 1, random destinations (Mpps)" "Mpps" "#40a040"
 	panel prog "Program cost, BPF_PROG_TEST_RUN (ns per packet, lower is better)" "ns/pkt" "#806090"
 	echo "unset multiplot"

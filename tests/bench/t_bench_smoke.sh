@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Smoke test of the benchmark suite: tests/bench/run.sh --quick --json F with
 # short measurements completes, writes the JSON the contract names with
-# positive numbers, and removes its namespaces. Speed is never asserted.
+# positive numbers and the newer entries (nexthop, churn, scale, the
+# daemon's figures), and removes its namespaces and pin dirs. Speed is never
+# asserted.
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -57,14 +59,40 @@ for k in ("xdp_vs_kernel_forwarding", "fib_fwd_vs_redirect_limit", "vs_minimal_f
     v = r.get(k)
     if not isinstance(v, (int, float)) or not v > 0:
         bad.append(f"ratio {k} = {v!r}")
-print("\n".join(bad) if bad else f"{len(cases)} cases, {len(r)} ratios")
+names = {c.get("name") for c in cases or []}
+for prefix in ("nexthop_v4_routerd_ecmp", "nexthop_v4_min_fwd_ecmp",
+               "nexthop_v4_routerd_v4_via_v6", "nexthop_v4_min_fwd_v4_via_v6",
+               "churn_v4_routerd", "churn_v4_routerd_churn",
+               "churn_v4_min_fwd", "churn_v4_min_fwd_churn",
+               "scale_v4_", "scale_v6_"):
+    if not any(n.startswith(prefix) for n in names):
+        bad.append(f"no case {prefix}*")
+for k in ("nexthop_ecmp_routerd", "nexthop_v4_via_v6_routerd", "churn_routerd",
+          "churn_min_fwd", "route_scale_v4_routerd", "route_scale_v6_routerd"):
+    v = r.get(k)
+    if not isinstance(v, (int, float)) or not v > 0:
+        bad.append(f"ratio {k} = {v!r}")
+dm = d.get("daemon", {})
+for state in ("idle", "forward", "churn", "routes"):
+    o = dm.get(state)
+    if not isinstance(o, dict):
+        bad.append(f"no daemon.{state}")
+        continue
+    for k in ("rss_kb", "cpu_s", "seconds"):
+        if not isinstance(o.get(k), (int, float)) or o.get(k) < 0 or (k == "rss_kb" and not o[k] > 0):
+            bad.append(f"daemon.{state}.{k} = {o.get(k)!r}")
+if not dm.get("churn", {}).get("changes", 0) > 0:
+    bad.append("daemon.churn: no route change made")
+if not d.get("routes", {}).get("v4", {}).get("routes", 0) > 0:
+    bad.append("no routes.v4")
+print("\n".join(bad) if bad else f"{len(cases)} cases, {len(r)} ratios, daemon {sorted(dm)}")
 sys.exit(1 if bad else 0)
 PYEOF
 	); then
-		tap_ok "JSON has the cases and the three ratios, all positive ($check)"
+		tap_ok "JSON has the cases, the three ratios, the nexthop/churn/scale cases and the daemon figures ($check)"
 	else
 		mapfile -t lines <<<"$check"
-		tap_fail "JSON has the cases and the three ratios, all positive" "${lines[@]:0:10}"
+		tap_fail "JSON has the cases, the three ratios, the nexthop/churn/scale cases and the daemon figures" "${lines[@]:0:10}"
 	fi
 else
 	tap_fail "JSON has the cases and the three ratios, all positive" "no JSON written"
@@ -78,4 +106,6 @@ fi
 
 left=$(ip netns list | awk '{print $1}' | grep -c "^$PREFIX-")
 tap_cmp "no namespace of the run is left" "$left" -eq 0
+pins=$(find /sys/fs/bpf -maxdepth 1 -name "$PREFIX-*" 2>/dev/null | wc -l)
+tap_cmp "no pin dir of the run is left" "$pins" -eq 0
 tap_done

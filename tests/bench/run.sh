@@ -107,7 +107,7 @@ done
 #   rc (K=3) the churn chain: the real routerd daemon serves r0, r1, r2
 # r and rc route 198.19.0.0/16 and 2001:db8:8000::/33 to the sink side,
 # whose addresses (198.18.1.2, 198.18.2.2, 2001:db8:1::2, 2001:db8:2::2) are
-# static neighbours (REACHABLE for a day, see setup_router): nothing answers
+# static neighbours (PERMANENT, see setup_router): nothing answers
 # ARP/ND there, the sink drops every frame in XDP. rb and rs have no IPv4 address (their routes are onlink),
 # so that all of 198.18.0.0/15 can be routed there, none of it local.
 # The sink's MAC is r0's MAC (another L2 segment, so no conflict): a frame
@@ -174,16 +174,12 @@ setup_router() { # NS K MAC_PREFIX V4ADDR(yes|no)
 	ip -n "$NS_GEN" link set dev "g$k" up
 	ip -n "$NS_SINK" link set dev "s$k" up
 	ip -n "$NS_SINK" link set dev "t$k" up
-	# The sink's neighbour entries: REACHABLE for a day, not PERMANENT. The
-	# routerd daemon refreshes the neighbours XDP used with NTF_USE, and on
-	# this kernel (6.18) NTF_USE turns a PERMANENT or NOARP entry into
-	# INCOMPLETE (nothing answers ARP here, so it fails): the daemon's own
-	# forwarding would stop after a second. REACHABLE entries stay as they are.
+	# The sink's neighbour entries are static: nothing answers ARP/ND there.
+	# (routerd's freshness leaves PERMANENT entries alone: NTF_USE would
+	# clear the flag on this kernel and the entry would fail.)
 	for l in 1 2; do
-		ip netns exec "$ns" sysctl -qw "net.ipv4.neigh.r$l.base_reachable_time_ms=86400000" \
-			"net.ipv6.neigh.r$l.base_reachable_time_ms=86400000"
-		ip -n "$ns" neigh replace "198.18.$l.2" lladdr "$smac" dev "r$l" nud reachable
-		ip -n "$ns" -6 neigh replace "2001:db8:$l::2" lladdr "$smac" dev "r$l" nud reachable
+		ip -n "$ns" neigh replace "198.18.$l.2" lladdr "$smac" dev "r$l" nud permanent
+		ip -n "$ns" -6 neigh replace "2001:db8:$l::2" lladdr "$smac" dev "r$l" nud permanent
 	done
 }
 for ns in "${ALL_NS[@]}"; do ip netns add "$ns"; done

@@ -315,6 +315,7 @@ static bool place_local4(__u32 *table, __u32 addr)
 
 static void write_local4_slot(struct rd_datapath *dp, __u32 key, __u32 value)
 {
+	dp->local4_writes++;
 	if (bpf_map__update_elem(dp->skel->maps.rd_local4, &key, sizeof(key), &value,
 				 sizeof(value), 0))
 		rd_warn("cannot update local address slot %u: %s", key, strerror(errno));

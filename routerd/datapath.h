@@ -41,6 +41,7 @@ struct rd_datapath {
 	bool maps_reused; /* found pinned maps from an earlier run */
 	__u32 local4[RD_LOCAL4_SLOTS]; /* what rd_local4 holds */
 	size_t n_local4;
+	unsigned long local4_writes; /* slots rewritten (or tried) so far */
 };
 
 /* Checks that pin_dir is (or can be created) on bpffs, loads the program and

@@ -47,31 +47,31 @@ static __always_inline int rd_redirect(struct rd_stats *st, __u32 egress, __u32 
  * destination MAC (lib/bridge.h); 0 from there leaves it to the kernel via
  * the bridge. Resolved per packet, since a MAC may move at any time; the
  * flow's cache entry only remembers that its egress is not a bridge. */
-static __always_inline __u32 rd_route_egress(const struct bpf_fib_lookup *fib,
-					     struct rd_route_cache_entry *flow)
+static __always_inline __u32 rd_route_egress(struct rd_route_cache_entry *flow)
 {
+	struct bpf_fib_lookup fib = { .ifindex = flow->ifindex };
 	__u32 port;
 
-	if (flow && flow->egress_plain)
-		return fib->ifindex;
-	if (!bpf_map_lookup_elem(&rd_bridges, &fib->ifindex)) {
-		if (flow)
-			flow->egress_plain = 1;
-		return fib->ifindex;
+	if (flow->egress_plain)
+		return flow->ifindex;
+	if (!bpf_map_lookup_elem(&rd_bridges, &fib.ifindex)) {
+		flow->egress_plain = 1;
+		return flow->ifindex;
 	}
-	port = rd_bridge_egress_port(fib);
-	return port ? port : fib->ifindex;
+	__builtin_memcpy(fib.dmac, flow->dmac, ETH_ALEN);
+	port = rd_bridge_egress_port(&fib);
+	return port ? port : flow->ifindex;
 }
 
 /* The MSS a SYN may carry out of this egress: configured, or the egress MTU
  * minus the IP and TCP headers. */
 static __always_inline __u16 rd_mss_limit(const struct rd_iface *ifc,
-					  const struct bpf_fib_lookup *fib,
+					  const struct rd_route_cache_entry *flow,
 					  __u16 headers)
 {
 	if (ifc->mss_clamp != RD_MSS_CLAMP_AUTO)
 		return ifc->mss_clamp;
-	return fib->mtu_result > headers ? fib->mtu_result - headers : 0;
+	return flow->mtu > headers ? flow->mtu - headers : 0;
 }
 
 /*
@@ -81,30 +81,36 @@ static __always_inline __u16 rd_mss_limit(const struct rd_iface *ifc,
 static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *ifc,
 				    struct rd_stats *st, struct rd_pkt *pkt, const bool v4)
 {
-	struct rd_route_cache_entry *flow;
-	struct bpf_fib_lookup fib;
+	struct rd_route_cache_entry *route;
+	struct rd_flow flow;
 	int why, action;
 	__u64 now;
 	long rc;
 
 	why = v4 ? rd_parse_ipv4(pkt) : rd_parse_ipv6(pkt);
-	if (why == RD_PARSE_OK)
-		why = v4 ? rd_classify_ipv4(pkt->ip4) : rd_classify_ipv6(pkt->ip6);
 	if (why != RD_PARSE_OK)
 		return rd_pass(st, why);
+
+	/* The route cache (lib/cache.h): a hit proves the address checks
+	 * passed for this very key, and stands for the lookup. */
+	now = bpf_ktime_get_coarse_ns();
+	route = rd_route_probe(&flow, pkt, ctx->ingress_ifindex, now, v4);
+	if (!route)
+		return rd_pass(st, RD_PASS_UNSUPPORTED_ROUTE); /* cannot happen */
+	if (!flow.hit) {
+		why = v4 ? rd_classify_ipv4(pkt->ip4) : rd_classify_ipv6(pkt->ip6);
+		if (why != RD_PARSE_OK)
+			return rd_pass(st, why);
+	}
 	if ((v4 ? pkt->ip4->ttl : pkt->ip6->hop_limit) <= 1)
 		return rd_pass(st, RD_PASS_TTL);
+	if (!flow.hit) {
+		rc = rd_route_lookup(ctx, &flow, pkt, ctx->ingress_ifindex, ifc->rp_filter, st, v4);
+		if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+			return rd_fib_failure(st, rc);
+	}
 
-	now = bpf_ktime_get_coarse_ns();
-	if (v4)
-		rd_fib_params_ipv4(&fib, pkt, ctx->ingress_ifindex);
-	else
-		rd_fib_params_ipv6(&fib, pkt, ctx->ingress_ifindex);
-	rc = rd_fib_lookup_cached(ctx, &fib, pkt->l3_len, now, ifc->rp_filter, st, &flow);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
-		return rd_fib_failure(st, rc);
-
-	action = rd_redirect(st, rd_route_egress(&fib, flow), ctx->ingress_ifindex);
+	action = rd_redirect(st, rd_route_egress(route), ctx->ingress_ifindex);
 	if (action != XDP_REDIRECT)
 		return action;
 
@@ -112,13 +118,13 @@ static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *i
 	if (RD_FIXUPS_BUILT && unlikely(ifc->fixups & RD_FIXUP_MSS_CLAMP) &&
 	    (!v4 || !(pkt->ip4->frag_off & bpf_htons(IP_OFFSET))))
 		rd_clamp_mss(pkt, pkt->l3 + (v4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr)),
-			     rd_mss_limit(ifc, &fib, v4 ? 40 : 60), st);
+			     rd_mss_limit(ifc, route, v4 ? 40 : 60), st);
 	if (v4)
 		rd_ipv4_decrease_ttl(pkt->ip4);
 	else
 		pkt->ip6->hop_limit--;
-	rd_set_macs(pkt->eth, &fib);
-	rd_note_flow_nexthop(&fib, flow, now);
+	rd_set_macs_from(pkt->eth, route);
+	rd_note_flow_nexthop(route, now);
 	rd_count_event(st, v4 ? RD_EV_FORWARDED_IPV4 : RD_EV_FORWARDED_IPV6);
 	return XDP_REDIRECT;
 }

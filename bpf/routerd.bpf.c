@@ -93,7 +93,7 @@ static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *i
 
 	/* The route cache (lib/cache.h): a hit proves the address checks
 	 * passed for this very key, and stands for the lookup. */
-	now = bpf_ktime_get_coarse_ns();
+	now = rd_now_ns();
 	route = rd_route_probe(&flow, pkt, ctx->ingress_ifindex, now, v4);
 	if (!route)
 		return rd_pass(st, RD_PASS_UNSUPPORTED_ROUTE); /* cannot happen */

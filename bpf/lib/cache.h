@@ -25,6 +25,7 @@
 #include "maps.h"
 #include "fib.h"
 #include "stats.h"
+#include "clock.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -88,13 +89,15 @@ static __always_inline __u32 rd_route_key_slot(const __u32 *k, const bool v4)
 	return RD_FIB_HASH(meta ^ src ^ ((dst << 13) | (dst >> 19)), RD_ROUTE_CACHE_SLOT_BITS);
 }
 
+/* Spelled out: a loop, even unrolled, keeps the key on the stack. */
 static __always_inline int rd_route_key_equal(const __u32 *a, const __u32 *b, const bool v4)
 {
-	__u32 diff = 0;
+	__u32 diff = (a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) |
+		     (a[4] ^ b[4]);
 
-#pragma unroll
-	for (int i = 0; i < (v4 ? RD_ROUTE_KEY4_WORDS : RD_ROUTE_KEY_WORDS); i++)
-		diff |= a[i] ^ b[i];
+	if (!v4)
+		diff |= (a[5] ^ b[5]) | (a[6] ^ b[6]) | (a[7] ^ b[7]) | (a[8] ^ b[8]) |
+			(a[9] ^ b[9]) | (a[10] ^ b[10]) | (a[11] ^ b[11]);
 	return !diff;
 }
 
@@ -112,8 +115,9 @@ rd_route_probe(struct rd_flow *f, const struct rd_pkt *pkt, __u32 ingress, __u64
 	__u32 zero = 0, slot;
 
 	ctl = bpf_map_lookup_elem(&rd_cache_ctl, &zero);
-	/* off, or the daemon went silent */
-	f->generation = ctl && now < ctl->valid_until_ns ? ctl->generation : 0;
+	/* off, or the daemon went silent; `now` is rd_now_ns() (lib/clock.h),
+	 * which may lag by RD_CLOCK_SLACK_NS */
+	f->generation = ctl && now + RD_CLOCK_SLACK_NS < ctl->valid_until_ns ? ctl->generation : 0;
 	rd_route_key(f->key, pkt, ingress, v4);
 	slot = rd_route_key_slot(f->key, v4);
 	e = bpf_map_lookup_elem(&rd_route_cache, &slot);

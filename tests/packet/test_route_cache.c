@@ -278,3 +278,19 @@ Test(route_cache, both_families_hit_their_own_entries)
 	}
 	EXPECT_COUNTS(&v, slot_of(P_IN), { EVENT, RD_EV_FORWARDED_IPV6 });
 }
+
+/* The program's clock may lag the helper's by up to two ticks
+ * (bpf/lib/clock.h), so it trusts a deadline only with RD_CLOCK_SLACK_NS
+ * to spare: one 10 ms away already counts as lapsed. */
+Test(route_cache, a_deadline_within_the_clock_slack_counts_as_lapsed)
+{
+	struct frame f = udp4(DST4_OUT1);
+	struct verdict v;
+
+	publish(coarse_now() + 10000000ull);
+	check_forwarded((v = run(P_IN, &f), &v), &f, P_OUT1, ports[P_OUT1].nh4_mac);
+	EXPECT_COUNTS(&v, slot_of(P_IN), { EVENT, RD_EV_FORWARDED_IPV4 }); /* no miss: off */
+	move_dst4_to_out2();
+	v = run(P_IN, &f);
+	check_forwarded(&v, &f, P_OUT2, ports[P_OUT2].nh4_mac);
+}

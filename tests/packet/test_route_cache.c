@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <time.h>
 
 #include "fixture.h"
@@ -33,8 +34,23 @@ static void publish(__u64 valid_until)
 					  sizeof(ctl), 0), 0);
 }
 
+/* The cache is per CPU: a test that expects a hit must not migrate between
+ * runs (BPF_PROG_TEST_RUN runs on the caller's CPU), so each test stays on
+ * the CPU it starts on. */
+static void stay_on_this_cpu(void)
+{
+	cpu_set_t set;
+	int cpu = sched_getcpu();
+
+	cr_assert_geq(cpu, 0);
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	cr_assert_eq(sched_setaffinity(0, sizeof(set), &set), 0);
+}
+
 static void cache_on(void)
 {
+	stay_on_this_cpu();
 	publish(coarse_now() + 60000000000ull);
 }
 
@@ -287,6 +303,7 @@ Test(route_cache, a_deadline_within_the_clock_slack_counts_as_lapsed)
 	struct frame f = udp4(DST4_OUT1);
 	struct verdict v;
 
+	stay_on_this_cpu();
 	publish(coarse_now() + 10000000ull);
 	check_forwarded((v = run(P_IN, &f), &v), &f, P_OUT1, ports[P_OUT1].nh4_mac);
 	EXPECT_COUNTS(&v, slot_of(P_IN), { EVENT, RD_EV_FORWARDED_IPV4 }); /* no miss: off */

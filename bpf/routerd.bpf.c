@@ -133,7 +133,7 @@ SEC("xdp")
 int routerd_xdp(struct xdp_md *ctx)
 {
 	__u32 ingress = ctx->ingress_ifindex;
-	struct rd_iface *ifc = bpf_map_lookup_elem(&rd_ifaces, &ingress);
+	struct rd_iface *ifc = rd_iface_get(ingress);
 	struct rd_stats *st = rd_stats_slot(ifc ? ifc->slot : RD_SLOT_UNCONFIGURED);
 	struct rd_pkt pkt = {};
 	int why;

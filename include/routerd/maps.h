@@ -31,7 +31,25 @@
 /* rd_iface.mss_clamp: clamp to the egress MTU minus the headers */
 #define RD_MSS_CLAMP_AUTO 0xffff
 
-/* rd_ifaces: ifindex -> how the fast path treats frames received there. */
+/*
+ * rd_ifaces: ifindex -> how the fast path treats frames received there. An
+ * array indexed by ifindex below RD_IFACE_ARRAY_SLOTS (a lookup is a bounds
+ * check and an add, where a hash costs a jhash and a bucket walk on every
+ * packet), and rd_ifaces_hi, a hash, for larger ifindexes (they only grow
+ * in a namespace that saw many links). An array entry whose slot is
+ * RD_SLOT_UNCONFIGURED is absent; the program reads both through
+ * rd_iface_get() (bpf/lib/maps.h).
+ *
+ * An array entry is rewritten in place, so a packet could see a mix of old
+ * and new fields, which the hash's atomic replacement never showed. routerd
+ * therefore never rewrites a live entry directly (routerd/datapath.c):
+ * it first closes its gates (slot RD_SLOT_UNCONFIGURED: not an ingress;
+ * br_flags 0: not a forwarding bridge port) with the old contents, waits for
+ * every running program to finish, writes the new contents with the gates
+ * still closed, waits again, and only then opens the gates.
+ */
+#define RD_IFACE_ARRAY_SLOTS 8192
+
 struct rd_iface {
 	__u32 slot;       /* index into rd_stats, never RD_SLOT_UNCONFIGURED */
 	__u16 fixups;     /* RD_FIXUP_* bits */

@@ -46,29 +46,27 @@ static __always_inline int rd_redirect(struct rd_stats *st, __u32 port, __u32 in
  * lib/bridge.h resolves; failing that, the device itself, which leaves it
  * to the kernel. Resolved per packet, since a MAC may move at any time;
  * the flow's cache entry only remembers that its egress is neither. */
-static __always_inline void rd_route_egress(const struct bpf_fib_lookup *fib,
-					    struct rd_route_cache_entry *flow,
+static __always_inline void rd_route_egress(struct rd_route_cache_entry *route,
 					    struct rd_l2_out *out)
 {
 	const struct rd_vlan_dev *vd;
 	int ok;
 
-	out->port = fib->ifindex;
-	if (flow && flow->egress_plain)
+	out->port = route->ifindex;
+	if (route->egress_plain)
 		return;
-	if (bpf_map_lookup_elem(&rd_bridges, &fib->ifindex)) {
-		ok = rd_bridge_egress(fib, fib->ifindex, 0, out);
+	if (bpf_map_lookup_elem(&rd_bridges, &route->ifindex)) {
+		ok = rd_bridge_egress(route->dmac, route->ifindex, 0, out);
 	} else {
-		vd = bpf_map_lookup_elem(&rd_vlan_devs, &fib->ifindex);
+		vd = bpf_map_lookup_elem(&rd_vlan_devs, &route->ifindex);
 		if (!vd) {
-			if (flow)
-				flow->egress_plain = 1;
+			route->egress_plain = 1;
 			return;
 		}
-		ok = rd_vlan_dev_egress(fib, vd, out);
+		ok = rd_vlan_dev_egress(route->dmac, vd, out);
 	}
 	if (!ok) {
-		out->port = fib->ifindex;
+		out->port = route->ifindex;
 		out->vid = 0;
 	}
 }
@@ -76,52 +74,60 @@ static __always_inline void rd_route_egress(const struct bpf_fib_lookup *fib,
 /* The MSS a SYN may carry out of this egress: configured, or the egress MTU
  * minus the IP and TCP headers. */
 static __always_inline __u16 rd_mss_limit(const struct rd_iface *ifc,
-					  const struct bpf_fib_lookup *fib,
+					  const struct rd_route_cache_entry *flow,
 					  __u16 headers)
 {
 	if (ifc->mss_clamp != RD_MSS_CLAMP_AUTO)
 		return ifc->mss_clamp;
-	return fib->mtu_result > headers ? fib->mtu_result - headers : 0;
+	return flow->mtu > headers ? flow->mtu - headers : 0;
 }
 
 /*
  * One routing walk for both families. `v4` is a constant at each call site,
  * so the compiler emits a copy per family with no branch on it. `in` is the
- * ingress as the FIB sees it: the port, or the bridge it belongs to.
+ * ingress as the FIB sees it: the port, or the bridge or VLAN device the
+ * frame arrived for; the route cache keys on it, and its rp_filter is the
+ * one that applies.
  */
 static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *ifc,
 				    const struct rd_l3_in *in, struct rd_stats *st,
 				    struct rd_pkt *pkt, const bool v4)
 {
-	struct rd_route_cache_entry *flow;
+	struct rd_route_cache_entry *route;
 	struct rd_l2_out out = {};
-	struct bpf_fib_lookup fib;
+	struct rd_flow flow;
 	int why, action;
 	__u64 now;
 	long rc;
 
 	why = v4 ? rd_parse_ipv4(pkt) : rd_parse_ipv6(pkt);
-	if (why == RD_PARSE_OK)
-		why = v4 ? rd_classify_ipv4(pkt->ip4) : rd_classify_ipv6(pkt->ip6);
 	if (why != RD_PARSE_OK)
 		return rd_pass(st, why);
+
+	/* The route cache (lib/cache.h): a hit proves the address checks
+	 * passed for this very key, and stands for the lookup. */
+	now = rd_now_ns();
+	route = rd_route_probe(&flow, pkt, in->ifindex, now, v4);
+	if (!route)
+		return rd_pass(st, RD_PASS_UNSUPPORTED_ROUTE); /* cannot happen */
+	if (!flow.hit) {
+		why = v4 ? rd_classify_ipv4(pkt->ip4) : rd_classify_ipv6(pkt->ip6);
+		if (why != RD_PARSE_OK)
+			return rd_pass(st, why);
+	}
 	if ((v4 ? pkt->ip4->ttl : pkt->ip6->hop_limit) <= 1)
 		return rd_pass(st, RD_PASS_TTL);
-
-	now = bpf_ktime_get_coarse_ns();
-	if (v4)
-		rd_fib_params_ipv4(&fib, pkt, in->ifindex);
-	else
-		rd_fib_params_ipv6(&fib, pkt, in->ifindex);
-	rc = rd_fib_lookup_cached(ctx, &fib, pkt->l3_len, now, in->rp_filter, st, &flow);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
-		return rd_fib_failure(st, rc);
+	if (!flow.hit) {
+		rc = rd_route_lookup(ctx, &flow, pkt, in->ifindex, in->rp_filter, st, v4);
+		if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+			return rd_fib_failure(st, rc);
+	}
 
 	/* Back out of the interface it came in on: the kernel may owe the
 	 * sender an ICMP redirect. */
-	if (fib.ifindex == in->ifindex)
+	if (route->ifindex == in->ifindex)
 		return rd_pass(st, RD_PASS_HAIRPIN);
-	rd_route_egress(&fib, flow, &out);
+	rd_route_egress(route, &out);
 	action = rd_redirect(st, out.port, ctx->ingress_ifindex);
 	if (action != XDP_REDIRECT)
 		return action;
@@ -130,13 +136,13 @@ static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *i
 	if (RD_FIXUPS_BUILT && unlikely(ifc->fixups & RD_FIXUP_MSS_CLAMP) &&
 	    (!v4 || !(pkt->ip4->frag_off & bpf_htons(IP_OFFSET))))
 		rd_clamp_mss(ctx, pkt, pkt->l3 + (v4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr)),
-			     rd_mss_limit(ifc, &fib, v4 ? 40 : 60), st);
+			     rd_mss_limit(ifc, route, v4 ? 40 : 60), st);
 	if (v4)
 		rd_ipv4_decrease_ttl(pkt->ip4);
 	else
 		pkt->ip6->hop_limit--;
-	rd_set_macs(pkt->eth, &fib);
-	rd_note_flow_nexthop(&fib, flow, now);
+	rd_set_macs_from(pkt->eth, route);
+	rd_note_flow_nexthop(route, now);
 	/* Last, as it moves the packet: the tags of VLAN-filtering bridges. */
 	if (unlikely(in->tagged || out.vid) && rd_vlan_retag(ctx, pkt, in->tagged, &out))
 		return rd_drop(st, RD_DROP_VLAN_REWRITE);
@@ -148,7 +154,7 @@ SEC("xdp")
 int routerd_xdp(struct xdp_md *ctx)
 {
 	__u32 ingress = ctx->ingress_ifindex;
-	struct rd_iface *ifc = bpf_map_lookup_elem(&rd_ifaces, &ingress);
+	struct rd_iface *ifc = rd_iface_get(ingress);
 	struct rd_stats *st = rd_stats_slot(ifc ? ifc->slot : RD_SLOT_UNCONFIGURED);
 	struct rd_l3_in in = { .ifindex = ingress };
 	struct rd_pkt pkt = {};

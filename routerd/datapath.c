@@ -210,6 +210,13 @@ void rd_dp_close(struct rd_datapath *dp, bool unpin)
 	if (dp->lock_fd > 0)
 		close(dp->lock_fd);
 	dp->lock_fd = -1;
+	if (dp->sync_made) {
+		if (dp->sync_outer >= 0)
+			close(dp->sync_outer);
+		if (dp->sync_inner >= 0)
+			close(dp->sync_inner);
+		dp->sync_made = false;
+	}
 	if (!dp->skel)
 		return;
 	if (unpin) {
@@ -220,33 +227,154 @@ void rd_dp_close(struct rd_datapath *dp, bool unpin)
 	dp->skel = NULL;
 }
 
-int rd_dp_iface_lookup(struct rd_datapath *dp, __u32 ifindex, struct rd_iface *out)
+static bool iface_in_array(__u32 ifindex)
 {
-	return bpf_map__lookup_elem(dp->skel->maps.rd_ifaces, &ifindex, sizeof(ifindex), out,
-				    sizeof(*out), 0);
+	return ifindex < RD_IFACE_ARRAY_SLOTS;
 }
 
-int rd_dp_iface_update(struct rd_datapath *dp, __u32 ifindex, const struct rd_iface *val)
+int rd_dp_iface_lookup(struct rd_datapath *dp, __u32 ifindex, struct rd_iface *out)
+{
+	int rc;
+
+	if (!iface_in_array(ifindex))
+		return bpf_map__lookup_elem(dp->skel->maps.rd_ifaces_hi, &ifindex, sizeof(ifindex),
+					    out, sizeof(*out), 0);
+	rc = bpf_map__lookup_elem(dp->skel->maps.rd_ifaces, &ifindex, sizeof(ifindex), out,
+				  sizeof(*out), 0);
+	if (!rc && out->slot == RD_SLOT_UNCONFIGURED) {
+		errno = ENOENT;
+		return -ENOENT;
+	}
+	return rc;
+}
+
+/* Returns once every BPF program that may have been running when it was
+ * called has finished: the kernel runs synchronize_rcu() after an update
+ * of an array-of-maps, and XDP programs run inside RCU read-side sections.
+ * Falls back to a sleep, logged once, where that cannot be set up. */
+static void wait_for_programs(struct rd_datapath *dp)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
+	static bool warned;
+	__u32 zero = 0;
+
+	if (!dp->sync_made) {
+		dp->sync_inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "rd_sync_in", sizeof(__u32),
+						sizeof(__u32), 1, NULL);
+		opts.inner_map_fd = dp->sync_inner;
+		dp->sync_outer = dp->sync_inner < 0 ? -1 :
+			bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "rd_sync", sizeof(__u32),
+				       sizeof(__u32), 1, &opts);
+		dp->sync_made = true;
+	}
+	if (dp->sync_outer >= 0 &&
+	    !bpf_map_update_elem(dp->sync_outer, &zero, &dp->sync_inner, BPF_ANY))
+		return;
+	if (!warned)
+		rd_warn("cannot wait for running XDP programs (%s): sleeping 50 ms instead",
+			strerror(errno));
+	warned = true;
+	usleep(50000);
+}
+
+static int write_array_iface(struct rd_datapath *dp, __u32 ifindex, const struct rd_iface *val)
 {
 	return bpf_map__update_elem(dp->skel->maps.rd_ifaces, &ifindex, sizeof(ifindex), val,
 				    sizeof(*val), BPF_ANY);
 }
 
+/* The entry's gates (include/routerd/maps.h): with both closed the program
+ * reads nothing else of the entry. */
+static struct rd_iface gated(const struct rd_iface *val)
+{
+	struct rd_iface g = *val;
+
+	g.slot = RD_SLOT_UNCONFIGURED;
+	g.br_flags = 0;
+	return g;
+}
+
+int rd_dp_iface_update(struct rd_datapath *dp, __u32 ifindex, const struct rd_iface *val)
+{
+	struct rd_iface cur, g;
+	int rc;
+
+	if (!iface_in_array(ifindex))
+		return bpf_map__update_elem(dp->skel->maps.rd_ifaces_hi, &ifindex, sizeof(ifindex),
+					    val, sizeof(*val), BPF_ANY);
+	if (val->slot == RD_SLOT_UNCONFIGURED) {
+		errno = EINVAL;
+		return -EINVAL;
+	}
+	if (!bpf_map__lookup_elem(dp->skel->maps.rd_ifaces, &ifindex, sizeof(ifindex), &cur,
+				  sizeof(cur), 0)) {
+		if (!memcmp(&cur, val, sizeof(cur)))
+			return 0;
+		if (cur.slot != RD_SLOT_UNCONFIGURED || cur.br_flags) {
+			/* live: close the gates on the old contents first */
+			g = gated(&cur);
+			rc = write_array_iface(dp, ifindex, &g);
+			if (rc)
+				return rc;
+			wait_for_programs(dp);
+			dp->iface_rewrites++;
+		}
+	}
+	/* the new contents behind closed gates, then the gates */
+	g = gated(val);
+	rc = write_array_iface(dp, ifindex, &g);
+	if (rc)
+		return rc;
+	wait_for_programs(dp);
+	return write_array_iface(dp, ifindex, val);
+}
+
 int rd_dp_iface_delete(struct rd_datapath *dp, __u32 ifindex)
 {
-	int rc = bpf_map__delete_elem(dp->skel->maps.rd_ifaces, &ifindex, sizeof(ifindex), 0);
+	struct rd_iface cur, zero = { 0 };
+	int rc;
 
-	return rc == -ENOENT ? 0 : rc;
+	if (!iface_in_array(ifindex)) {
+		rc = bpf_map__delete_elem(dp->skel->maps.rd_ifaces_hi, &ifindex, sizeof(ifindex), 0);
+		return rc == -ENOENT ? 0 : rc;
+	}
+	rc = bpf_map__lookup_elem(dp->skel->maps.rd_ifaces, &ifindex, sizeof(ifindex), &cur,
+				  sizeof(cur), 0);
+	if (rc)
+		return rc;
+	if (!memcmp(&cur, &zero, sizeof(cur)))
+		return 0;
+	cur = gated(&cur);
+	rc = write_array_iface(dp, ifindex, &cur);
+	if (rc)
+		return rc;
+	wait_for_programs(dp);
+	return write_array_iface(dp, ifindex, &zero);
 }
 
 int rd_dp_slot_alloc(struct rd_datapath *dp, __u32 *slot)
 {
+	static struct rd_iface all[RD_IFACE_ARRAY_SLOTS];
+	static __u32 keys[RD_IFACE_ARRAY_SLOTS];
 	bool used[RD_MAX_IFACES];
-	struct bpf_map *map = dp->skel->maps.rd_ifaces;
-	__u32 key, next, *prev = NULL;
+	struct bpf_map *map = dp->skel->maps.rd_ifaces_hi;
+	__u32 key, next, *prev = NULL, count = RD_IFACE_ARRAY_SLOTS, out_batch;
 	struct rd_iface val;
 
 	memset(used, 0, sizeof(used));
+	/* the array in one call; slot RD_SLOT_UNCONFIGURED marks the absent */
+	if (!bpf_map_lookup_batch(bpf_map__fd(dp->skel->maps.rd_ifaces), NULL, &out_batch, keys,
+				  all, &count, NULL) || errno == ENOENT) {
+		for (__u32 i = 0; i < count; i++)
+			if (all[i].slot < RD_MAX_IFACES)
+				used[all[i].slot] = true;
+	} else {
+		for (key = 0; key < RD_IFACE_ARRAY_SLOTS; key++)
+			if (!bpf_map__lookup_elem(dp->skel->maps.rd_ifaces, &key, sizeof(key), &val,
+						  sizeof(val), 0) &&
+			    val.slot < RD_MAX_IFACES)
+				used[val.slot] = true;
+	}
 	while (!bpf_map__get_next_key(map, prev, &next, sizeof(next))) {
 		if (!bpf_map__lookup_elem(map, &next, sizeof(next), &val, sizeof(val), 0) &&
 		    val.slot < RD_MAX_IFACES)
@@ -315,6 +443,7 @@ static bool place_local4(__u32 *table, __u32 addr)
 
 static void write_local4_slot(struct rd_datapath *dp, __u32 key, __u32 value)
 {
+	dp->local4_writes++;
 	if (bpf_map__update_elem(dp->skel->maps.rd_local4, &key, sizeof(key), &value,
 				 sizeof(value), 0))
 		rd_warn("cannot update local address slot %u: %s", key, strerror(errno));

@@ -41,6 +41,12 @@ struct rd_datapath {
 	bool maps_reused; /* found pinned maps from an earlier run */
 	__u32 local4[RD_LOCAL4_SLOTS]; /* what rd_local4 holds */
 	size_t n_local4;
+	unsigned long local4_writes; /* slots rewritten (or tried) so far */
+	/* an array-of-maps whose updates wait for running programs
+	 * (synchronize_rcu), made on first use: see rd_dp_iface_update() */
+	int sync_outer, sync_inner;
+	bool sync_made;
+	unsigned long iface_rewrites; /* live rd_ifaces entries rewritten */
 };
 
 /* Checks that pin_dir is (or can be created) on bpffs, loads the program and
@@ -49,6 +55,11 @@ int rd_dp_open(struct rd_datapath *dp, const char *pin_dir, char *err, size_t er
 /* Unpins everything when `unpin`; otherwise the maps outlive us. */
 void rd_dp_close(struct rd_datapath *dp, bool unpin);
 
+/* rd_ifaces (the array below RD_IFACE_ARRAY_SLOTS, rd_ifaces_hi above; see
+ * include/routerd/maps.h). Lookup: 0, or -ENOENT for an absent entry.
+ * Update and delete never let a running program see a mix of two versions
+ * of an entry, which for a live array entry costs two waits for running
+ * programs (a few milliseconds). */
 int rd_dp_iface_lookup(struct rd_datapath *dp, __u32 ifindex, struct rd_iface *out);
 int rd_dp_iface_update(struct rd_datapath *dp, __u32 ifindex, const struct rd_iface *val);
 int rd_dp_iface_delete(struct rd_datapath *dp, __u32 ifindex);

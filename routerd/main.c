@@ -258,6 +258,13 @@ static void on_pin_check(struct ev_loop *loop, ev_timer *w, int revents)
 	failing = false;
 }
 
+/* A cached flow skips the martian-source check against rd_local4, so a
+ * change there must invalidate every cached route (bpf/lib/cache.h). */
+static void bump_route_cache(void *cache)
+{
+	rd_cachectl_bump(cache);
+}
+
 /* A netconf change (rp_filter, forwarding): the interfaces and bridges
  * carry the settings the fast path needs. */
 static void on_netconf(void *ifaces)
@@ -348,6 +355,8 @@ static int run(struct rd_daemon *d, bool foreground)
 	rd_ifaces_reconcile(&d->ifaces);
 	d->cache.on_netconf = on_netconf;
 	d->cache.on_netconf_arg = &d->ifaces;
+	d->nl.on_local4 = bump_route_cache;
+	d->nl.on_local4_arg = &d->cache;
 	rd_ctl_start(&d->ctl, loop, rd_commands_dispatch, d);
 	ev_signal_init(&sigterm, on_stop_signal, SIGTERM);
 	ev_signal_init(&sigint, on_stop_signal, SIGINT);

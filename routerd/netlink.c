@@ -218,11 +218,14 @@ static void collect_local4(struct nl_object *obj, void *arg)
 static void sync_local4(struct rd_netlink *nl)
 {
 	static struct local4_list list;
+	unsigned long writes = nl->dp->local4_writes;
 	size_t unplaced;
 
 	list.n = 0;
 	nl_cache_foreach(nl->addrs, collect_local4, &list);
 	unplaced = rd_dp_set_local4(nl->dp, list.addrs, list.n);
+	if (nl->dp->local4_writes != writes && nl->on_local4)
+		nl->on_local4(nl->on_local4_arg);
 	if (unplaced)
 		rd_warn("%zu local IPv4 addresses do not fit the fast path's table: packets "
 			"spoofing them as source are forwarded", unplaced);

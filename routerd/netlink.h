@@ -46,6 +46,10 @@ struct rd_netlink {
 	unsigned long resyncs;
 	unsigned long rejected; /* messages refused before libnl parsed them */
 	double last_resync; /* ev_now(), 0 if none */
+	/* called after rd_local4 changed: the route cache must be bumped, as
+	 * a cached flow skips the martian-source check (bpf/lib/cache.h) */
+	void (*on_local4)(void *arg);
+	void *on_local4_arg;
 	char resync_reason[96];
 };
 

@@ -379,7 +379,7 @@ static __always_inline int rd_bridge(struct xdp_md *ctx, const struct rd_iface *
 		return RD_BRIDGE_ROUTE;
 	}
 
-	out = bpf_map_lookup_elem(&rd_ifaces, &egress);
+	out = rd_iface_get(egress);
 	if (!out || out->bridge_ifindex != ifc->bridge_ifindex ||
 	    !(out->br_flags & RD_BRPORT_FORWARDING))
 		return rd_pass(st, RD_PASS_PORT_STATE);
@@ -415,7 +415,7 @@ static __always_inline int rd_bridge(struct xdp_md *ctx, const struct rd_iface *
 /*
  * For the routing path: bpf_fib_lookup() answered with a bridge device (a
  * route into a VM network), which XDP cannot transmit on. Resolves `out` to
- * the port the bridge's FDB has for the lookup's dmac in VLAN `vid` (0: the
+ * the port the bridge's FDB has for the lookup's `dmac` in VLAN `vid` (0: the
  * bridge device's PVID, for a route out of the bridge itself rather than
  * one of its VLAN devices), with the tag to push when the port takes that
  * VLAN tagged. Returns 0 to leave the packet to the kernel via the bridge:
@@ -423,8 +423,8 @@ static __always_inline int rd_bridge(struct xdp_md *ctx, const struct rd_iface *
  * routerd keeps the maps up to date. The MACs stay as the lookup set them
  * (source: the bridge's address). Marks the entry used.
  */
-static __always_inline int rd_bridge_egress(const struct bpf_fib_lookup *fib, __u32 bridge,
-					    __u16 vid, struct rd_l2_out *out)
+static __always_inline int rd_bridge_egress(const __u8 *dmac, __u32 bridge, __u16 vid,
+					    struct rd_l2_out *out)
 {
 	struct rd_fdb_key key = { .bridge = bridge };
 	const struct rd_bridge_dev *br = bpf_map_lookup_elem(&rd_bridges, &bridge);
@@ -443,12 +443,12 @@ static __always_inline int rd_bridge_egress(const struct bpf_fib_lookup *fib, __
 		if (!key.vid || !vl || !rd_vlan_bit(vl->member, key.vid))
 			return 0;
 	}
-	__builtin_memcpy(key.mac, fib->dmac, ETH_ALEN);
+	__builtin_memcpy(key.mac, dmac, ETH_ALEN);
 	dst = bpf_map_lookup_elem(&rd_fdb, &key);
 	if (!dst || (dst->flags & RD_FDB_LOCAL))
 		return 0;
 	out->port = dst->port;
-	port = bpf_map_lookup_elem(&rd_ifaces, &out->port);
+	port = rd_iface_get(out->port);
 	if (!port || port->bridge_ifindex != bridge || !(port->br_flags & RD_BRPORT_FORWARDING))
 		return 0;
 	if (br->flags & RD_BRPORT_VLAN_FILTERING) {
@@ -475,13 +475,13 @@ static __always_inline int rd_bridge_egress(const struct bpf_fib_lookup *fib, __
  * cannot be done here (the lower device is not managed: the redirect
  * then fails and the kernel transmits).
  */
-static __always_inline int rd_vlan_dev_egress(const struct bpf_fib_lookup *fib,
-					      const struct rd_vlan_dev *vd, struct rd_l2_out *out)
+static __always_inline int rd_vlan_dev_egress(const __u8 *dmac, const struct rd_vlan_dev *vd,
+					      struct rd_l2_out *out)
 {
 	if (bpf_map_lookup_elem(&rd_bridges, &vd->lower)) {
 		if (vd->tpid != ETH_P_8021Q && vd->tpid != ETH_P_8021AD)
 			return 0;
-		return rd_bridge_egress(fib, vd->lower, vd->vid, out);
+		return rd_bridge_egress(dmac, vd->lower, vd->vid, out);
 	}
 	out->port = vd->lower;
 	out->tpid = vd->tpid;

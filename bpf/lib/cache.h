@@ -1,10 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The route cache in front of bpf_fib_lookup(); the rules that keep it
- * correct are in include/routerd/maps.h. After rd_fib_lookup_cached() the
- * params look exactly as after a successful bpf_fib_lookup() (egress,
- * MACs, MTU, and the nexthop written over family/dst), so everything
- * downstream is the same for a hit and a miss.
+ * correct are in include/routerd/maps.h.
+ *
+ * A packet's flow maps to one entry of the per-CPU table. rd_route_probe()
+ * says whether that entry answers for the packet (a hit); on a miss,
+ * rd_route_lookup() runs the full lookup and writes its result into the
+ * entry, which becomes valid only if the lookup succeeded and the cache is
+ * on (with the cache off the slot is scratch space, never valid). Either
+ * way the rest of the walk reads the result from the entry, so everything
+ * downstream is the same code for a hit and a miss, and a hit copies
+ * nothing.
+ *
+ * A hit skips the checks that run before the lookup on a miss (the
+ * martian and link-local address classes, the rd_local4 martian source,
+ * reverse-path filtering): an entry is only filled by a packet that passed
+ * them, its key holds everything they read from the packet (source,
+ * destination, ingress), and whatever else they read bumps the generation
+ * when it changes (rd_local4 writes, rp_filter via netconf).
  */
 #ifndef RD_BPF_CACHE_H
 #define RD_BPF_CACHE_H
@@ -12,6 +25,7 @@
 #include "maps.h"
 #include "fib.h"
 #include "stats.h"
+#include "clock.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -30,119 +44,132 @@ struct {
 	__type(value, struct rd_cache_ctl);
 } rd_cache_ctl SEC(".maps");
 
+struct rd_flow {
+	struct rd_route_cache_entry *e; /* the flow's slot */
+	__u64 generation;               /* the cache's; 0: cache off */
+	__u32 key[RD_ROUTE_KEY_WORDS];  /* IPv4: the first RD_ROUTE_KEY4_WORDS */
+	bool hit;
+};
+
+/* The key layout is in include/routerd/maps.h. */
+static __always_inline void rd_route_key(__u32 *k, const struct rd_pkt *pkt, __u32 ingress,
+					 const bool v4)
+{
+	k[1] = pkt->sport | (__u32)pkt->dport << 16;
+	k[2] = ingress;
+	if (v4) {
+		const struct iphdr *ip = pkt->ip4;
+
+		k[0] = AF_INET | (__u32)pkt->l4_proto << 8 | (__u32)ip->tos << 16;
+		k[3] = ip->saddr;
+		k[4] = ip->daddr;
+	} else {
+		const struct ipv6hdr *ip6 = pkt->ip6;
+
+		k[0] = AF_INET6 | (__u32)pkt->l4_proto << 8;
+		k[3] = *(const __be32 *)ip6 & IPV6_FLOWINFO_MASK;
+		__builtin_memcpy(&k[4], &ip6->saddr, 16);
+		__builtin_memcpy(&k[8], &ip6->daddr, 16);
+	}
+}
+
 /* Cheap and good enough for a cache: a collision only costs a lookup. The
  * destination is rotated so that A->B and B->A land apart. */
-static __always_inline __u32 rd_route_key_slot(const __u32 *w)
+static __always_inline __u32 rd_route_key_slot(const __u32 *k, const bool v4)
 {
-	__u32 meta = w[0] ^ w[1] ^ w[2] ^ w[3];
-	__u32 src = w[4] ^ w[5] ^ w[6] ^ w[7];
-	__u32 dst = w[8] ^ w[9] ^ w[10] ^ w[11];
+	__u32 meta = k[0] ^ k[1] ^ k[2] ^ k[3], src, dst;
 
+	if (v4) {
+		src = 0;
+		dst = k[4];
+	} else {
+		src = k[4] ^ k[5] ^ k[6] ^ k[7];
+		dst = k[8] ^ k[9] ^ k[10] ^ k[11];
+	}
 	return RD_FIB_HASH(meta ^ src ^ ((dst << 13) | (dst >> 19)), RD_ROUTE_CACHE_SLOT_BITS);
 }
 
-static __always_inline int rd_route_key_equal(const __u32 *a, const __u32 *b)
+/* Spelled out: a loop, even unrolled, keeps the key on the stack. */
+static __always_inline int rd_route_key_equal(const __u32 *a, const __u32 *b, const bool v4)
 {
-	__u32 diff = 0;
+	__u32 diff = (a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) |
+		     (a[4] ^ b[4]);
 
-#pragma unroll
-	for (int i = 0; i < RD_ROUTE_KEY_WORDS; i++)
-		diff |= a[i] ^ b[i];
+	if (!v4)
+		diff |= (a[5] ^ b[5]) | (a[6] ^ b[6]) | (a[7] ^ b[7]) | (a[8] ^ b[8]) |
+			(a[9] ^ b[9]) | (a[10] ^ b[10]) | (a[11] ^ b[11]);
 	return !diff;
 }
 
-static __always_inline void rd_fib_from_cache(struct bpf_fib_lookup *fib,
-					      const struct rd_route_cache_entry *e)
-{
-	fib->ifindex = e->ifindex;
-	fib->mtu_result = e->mtu;
-	fib->family = e->nh_family;
-	__builtin_memcpy(fib->ipv6_dst, e->nh_addr, sizeof(e->nh_addr));
-	__builtin_memcpy(fib->smac, e->smac, ETH_ALEN);
-	__builtin_memcpy(fib->dmac, e->dmac, ETH_ALEN);
-}
-
-static __always_inline void rd_cache_from_fib(struct rd_route_cache_entry *e,
-					      const struct bpf_fib_lookup *fib)
-{
-	e->ifindex = fib->ifindex;
-	e->mtu = fib->mtu_result;
-	e->nh_family = fib->family;
-	e->egress_plain = 0;
-	__builtin_memcpy(e->nh_addr, fib->ipv6_dst, sizeof(e->nh_addr));
-	__builtin_memcpy(e->smac, fib->smac, ETH_ALEN);
-	__builtin_memcpy(e->dmac, fib->dmac, ETH_ALEN);
-}
-
 /*
- * A full lookup: the FIB, then reverse-path filtering when the ingress has
- * it (IPv4 only: the kernel has no rp_filter for IPv6). Only a lookup that
- * passes both is ever cached, so a hit needs neither again: the key holds
- * the source and the ingress, and an rp_filter change bumps the generation.
+ * Finds the packet's flow. Returns its entry (NULL only if the slot lookup
+ * failed, which it cannot) and sets f->hit if the entry holds a valid
+ * result for exactly this key, in this generation, for a packet this long.
  */
-static __always_inline long rd_fib_lookup_full(struct xdp_md *ctx, struct bpf_fib_lookup *fib,
-					       __u16 l3_len, __u8 rp_filter)
+static __always_inline struct rd_route_cache_entry *
+rd_route_probe(struct rd_flow *f, const struct rd_pkt *pkt, __u32 ingress, __u64 now,
+	       const bool v4)
 {
-	struct bpf_fib_lookup input;
-	long rc;
-
-	if (rp_filter && fib->family == AF_INET)
-		input = *fib;
-	fib->tot_len = l3_len;
-	rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
-	if (rc == BPF_FIB_LKUP_RET_SUCCESS && rp_filter && input.family == AF_INET &&
-	    !rd_rpf_ok(ctx, &input, rp_filter))
-		return RD_FIB_RPF_FAILED;
-	return rc;
-}
-
-/*
- * `fib` holds the lookup input with tot_len 0 (it is not part of the key);
- * `l3_len` is the packet's IP length for the MTU check. Returns what
- * rd_fib_lookup_full() returned, or would have. *entry is the flow's cache
- * entry (NULL with the cache off), for the caller's per-flow bookkeeping.
- */
-static __always_inline long rd_fib_lookup_cached(struct xdp_md *ctx,
-						 struct bpf_fib_lookup *fib,
-						 __u16 l3_len, __u64 now,
-						 __u8 rp_filter, struct rd_stats *st,
-						 struct rd_route_cache_entry **entry)
-{
-	const __u32 *key = (const __u32 *)fib;
 	struct rd_route_cache_entry *e;
 	struct rd_cache_ctl *ctl;
 	__u32 zero = 0, slot;
-	__u64 generation;
+
+	ctl = bpf_map_lookup_elem(&rd_cache_ctl, &zero);
+	/* off, or the daemon went silent; `now` is rd_now_ns() (lib/clock.h),
+	 * which may lag by RD_CLOCK_SLACK_NS */
+	f->generation = ctl && now + RD_CLOCK_SLACK_NS < ctl->valid_until_ns ? ctl->generation : 0;
+	rd_route_key(f->key, pkt, ingress, v4);
+	slot = rd_route_key_slot(f->key, v4);
+	e = bpf_map_lookup_elem(&rd_route_cache, &slot);
+	f->e = e;
+	/* generation 0 marks an invalid entry, and the cache being off */
+	f->hit = e && f->generation && e->generation == f->generation &&
+		 pkt->l3_len <= e->mtu && rd_route_key_equal(e->key, f->key, v4);
+	return e;
+}
+
+/*
+ * The full lookup for a miss: the FIB, then reverse-path filtering when the
+ * ingress has it (IPv4 only: the kernel has no rp_filter for IPv6). The
+ * result goes into the flow's entry, which is valid from then on only if
+ * both passed and the cache is on. Returns the bpf_fib_lookup() code, or
+ * RD_FIB_RPF_FAILED.
+ */
+static __always_inline long rd_route_lookup(struct xdp_md *ctx, struct rd_flow *f,
+					    const struct rd_pkt *pkt, __u32 ingress,
+					    __u8 rp_filter, struct rd_stats *st, const bool v4)
+{
+	struct rd_route_cache_entry *e = f->e;
+	struct bpf_fib_lookup fib;
 	long rc;
 
-	*entry = NULL;
-	ctl = bpf_map_lookup_elem(&rd_cache_ctl, &zero);
-	if (!ctl || now >= ctl->valid_until_ns) /* off, or the daemon went silent */
-		return rd_fib_lookup_full(ctx, fib, l3_len, rp_filter);
-	generation = ctl->generation;
-	slot = rd_route_key_slot(key);
-	e = bpf_map_lookup_elem(&rd_route_cache, &slot);
-	if (!e)
-		return rd_fib_lookup_full(ctx, fib, l3_len, rp_filter);
-	*entry = e;
-	if (e->generation == generation && l3_len <= e->mtu &&
-	    rd_route_key_equal(e->key, key)) {
-		rd_fib_from_cache(fib, e);
-		return BPF_FIB_LKUP_RET_SUCCESS;
-	}
-
-	/* Miss: the key must be saved before the helper overwrites it. The
-	 * entry stays invalid unless the lookup succeeds. */
-	rd_count_event(st, RD_EV_ROUTE_CACHE_MISS);
+	if (f->generation)
+		rd_count_event(st, RD_EV_ROUTE_CACHE_MISS);
 	e->generation = 0;
-	__builtin_memcpy(e->key, key, sizeof(e->key));
-	rc = rd_fib_lookup_full(ctx, fib, l3_len, rp_filter);
-	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
-		rd_cache_from_fib(e, fib);
-		e->noted_ns = 0;
-		e->generation = generation;
-	}
-	return rc;
+	if (v4)
+		rd_fib_params_ipv4(&fib, pkt, ingress);
+	else
+		rd_fib_params_ipv6(&fib, pkt, ingress);
+	fib.tot_len = pkt->l3_len;
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return rc;
+	if (v4 && rp_filter &&
+	    !rd_rpf_ok(ctx, pkt->ip4->saddr, pkt->ip4->daddr, pkt->ip4->tos, ingress, rp_filter))
+		return RD_FIB_RPF_FAILED;
+
+	e->ifindex = fib.ifindex;
+	e->mtu = fib.mtu_result;
+	e->nh_family = fib.family;
+	e->egress_plain = 0;
+	__builtin_memcpy(e->dmac, fib.dmac, ETH_ALEN);
+	__builtin_memcpy(e->smac, fib.smac, ETH_ALEN);
+	__builtin_memcpy(e->nh_addr, fib.ipv6_dst, sizeof(e->nh_addr));
+	e->noted_ns = 0;
+	__builtin_memcpy(e->key, f->key,
+			 (v4 ? RD_ROUTE_KEY4_WORDS : RD_ROUTE_KEY_WORDS) * sizeof(__u32));
+	e->generation = f->generation;
+	return BPF_FIB_LKUP_RET_SUCCESS;
 }
 
 #endif /* RD_BPF_CACHE_H */

@@ -4,8 +4,8 @@
  * the policy rules, nexthop objects, ECMP and neighbour state the kernel
  * itself uses.
  *
- * The params are filled with tot_len 0: they are the route cache's key, and
- * the lookup (bpf/lib/cache.h) sets the packet length itself.
+ * The params are filled with tot_len 0; the lookup (bpf/lib/cache.h) sets
+ * the packet length itself.
  *
  * Beware (kernel-facts): for an IPv4 route with an IPv6 nexthop (RFC 8950)
  * the helper returns family AF_INET6 and overwrites the address fields with
@@ -61,24 +61,24 @@ static __always_inline void rd_fib_params_ipv6(struct bpf_fib_lookup *p,
  * conservative: whatever it cannot prove acceptable goes to the kernel,
  * which then decides exactly as it always does. Strict (1): the route back
  * to the source must leave through the ingress port; loose (2): a unicast
- * route back must exist. `fwd` is the forward lookup's input (before the
- * helper rewrote it).
+ * route back must exist. `src`, `dst`, `tos` and `ingress` are the forward
+ * lookup's input.
  */
-static __always_inline int rd_rpf_ok(struct xdp_md *ctx, const struct bpf_fib_lookup *fwd,
-				     __u8 mode)
+static __always_inline int rd_rpf_ok(struct xdp_md *ctx, __be32 src, __be32 dst, __u8 tos,
+				     __u32 ingress, __u8 mode)
 {
 	struct bpf_fib_lookup rev = {
 		.family = AF_INET,
-		.ipv4_src = fwd->ipv4_dst,
-		.ipv4_dst = fwd->ipv4_src,
-		.tos = fwd->tos,
-		.ifindex = fwd->ifindex,
+		.ipv4_src = dst,
+		.ipv4_dst = src,
+		.tos = tos,
+		.ifindex = ingress,
 	};
 
 	if (bpf_fib_lookup(ctx, &rev, sizeof(rev), BPF_FIB_LOOKUP_SKIP_NEIGH) !=
 	    BPF_FIB_LKUP_RET_SUCCESS)
 		return 0;
-	return mode != 1 || rev.ifindex == fwd->ifindex;
+	return mode != 1 || rev.ifindex == ingress;
 }
 
 /* A failed lookup as a verdict: the kernel handles everything but

@@ -5,6 +5,7 @@
 #define RD_BPF_FORWARD_H
 
 #include "parse.h"
+#include "maps.h"
 
 /* RFC 1624 incremental update, as the kernel's ip_decrease_ttl(): the TTL
  * is the high byte of its 16-bit word, so the sum grows by 0x0100. */
@@ -22,6 +23,20 @@ static __always_inline void rd_set_macs(struct ethhdr *eth,
 {
 	__builtin_memcpy(eth->h_dest, p->dmac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, p->smac, ETH_ALEN);
+}
+
+/* From a route cache entry, which keeps them in header order: three word
+ * copies (x86 and arm64 JITs and the verifier allow unaligned packet
+ * access). */
+static __always_inline void rd_set_macs_from(struct ethhdr *eth,
+					     const struct rd_route_cache_entry *e)
+{
+	const __u32 *m = (const __u32 *)e->dmac;
+	__u32 *d = (__u32 *)eth;
+
+	d[0] = m[0];
+	d[1] = m[1];
+	d[2] = m[2];
 }
 
 #endif /* RD_BPF_FORWARD_H */

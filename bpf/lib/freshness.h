@@ -2,32 +2,32 @@
 /*
  * Freshness: remember which nexthop a forwarded packet used, so the daemon
  * can make the kernel re-validate that neighbour entry (NTF_USE) as kernel
- * forwarding would have. Must be called right after a successful
- * bpf_fib_lookup(): the params then hold the egress ifindex and, in the dst
- * fields, the nexthop address (the gateway, or the destination itself on a
- * connected route; an IPv6 gateway for RFC 8950 routes).
+ * forwarding would have. The nexthop is what a successful bpf_fib_lookup()
+ * left in its dst fields (the gateway, or the destination itself on a
+ * connected route; an IPv6 gateway for RFC 8950 routes), as kept in the
+ * flow's route cache entry (lib/cache.h).
  */
 #ifndef RD_BPF_FRESHNESS_H
 #define RD_BPF_FRESHNESS_H
 
 #include "maps.h"
 
-static __always_inline void rd_note_nexthop(const struct bpf_fib_lookup *fib, __u64 now)
+static __always_inline void rd_note_nexthop(__u32 ifindex, __u32 family, const __u32 *a,
+					    __u64 now)
 {
-	const __u32 *a = fib->ipv6_dst; /* ipv4_dst aliases a[0]; a[1..3] stay 0 */
-	__u32 key = RD_FIB_HASH(a[0] ^ a[1] ^ a[2] ^ a[3] ^ fib->ifindex, RD_NH_SLOT_BITS);
+	__u32 key = RD_FIB_HASH(a[0] ^ a[1] ^ a[2] ^ a[3] ^ ifindex, RD_NH_SLOT_BITS);
 	struct rd_nh_use *u;
 
 	u = bpf_map_lookup_elem(&rd_nh_used, &key);
 	if (!u)
 		return;
-	if (u->ifindex == fib->ifindex && u->family == fib->family &&
+	if (u->ifindex == ifindex && u->family == family &&
 	    u->addr[0] == a[0] && u->addr[1] == a[1] && u->addr[2] == a[2] &&
 	    u->addr[3] == a[3] && now - u->last_ns < RD_NH_NOTE_INTERVAL_NS)
 		return;
 	u->last_ns = now;
-	u->ifindex = fib->ifindex;
-	u->family = fib->family;
+	u->ifindex = ifindex;
+	u->family = family;
 	u->addr[0] = a[0];
 	u->addr[1] = a[1];
 	u->addr[2] = a[2];
@@ -35,16 +35,14 @@ static __always_inline void rd_note_nexthop(const struct bpf_fib_lookup *fib, __
 }
 
 /* Per flow, the route cache entry rate-limits the notes: a hit costs one
- * compare in a cache line the lookup already touched. */
-static __always_inline void rd_note_flow_nexthop(const struct bpf_fib_lookup *fib,
-						 struct rd_route_cache_entry *e, __u64 now)
+ * compare in an entry the lookup already touched. An uncached lookup
+ * leaves noted_ns 0, so it notes every time (rd_nh_used rate-limits). */
+static __always_inline void rd_note_flow_nexthop(struct rd_route_cache_entry *e, __u64 now)
 {
-	if (e) {
-		if (now - e->noted_ns < RD_NH_NOTE_INTERVAL_NS)
-			return;
-		e->noted_ns = now;
-	}
-	rd_note_nexthop(fib, now);
+	if (now - e->noted_ns < RD_NH_NOTE_INTERVAL_NS)
+		return;
+	e->noted_ns = now;
+	rd_note_nexthop(e->ifindex, e->nh_family, e->nh_addr, now);
 }
 
 #endif /* RD_BPF_FRESHNESS_H */

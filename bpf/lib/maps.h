@@ -7,13 +7,22 @@
 #include "common.h"
 #include <routerd/maps.h>
 
-/* ifindex -> per-interface settings, written by the daemon. */
+/* ifindex -> per-interface settings, written by the daemon: below
+ * RD_IFACE_ARRAY_SLOTS in the array, above in the hash (include/routerd/
+ * maps.h). Read them through rd_iface_get(). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RD_IFACE_ARRAY_SLOTS);
+	__type(key, __u32);
+	__type(value, struct rd_iface);
+} rd_ifaces SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, RD_MAX_IFACES);
 	__type(key, __u32);
 	__type(value, struct rd_iface);
-} rd_ifaces SEC(".maps");
+} rd_ifaces_hi SEC(".maps");
 
 /* Per-CPU counters, one slot per interface: no shared cache line is
  * written on the hot path. */
@@ -48,5 +57,17 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } rd_local4 SEC(".maps");
+
+/* The interface's settings, or NULL if routerd does not manage it. */
+static __always_inline struct rd_iface *rd_iface_get(__u32 ifindex)
+{
+	struct rd_iface *ifc;
+
+	if (likely(ifindex < RD_IFACE_ARRAY_SLOTS)) {
+		ifc = bpf_map_lookup_elem(&rd_ifaces, &ifindex);
+		return ifc && ifc->slot != RD_SLOT_UNCONFIGURED ? ifc : NULL;
+	}
+	return bpf_map_lookup_elem(&rd_ifaces_hi, &ifindex);
+}
 
 #endif /* RD_BPF_MAPS_H */

@@ -31,7 +31,25 @@
 /* rd_iface.mss_clamp: clamp to the egress MTU minus the headers */
 #define RD_MSS_CLAMP_AUTO 0xffff
 
-/* rd_ifaces: ifindex -> how the fast path treats frames received there. */
+/*
+ * rd_ifaces: ifindex -> how the fast path treats frames received there. An
+ * array indexed by ifindex below RD_IFACE_ARRAY_SLOTS (a lookup is a bounds
+ * check and an add, where a hash costs a jhash and a bucket walk on every
+ * packet), and rd_ifaces_hi, a hash, for larger ifindexes (they only grow
+ * in a namespace that saw many links). An array entry whose slot is
+ * RD_SLOT_UNCONFIGURED is absent; the program reads both through
+ * rd_iface_get() (bpf/lib/maps.h).
+ *
+ * An array entry is rewritten in place, so a packet could see a mix of old
+ * and new fields, which the hash's atomic replacement never showed. routerd
+ * therefore never rewrites a live entry directly (routerd/datapath.c):
+ * it first closes its gates (slot RD_SLOT_UNCONFIGURED: not an ingress;
+ * br_flags 0: not a forwarding bridge port) with the old contents, waits for
+ * every running program to finish, writes the new contents with the gates
+ * still closed, waits again, and only then opens the gates.
+ */
+#define RD_IFACE_ARRAY_SLOTS 8192
+
 struct rd_iface {
 	__u32 slot;       /* index into rd_stats, never RD_SLOT_UNCONFIGURED */
 	__u16 fixups;     /* RD_FIXUP_* bits */
@@ -93,12 +111,21 @@ static inline __u32 rd_local4_slot(__u32 addr, __u32 probe)
  * The route cache: per CPU, the result of bpf_fib_lookup() for recent flows,
  * so a packet of a known flow skips the FIB walk. Correctness first:
  *  - the key is the lookup's whole input (family, L4 protocol and ports,
- *    ingress ifindex, TOS/flow label, source, destination: the first
- *    RD_ROUTE_KEY_WORDS words of struct bpf_fib_lookup with tot_len zero),
- *    so ECMP hashing and policy rules see exactly what a lookup would;
+ *    FIB ingress ifindex, TOS/flow label, source, destination), so ECMP
+ *    hashing and policy rules see exactly what a lookup would. Layout
+ *    (bpf/lib/cache.h): word 0 family | l4_proto << 8 | tos << 16, word 1
+ *    the L4 ports as in the packet, word 2 the ingress; IPv4: word 3 source,
+ *    word 4 destination (an IPv4 key is those 5 words; the rest of an IPv4
+ *    entry's key is never read); IPv6: word 3 flow label, words 4-7 source,
+ *    8-11 destination. The family in word 0 keeps the two apart;
  *  - an entry is valid only for the generation it was filled in; the daemon
  *    bumps rd_cache_ctl.generation on every route, nexthop, rule, link,
- *    address, neighbour and netconf change (and on any netlink overrun);
+ *    address, neighbour and netconf change, after every change to rd_local4
+ *    and on any netlink overrun;
+ *  - an entry is filled only after the packet passed every check before the
+ *    lookup that depends on its key (martian and link-local addresses,
+ *    rd_local4) and reverse-path filtering; a hit skips those checks, which
+ *    is why rd_local4 changes bump the generation;
  *  - the daemon keeps pushing rd_cache_ctl.valid_until_ns forward; if it
  *    stops (killed), the cache switches itself off and every packet takes
  *    the full lookup again;
@@ -107,19 +134,22 @@ static inline __u32 rd_local4_slot(__u32 addr, __u32 probe)
  */
 #define RD_ROUTE_CACHE_SLOT_BITS 12
 #define RD_ROUTE_CACHE_SLOTS (1u << RD_ROUTE_CACHE_SLOT_BITS) /* per CPU */
-#define RD_ROUTE_KEY_WORDS 12     /* 48 bytes of struct bpf_fib_lookup */
+#define RD_ROUTE_KEY_WORDS 12
+#define RD_ROUTE_KEY4_WORDS 5
 
+/* Hot fields first: a hit reads the generation, the key and the result. */
 struct rd_route_cache_entry {
+	__u64 generation;  /* 0: empty, or scratch for an uncached lookup */
 	__u32 key[RD_ROUTE_KEY_WORDS];
-	__u64 generation;  /* 0: empty */
-	__u64 noted_ns;    /* last freshness note for this flow's nexthop */
+	/* the lookup's result */
 	__u32 ifindex;     /* egress */
 	__u16 mtu;
 	__u8 nh_family;    /* the nexthop, for freshness */
 	__u8 egress_plain; /* the egress is known not to be a bridge */
-	__u32 nh_addr[4];
+	__u8 dmac[6];      /* as in the Ethernet header: destination, source */
 	__u8 smac[6];
-	__u8 dmac[6];
+	__u32 nh_addr[4];
+	__u64 noted_ns;    /* last freshness note for this flow's nexthop */
 };
 
 struct rd_cache_ctl {

@@ -20,6 +20,7 @@
 #include <criterion/parameterized.h>
 
 #include "fixture.h"
+#include "datapath.h"
 
 PACKET_SUITE(forward);
 PACKET_SUITE(drop);
@@ -283,3 +284,77 @@ Test(drop, blackhole)
 	expect_drop(P_IN, &f6, RD_DROP_BLACKHOLE);
 }
 
+
+/* rd_ifaces is an array indexed by ifindex up to RD_IFACE_ARRAY_SLOTS;
+ * interfaces with a larger ifindex (namespaces that saw many links) are
+ * described in rd_ifaces_hi. Frames received on one are the kernel's
+ * (unconfigured) until it has an entry there, then routed like any other. */
+Test(forward, an_ingress_beyond_the_iface_array)
+{
+	const __u32 ifindex = RD_IFACE_ARRAY_SLOTS + 100, slot = 42;
+	const __u8 mac[ETH_ALEN] = MAC(0x60, 1), peer_mac[ETH_ALEN] = MAC(0x60, 2);
+	struct rd_iface ifc = { .slot = slot };
+	struct frame f = udp4(DST4_OUT1);
+	struct verdict v;
+
+	ip_cmd("link add name rdfp-hi index %u address %s type veth peer name rdfp-hi-p "
+	       "address %s", ifindex, mac_str(mac), mac_str(peer_mac));
+	ip_cmd("link set rdfp-hi up");
+	ip_cmd("link set rdfp-hi-p up");
+	cr_assert_eq(if_nametoindex("rdfp-hi"), ifindex);
+	fill_eth(&f, mac, peer_mac, ETH_P_IP);
+
+	cr_assert_eq(try_run((int)ifindex, &f, 0, &v), 0);
+	cr_assert_eq(v.action, XDP_PASS, "no entry: verdict %s; want XDP_PASS", verdict_str(&v));
+	EXPECT_COUNTS(&v, RD_SLOT_UNCONFIGURED, { PASS, RD_PASS_UNCONFIGURED });
+
+	memcpy(ifc.mac, mac, ETH_ALEN);
+	cr_assert_eq(bpf_map__update_elem(skel->maps.rd_ifaces_hi, &ifindex, sizeof(ifindex), &ifc,
+					  sizeof(ifc), BPF_ANY), 0);
+	cr_assert_eq(try_run((int)ifindex, &f, 0, &v), 0);
+	check_forwarded(&v, &f, P_OUT1, ports[P_OUT1].nh4_mac);
+	EXPECT_COUNTS(&v, slot, { EVENT, RD_EV_FORWARDED_IPV4 });
+}
+
+/* routerd's writes to rd_ifaces (routerd/datapath.c): a live array entry is
+ * rewritten through closed gates (include/routerd/maps.h), an absent one
+ * reads as ENOENT, and large ifindexes live in rd_ifaces_hi. */
+Test(forward, the_daemon_rewrites_iface_entries_whole)
+{
+	struct rd_datapath dp = { .skel = skel, .n_cpus = libbpf_num_possible_cpus() };
+	__u32 key = (__u32)ports[P_IN].ifindex, hi = RD_IFACE_ARRAY_SLOTS + 7;
+	struct rd_iface cur, want, raw;
+	struct frame f = udp4(DST4_OUT1);
+	struct verdict v;
+
+	cr_assert_eq(rd_dp_iface_lookup(&dp, key, &cur), 0);
+	want = cur;
+	want.mss_clamp = 1000;
+	cr_assert_eq(rd_dp_iface_update(&dp, key, &want), 0);
+	cr_assert_eq(dp.iface_rewrites, 1, "a live entry goes through its gates");
+	cr_assert_eq(bpf_map__lookup_elem(skel->maps.rd_ifaces, &key, sizeof(key), &raw,
+					  sizeof(raw), 0), 0);
+	cr_assert(!memcmp(&raw, &want, sizeof(raw)), "the gates are open again");
+	expect_forwarded4(&f, P_OUT1);
+
+	cr_assert_eq(rd_dp_iface_update(&dp, key, &want), 0);
+	cr_assert_eq(dp.iface_rewrites, 1, "an unchanged entry is not rewritten");
+
+	cr_assert_eq(rd_dp_iface_delete(&dp, key), 0);
+	cr_assert_eq(rd_dp_iface_lookup(&dp, key, &cur), -ENOENT);
+	v = run(P_IN, &f);
+	cr_assert_eq(v.action, XDP_PASS, "deleted: verdict %s; want XDP_PASS", verdict_str(&v));
+	EXPECT_COUNTS(&v, RD_SLOT_UNCONFIGURED, { PASS, RD_PASS_UNCONFIGURED });
+	cr_assert_eq(rd_dp_iface_update(&dp, key, &want), 0);
+	cr_assert_eq(dp.iface_rewrites, 1, "an absent entry has nothing to close");
+	expect_forwarded4(&f, P_OUT1);
+
+	cr_assert_eq(rd_dp_iface_update(&dp, hi, &want), 0);
+	cr_assert_eq(bpf_map__lookup_elem(skel->maps.rd_ifaces_hi, &hi, sizeof(hi), &raw,
+					  sizeof(raw), 0), 0);
+	cr_assert_eq(rd_dp_iface_lookup(&dp, hi, &cur), 0);
+	cr_assert_eq(rd_dp_iface_delete(&dp, hi), 0);
+	cr_assert_eq(rd_dp_iface_lookup(&dp, hi, &cur), -ENOENT);
+	dp.skel = NULL; /* the fixture's: close only the wait's maps */
+	rd_dp_close(&dp, false);
+}

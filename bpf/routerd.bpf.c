@@ -118,7 +118,7 @@ static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *i
 	if ((v4 ? pkt->ip4->ttl : pkt->ip6->hop_limit) <= 1)
 		return rd_pass(st, RD_PASS_TTL);
 	if (!flow.hit) {
-		rc = rd_route_lookup(ctx, &flow, pkt, in->ifindex, in->rp_filter, now, st, v4);
+		rc = rd_route_lookup(ctx, &flow, pkt, in->ifindex, in->rp_filter, st, v4);
 		if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 			return rd_fib_failure(st, rc);
 	}

@@ -73,15 +73,6 @@ static __always_inline void rd_route_key(__u32 *k, const struct rd_pkt *pkt, __u
 	}
 }
 
-/* Not the cache itself: unresolved neighbours, per destination (see
- * include/routerd/maps.h). Shared by the CPUs, written only on a miss. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, RD_NEIGH_WAIT_SLOTS);
-	__type(key, __u32);
-	__type(value, __u64);
-} rd_neigh_wait SEC(".maps");
-
 /* Cheap and good enough for a cache: a collision only costs a lookup. The
  * destination is rotated so that A->B and B->A land apart. */
 static __always_inline __u32 rd_route_key_slot(const __u32 *k, const bool v4)
@@ -142,18 +133,14 @@ rd_route_probe(struct rd_flow *f, const struct rd_pkt *pkt, __u32 ingress, __u64
  * ingress has it (IPv4 only: the kernel has no rp_filter for IPv6). The
  * result goes into the flow's entry, which is valid from then on only if
  * both passed and the cache is on. Returns the bpf_fib_lookup() code, or
- * RD_FIB_RPF_FAILED; NO_NEIGH also while the kernel may still be sending
- * what it queued for the destination (rd_neigh_wait).
+ * RD_FIB_RPF_FAILED.
  */
 static __always_inline long rd_route_lookup(struct xdp_md *ctx, struct rd_flow *f,
 					    const struct rd_pkt *pkt, __u32 ingress,
-					    __u8 rp_filter, __u64 now, struct rd_stats *st,
-					    const bool v4)
+					    __u8 rp_filter, struct rd_stats *st, const bool v4)
 {
 	struct rd_route_cache_entry *e = f->e;
 	struct bpf_fib_lookup fib;
-	__u32 wait_slot;
-	__u64 *waited;
 	long rc;
 
 	if (f->generation)
@@ -164,17 +151,9 @@ static __always_inline long rd_route_lookup(struct xdp_md *ctx, struct rd_flow *
 	else
 		rd_fib_params_ipv6(&fib, pkt, ingress);
 	fib.tot_len = pkt->l3_len;
-	wait_slot = RD_FIB_HASH(v4 ? f->key[4] : f->key[8] ^ f->key[9] ^ f->key[10] ^ f->key[11],
-				RD_NEIGH_WAIT_SLOT_BITS);
-	waited = bpf_map_lookup_elem(&rd_neigh_wait, &wait_slot);
 	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
-	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH && waited)
-		*waited = now;
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return rc;
-	/* just resolved: the kernel's queue goes first */
-	if (waited && now - *waited < RD_NEIGH_DRAIN_NS)
-		return BPF_FIB_LKUP_RET_NO_NEIGH;
 	if (v4 && rp_filter &&
 	    !rd_rpf_ok(ctx, pkt->ip4->saddr, pkt->ip4->daddr, pkt->ip4->tos, ingress, rp_filter))
 		return RD_FIB_RPF_FAILED;

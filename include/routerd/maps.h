@@ -152,16 +152,6 @@ struct rd_route_cache_entry {
 	__u64 noted_ns;    /* last freshness note for this flow's nexthop */
 };
 
-/* rd_neigh_wait: destinations (hashed) that recently met an unresolved
- * neighbour, and when. The kernel queues what XDP passed it while it
- * resolves, and sends that queue once the neighbour answers; a packet XDP
- * forwarded straight away could overtake it. So for RD_NEIGH_DRAIN_NS
- * after the last unresolved lookup a destination's packets still go to
- * the kernel (pass no_neigh), which sends them behind its queue. */
-#define RD_NEIGH_WAIT_SLOT_BITS 10
-#define RD_NEIGH_WAIT_SLOTS (1u << RD_NEIGH_WAIT_SLOT_BITS)
-#define RD_NEIGH_DRAIN_NS 20000000ull
-
 struct rd_cache_ctl {
 	__u64 generation;     /* never 0 while the cache is on */
 	__u64 valid_until_ns; /* CLOCK_MONOTONIC_COARSE; 0: cache off */

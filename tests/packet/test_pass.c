@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "fixture.h"
 
@@ -485,22 +484,4 @@ Test(pass, martian_source_many_addresses_in_one_subnet)
 		expect_martian_source(addr);
 	}
 	cr_assert_eq(unplaced, 0, "%zu addresses did not fit rd_local4", unplaced);
-}
-
-/* Once the gateway answers, the kernel sends what it queued meanwhile; for
- * RD_NEIGH_DRAIN_NS the destination's packets still go to the kernel, so
- * none overtakes that queue, and only then XDP forwards them. */
-Test(pass, a_just_resolved_neighbour_drains_through_the_kernel)
-{
-	struct frame f4 = udp4(DST4_NO_NEIGH), f6 = udp6(DST6_NO_NEIGH);
-
-	expect_pass(P_IN, &f4, RD_PASS_NO_NEIGH);
-	expect_pass(P_IN, &f6, RD_PASS_NO_NEIGH);
-	ip_cmd("neigh replace 198.18.2.99 lladdr 02:00:00:00:02:99 nud permanent dev rdfp-out1");
-	ip_cmd("neigh replace 2001:db8:2::99 lladdr 02:00:00:00:02:99 nud permanent dev rdfp-out1");
-	expect_pass(P_IN, &f4, RD_PASS_NO_NEIGH);
-	expect_pass(P_IN, &f6, RD_PASS_NO_NEIGH);
-	usleep((RD_NEIGH_DRAIN_NS + 30000000ull) / 1000);
-	cr_assert_eq(run(P_IN, &f4).action, XDP_REDIRECT, "IPv4 after the drain");
-	cr_assert_eq(run(P_IN, &f6).action, XDP_REDIRECT, "IPv6 after the drain");
 }

@@ -127,6 +127,13 @@ static __always_inline int rd_bridge_live(__u64 now)
 	return ctl && now < ctl->valid_until_ns;
 }
 
+/* The tag protocol of a VLAN-filtering bridge (its vlan_protocol), from
+ * the RD_BRPORT_* flags of the bridge or of one of its ports. */
+static __always_inline __u16 rd_bridge_tpid(__u16 flags)
+{
+	return flags & RD_BRPORT_VLAN_8021AD ? ETH_P_8021AD : ETH_P_8021Q;
+}
+
 /* 01:80:c2:00:00:00-0f: reserved for bridge-local protocols (STP, LACP,
  * 802.1X, LLDP...): never forwarded as data, the bridge decides. */
 static __always_inline int rd_mac_is_link_local(const __u8 *m)
@@ -222,13 +229,9 @@ static __always_inline int rd_vlan_dev_in(__u32 lower, __u16 tpid, __u16 vid,
 
 	if (!vd || vd->tpid != tpid)
 		return RD_PASS_VLAN;
-	why = rd_l3_routable(pkt);
+	why = rd_routable_frame(pkt, vd->mac);
 	if (why != RD_PARSE_OK)
 		return why;
-	if (rd_mac_is_multicast(pkt->eth->h_dest))
-		return RD_PASS_MULTICAST;
-	if (!rd_mac_equal(pkt->eth->h_dest, vd->mac))
-		return RD_PASS_OTHER_HOST;
 	in->ifindex = vd->ifindex;
 	in->rp_filter = vd->rp_filter;
 	in->tagged = tagged;
@@ -278,10 +281,8 @@ static __always_inline int rd_bridge_up(__u32 bridge, const struct rd_pkt *pkt, 
 		if (!vl || !rd_vlan_bit(vl->member, vid))
 			return RD_PASS_VLAN;
 		if (!rd_vlan_bit(vl->untagged, vid))
-			return rd_vlan_dev_in(bridge,
-					      br->flags & RD_BRPORT_VLAN_8021AD ? ETH_P_8021AD
-										: ETH_P_8021Q,
-					      vid, pkt, tagged, in);
+			return rd_vlan_dev_in(bridge, rd_bridge_tpid(br->flags), vid, pkt, tagged,
+					      in);
 	}
 	if (!rd_mac_equal(pkt->eth->h_dest, br->mac))
 		return RD_PASS_BRIDGE_LOCAL;
@@ -331,7 +332,7 @@ static __always_inline int rd_bridge(struct xdp_md *ctx, const struct rd_iface *
 
 	/* Ingress VLAN: the tag of the bridge's protocol, else the PVID. */
 	if (flags & RD_BRPORT_VLAN_FILTERING) {
-		tpid = flags & RD_BRPORT_VLAN_8021AD ? ETH_P_8021AD : ETH_P_8021Q;
+		tpid = rd_bridge_tpid(flags);
 		if (eth->h_proto == bpf_htons(tpid)) {
 			struct vlan_hdr *tag = (void *)(eth + 1);
 
@@ -431,12 +432,10 @@ static __always_inline int rd_bridge_egress(const __u8 *dmac, __u32 bridge, __u1
 	const struct rd_port_vlans *vl;
 	const struct rd_iface *port;
 	struct rd_fdb_entry *dst;
-	__u16 tpid;
 	__u64 now = bpf_ktime_get_coarse_ns();
 
 	if (!br || !rd_bridge_live(now))
 		return 0;
-	tpid = br->flags & RD_BRPORT_VLAN_8021AD ? ETH_P_8021AD : ETH_P_8021Q;
 	if (br->flags & RD_BRPORT_VLAN_FILTERING) {
 		key.vid = vid ? vid : br->pvid;
 		vl = bpf_map_lookup_elem(&rd_port_vlans, &bridge);
@@ -456,12 +455,12 @@ static __always_inline int rd_bridge_egress(const __u8 *dmac, __u32 bridge, __u1
 		if (!vl || !rd_vlan_bit(vl->member, key.vid) || rd_vlan_bit(vl->blocked, key.vid))
 			return 0;
 		if (!rd_vlan_bit(vl->untagged, key.vid)) {
-			out->tpid = tpid;
+			out->tpid = rd_bridge_tpid(br->flags);
 			out->vid = key.vid;
 		}
 	} else if (vid) {
 		/* a VLAN-unaware bridge forwards the VLAN device's tag as is */
-		out->tpid = tpid;
+		out->tpid = rd_bridge_tpid(br->flags);
 		out->vid = vid;
 	}
 	rd_fdb_note(&dst->used_ns, now);

@@ -93,8 +93,8 @@ static __always_inline int rd_l3_routable(const struct rd_pkt *pkt)
 	}
 }
 
-/* An untagged frame on a routed interface is ours only as unicast IP
- * addressed to the interface's `mac`. */
+/* A frame on a routed interface (or VLAN device) is ours only as unicast
+ * IP addressed to the interface's `mac`. */
 static __always_inline int rd_routable_frame(const struct rd_pkt *pkt, const __u8 *mac)
 {
 	int why;

@@ -59,22 +59,18 @@ bool rd_vlan_dev_parse(const struct ifinfomsg *ifi, const struct nlattr *const *
 	return true;
 }
 
-static const struct rd_br_vlan_dev *wanted(const struct rd_fdb *f, __u32 ifindex)
+/* Is V on a device the fast path sends on (managed, or a mirrored bridge)? */
+static bool mirrored(const struct rd_fdb *f, const struct rd_br_vlan_dev *v)
 {
-	for (size_t i = 0; i < f->n_vlan_devs; i++) {
-		const struct rd_br_vlan_dev *v = &f->vlan_devs[i];
-
-		if (v->dev.ifindex == ifindex)
-			return rd_fdb_is_managed(f, v->dev.lower) || find_bridge(f, v->dev.lower)
-				       ? v
-				       : NULL;
-	}
-	return NULL;
+	return rd_fdb_is_managed(f, v->dev.lower) || find_bridge(f, v->dev.lower);
 }
 
 static bool stale_dev(const struct rd_fdb *f, const void *key)
 {
-	return !wanted(f, *(const __u32 *)key);
+	for (size_t i = 0; i < f->n_vlan_devs; i++)
+		if (f->vlan_devs[i].dev.ifindex == *(const __u32 *)key)
+			return !mirrored(f, &f->vlan_devs[i]);
+	return true;
 }
 
 static bool stale_in(const struct rd_fdb *f, const void *key)
@@ -82,9 +78,9 @@ static bool stale_in(const struct rd_fdb *f, const void *key)
 	const struct rd_vlan_key *k = key;
 
 	for (size_t i = 0; i < f->n_vlan_devs; i++) {
-		const struct rd_br_vlan_dev *v = wanted(f, f->vlan_devs[i].dev.ifindex);
+		const struct rd_br_vlan_dev *v = &f->vlan_devs[i];
 
-		if (v && v->dev.lower == k->lower && v->dev.vid == k->vid)
+		if (v->dev.lower == k->lower && v->dev.vid == k->vid && mirrored(f, v))
 			return false;
 	}
 	return true;
@@ -99,7 +95,7 @@ void rd_vlan_devs_write(struct rd_fdb *f)
 		struct rd_br_vlan_dev *v = &f->vlan_devs[i];
 		struct rd_vlan_key k = { .lower = v->dev.lower, .vid = v->dev.vid };
 
-		if (!wanted(f, v->dev.ifindex))
+		if (!mirrored(f, v))
 			continue;
 		v->dev.rp_filter = rd_ipv4_rp_filter(v->name);
 		if (bpf_map_update_elem(devs, &v->dev.ifindex, &v->dev, BPF_ANY) ||

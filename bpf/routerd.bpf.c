@@ -106,10 +106,10 @@ static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *i
 
 	/* The route cache (lib/cache.h): a hit proves the address checks
 	 * passed for this very key, and stands for the lookup. */
-	now = rd_now_ns();
+	now = rd_now_ns(st);
 	route = rd_route_probe(&flow, pkt, in->ifindex, now, v4);
 	if (!route)
-		return rd_pass(st, RD_PASS_UNSUPPORTED_ROUTE); /* cannot happen */
+		return rd_pass(st, RD_PASS_UNSUPPORTED_ROUTE); /* unsized cache */
 	if (!flow.hit) {
 		why = v4 ? rd_classify_ipv4(pkt->ip4) : rd_classify_ipv6(pkt->ip6);
 		if (why != RD_PARSE_OK)
@@ -128,7 +128,7 @@ static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *i
 	if (route->ifindex == in->ifindex)
 		return rd_pass(st, RD_PASS_HAIRPIN);
 	rd_route_egress(route, &out);
-	action = rd_redirect(st, out.port, ctx->ingress_ifindex);
+	action = rd_redirect(st, out.port, in->port);
 	if (action != XDP_REDIRECT)
 		return action;
 
@@ -156,7 +156,7 @@ int routerd_xdp(struct xdp_md *ctx)
 	__u32 ingress = ctx->ingress_ifindex;
 	struct rd_iface *ifc = rd_iface_get(ingress);
 	struct rd_stats *st = rd_stats_slot(ifc ? ifc->slot : RD_SLOT_UNCONFIGURED);
-	struct rd_l3_in in = { .ifindex = ingress };
+	struct rd_l3_in in = { .ifindex = ingress, .port = ingress };
 	struct rd_pkt pkt = {};
 	int why;
 

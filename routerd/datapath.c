@@ -189,6 +189,10 @@ int rd_dp_open(struct rd_datapath *dp, const char *pin_dir, char *err, size_t er
 	dp->skel = routerd_bpf__open();
 	if (!dp->skel)
 		return rd_errorf(err, errlen, "cannot open the embedded BPF object: %s", strerror(errno));
+	rc = rd_dp_size_maps(dp->skel->obj);
+	if (rc)
+		return rd_errorf(err, errlen, "cannot size the route cache for %d CPUs: %s",
+				 dp->n_cpus, strerror(-rc));
 	if (reuse_pinned_maps(dp, err, errlen))
 		return -1;
 	rc = routerd_bpf__load(dp->skel);
@@ -203,6 +207,36 @@ int rd_dp_open(struct rd_datapath *dp, const char *pin_dir, char *err, size_t er
 				     sizeof(dp->local4[key]), 0);
 	dp->prog_fd = bpf_program__fd(dp->skel->progs.routerd_xdp);
 	return 0;
+}
+
+int rd_dp_size_maps(struct bpf_object *obj)
+{
+	struct bpf_map *cache = bpf_object__find_map_by_name(obj, "rd_route_cache");
+	int cpus = libbpf_num_possible_cpus();
+
+	if (cpus <= 0)
+		return cpus ? cpus : -EINVAL;
+	if (!cache || bpf_map__type(cache) != BPF_MAP_TYPE_ARRAY)
+		return 0;
+	return bpf_map__set_max_entries(cache, bpf_map__max_entries(cache) * (__u32)cpus);
+}
+
+struct routerd_bpf *rd_dp_load_unpinned(void)
+{
+	struct routerd_bpf *skel = routerd_bpf__open();
+	int rc;
+
+	if (!skel)
+		return NULL;
+	rc = rd_dp_size_maps(skel->obj);
+	if (!rc)
+		rc = routerd_bpf__load(skel);
+	if (rc) {
+		routerd_bpf__destroy(skel);
+		errno = -rc;
+		return NULL;
+	}
+	return skel;
 }
 
 void rd_dp_close(struct rd_datapath *dp, bool unpin)

@@ -16,6 +16,7 @@
 #include <routerd/maps.h>
 
 struct routerd_bpf;
+struct bpf_object;
 
 static inline __u64 rd_clock_ns(clockid_t clock)
 {
@@ -48,6 +49,16 @@ struct rd_datapath {
 	bool sync_made;
 	unsigned long iface_rewrites; /* live rd_ifaces entries rewritten */
 };
+
+/* Sizes the maps of an opened, not yet loaded routerd object that depend
+ * on the machine: the route cache, declared for one CPU, gets a part per
+ * possible CPU. Every loader of the object calls it once (an object
+ * without the map, or an older build with a per-CPU one, is left alone).
+ * 0 or -errno. */
+int rd_dp_size_maps(struct bpf_object *obj);
+/* The embedded object opened, sized and loaded, without pins (tests). NULL
+ * and errno on failure. */
+struct routerd_bpf *rd_dp_load_unpinned(void);
 
 /* Checks that pin_dir is (or can be created) on bpffs, loads the program and
  * pins or reuses its maps. */

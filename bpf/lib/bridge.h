@@ -52,9 +52,12 @@
 /* Where a routed packet enters L3: the interface the FIB sees as its
  * ingress (the port itself, or the bridge for frames sent to the bridge),
  * with that interface's rp_filter, and whether the frame still carries the
- * VLAN tag the bridge would have stripped on its way up. */
+ * VLAN tag the bridge would have stripped on its way up; and the port it
+ * arrived on, ctx->ingress_ifindex (kept, as reading it takes three
+ * dependent loads). */
 struct rd_l3_in {
 	__u32 ifindex;
+	__u32 port;
 	__u8 rp_filter;
 	__u8 tagged;
 };

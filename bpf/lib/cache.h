@@ -3,7 +3,7 @@
  * The route cache in front of bpf_fib_lookup(); the rules that keep it
  * correct are in include/routerd/maps.h.
  *
- * A packet's flow maps to one entry of the per-CPU table. rd_route_probe()
+ * A packet's flow maps to one entry of its CPU's part of the table. rd_route_probe()
  * says whether that entry answers for the packet (a hit); on a miss,
  * rd_route_lookup() runs the full lookup and writes its result into the
  * entry, which becomes valid only if the lookup succeeded and the cache is
@@ -27,8 +27,15 @@
 #include "stats.h"
 #include "clock.h"
 
+/* Each CPU owns RD_ROUTE_CACHE_SLOTS consecutive entries, from
+ * cpu << RD_ROUTE_CACHE_SLOT_BITS. A plain array rather than a per-CPU one:
+ * its entries are contiguous and line-aligned, and a lookup is an index
+ * instead of a pointer to follow. It is declared for one CPU; whoever
+ * loads the program sizes it for all of them first (rd_dp_size_maps()),
+ * and a CPU beyond its end finds no entry and leaves the packet to the
+ * kernel. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, RD_ROUTE_CACHE_SLOTS);
 	__type(key, __u32);
 	__type(value, struct rd_route_cache_entry);
@@ -102,8 +109,8 @@ static __always_inline int rd_route_key_equal(const __u32 *a, const __u32 *b, co
 }
 
 /*
- * Finds the packet's flow. Returns its entry (NULL only if the slot lookup
- * failed, which it cannot) and sets f->hit if the entry holds a valid
+ * Finds the packet's flow. Returns its entry (NULL only if the cache was
+ * not sized for this CPU) and sets f->hit if the entry holds a valid
  * result for exactly this key, in this generation, for a packet this long.
  */
 static __always_inline struct rd_route_cache_entry *
@@ -119,7 +126,8 @@ rd_route_probe(struct rd_flow *f, const struct rd_pkt *pkt, __u32 ingress, __u64
 	 * which may lag by RD_CLOCK_SLACK_NS */
 	f->generation = ctl && now + RD_CLOCK_SLACK_NS < ctl->valid_until_ns ? ctl->generation : 0;
 	rd_route_key(f->key, pkt, ingress, v4);
-	slot = rd_route_key_slot(f->key, v4);
+	slot = bpf_get_smp_processor_id() << RD_ROUTE_CACHE_SLOT_BITS |
+	       rd_route_key_slot(f->key, v4);
 	e = bpf_map_lookup_elem(&rd_route_cache, &slot);
 	f->e = e;
 	/* generation 0 marks an invalid entry, and the cache being off */

@@ -17,29 +17,16 @@
 #define RD_BPF_CLOCK_H
 
 #include "common.h"
+#include "maps.h"
 
 #define RD_CLOCK_SLACK_NS 50000000ull
 
-struct rd_clock {
-	__u64 jiffies; /* when the memo was taken */
-	__u64 now_ns;  /* bpf_ktime_get_coarse_ns() then; 0: never taken */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct rd_clock);
-} rd_clock SEC(".maps");
-
-static __always_inline __u64 rd_now_ns(void)
+/* `st` is any per-CPU stats slot: the memo lives there (include/routerd/counters.h). */
+static __always_inline __u64 rd_now_ns(struct rd_stats *st)
 {
-	__u32 zero = 0;
-	struct rd_clock *c = bpf_map_lookup_elem(&rd_clock, &zero);
+	struct rd_clock *c = &st->clock;
 	__u64 j = bpf_jiffies64();
 
-	if (!c)
-		return bpf_ktime_get_coarse_ns();
 	if (c->jiffies != j || !c->now_ns) {
 		c->jiffies = j;
 		c->now_ns = bpf_ktime_get_coarse_ns();

@@ -124,17 +124,24 @@ static __always_inline void rd_parse_ports(struct rd_pkt *pkt, void *l4)
 	pkt->dport = ports[1];
 }
 
-/* One's-complement sum of a 20-byte IPv4 header; 0xffff folds to valid. */
+/*
+ * A 20-byte IPv4 header is intact when the one's-complement sum of its
+ * 16-bit words is 0xffff, that is (RFC 1071) when their plain sum is a
+ * nonzero multiple of 65535. The sum of the five 32-bit words, read in any
+ * byte order, is congruent to it (2^16 = 1 and a byte swap is a factor of
+ * 2^8, both mod 65535), and is nonzero since the version is 4. So one
+ * multiply replaces the folding: n is a multiple of the odd d exactly when
+ * n * d^-1 mod 2^64 <= (2^64 - 1) / d (Granlund and Montgomery).
+ */
+#define RD_INV_65535 0xfffefffefffeffffull /* 65535 * this = 1 mod 2^64 */
+#define RD_MAX_65535 0x0001000100010001ull /* (2^64 - 1) / 65535 */
+
 static __always_inline int rd_ipv4_csum_ok(const struct iphdr *ip)
 {
 	const __u32 *w = (const __u32 *)ip;
 	__u64 sum = (__u64)w[0] + w[1] + w[2] + w[3] + w[4];
 
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return sum == 0xffff;
+	return sum * RD_INV_65535 <= RD_MAX_65535;
 }
 
 static __always_inline int rd_parse_ipv4(struct rd_pkt *pkt)
@@ -144,15 +151,19 @@ static __always_inline int rd_parse_ipv4(struct rd_pkt *pkt)
 
 	if ((void *)(ip + 1) > pkt->data_end)
 		return RD_PASS_MALFORMED;
-	if (ip->version != 4 || ip->ihl < 5)
-		return RD_PASS_MALFORMED;
 	avail = pkt->data_end - (void *)ip;
-	hlen = ip->ihl * 4;
 	pkt->l3_len = bpf_ntohs(ip->tot_len);
-	if (pkt->l3_len < hlen || pkt->l3_len > avail)
-		return RD_PASS_MALFORMED;
-	if (hlen != sizeof(*ip))
+	/* One byte test for the common case: version 4, no options. */
+	if (*(const __u8 *)ip != 0x45) {
+		if (ip->version != 4 || ip->ihl < 5)
+			return RD_PASS_MALFORMED;
+		hlen = ip->ihl * 4;
+		if (pkt->l3_len < hlen || pkt->l3_len > avail)
+			return RD_PASS_MALFORMED;
 		return RD_PASS_IP_OPTIONS;
+	}
+	if (pkt->l3_len < sizeof(*ip) || pkt->l3_len > avail)
+		return RD_PASS_MALFORMED;
 	if (!rd_ipv4_csum_ok(ip))
 		return RD_PASS_MALFORMED;
 

@@ -71,11 +71,21 @@ enum rd_event { RD_EVENTS(RD_ENUM_EVENT) RD_EV__MAX };
 enum rd_pass_reason { RD_PASS_REASONS(RD_ENUM_PASS) RD_PASS__MAX };
 enum rd_drop_reason { RD_DROP_REASONS(RD_ENUM_DROP) RD_DROP__MAX };
 
-/* Value of the per-CPU stats array, one slot per managed interface. */
+/* The fast path's clock memo (bpf/lib/clock.h); not a counter. */
+struct rd_clock {
+	__u64 jiffies; /* when the memo was taken */
+	__u64 now_ns;  /* bpf_ktime_get_coarse_ns() then; 0: never taken */
+};
+
+/* Value of the per-CPU stats array, one slot per managed interface. It
+ * also carries the clock memo: any per-CPU slot would do, and this is the
+ * one the program already holds, which saves a map lookup per packet.
+ * Readers sum the three arrays and ignore the memo. */
 struct rd_stats {
 	__u64 events[RD_EV__MAX];
 	__u64 pass[RD_PASS__MAX];
 	__u64 drop[RD_DROP__MAX];
+	struct rd_clock clock;
 };
 
 #endif /* ROUTERD_COUNTERS_H */

@@ -137,10 +137,15 @@ static inline __u32 rd_local4_slot(__u32 addr, __u32 probe)
 #define RD_ROUTE_KEY_WORDS 12
 #define RD_ROUTE_KEY4_WORDS 5
 
-/* Hot fields first: a hit reads the generation, the key and the result. */
+/*
+ * Laid out for a hit, which reads the generation, the result and the key:
+ * for IPv4 all within the first 64 bytes, for IPv6 within the first two
+ * cache lines. Padded to 128 bytes so that in the array (bpf/lib/cache.h,
+ * page-aligned, entries back to back) every entry starts a cache line.
+ */
 struct rd_route_cache_entry {
 	__u64 generation;  /* 0: empty, or scratch for an uncached lookup */
-	__u32 key[RD_ROUTE_KEY_WORDS];
+	__u64 noted_ns;    /* last freshness note for this flow's nexthop */
 	/* the lookup's result */
 	__u32 ifindex;     /* egress */
 	__u16 mtu;
@@ -148,9 +153,12 @@ struct rd_route_cache_entry {
 	__u8 egress_plain; /* the egress is known not to be a bridge */
 	__u8 dmac[6];      /* as in the Ethernet header: destination, source */
 	__u8 smac[6];
+	__u32 key[RD_ROUTE_KEY_WORDS];
 	__u32 nh_addr[4];
-	__u64 noted_ns;    /* last freshness note for this flow's nexthop */
+	__u8 pad[28];
 };
+
+_Static_assert(sizeof(struct rd_route_cache_entry) == 128, "a route cache entry is 2 lines");
 
 struct rd_cache_ctl {
 	__u64 generation;     /* never 0 while the cache is on */

@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "bench.h"
+#include "datapath.h"
 #include "routerd.skel.h"
 #include "min_fwd.skel.h"
 #include "bench_progs.skel.h"
@@ -101,7 +102,7 @@ static void rd_load(struct rd_obj *r, const char *file)
 
 	memset(r, 0, sizeof(*r));
 	if (!file) {
-		r->skel = routerd_bpf__open_and_load();
+		r->skel = rd_dp_load_unpinned();
 		if (!r->skel)
 			die("cannot load routerd's BPF object: %s", strerror(errno));
 		r->obj = r->skel->obj;
@@ -109,7 +110,9 @@ static void rd_load(struct rd_obj *r, const char *file)
 		r->obj = bpf_object__open_file(file, NULL);
 		if (!r->obj)
 			die("cannot open %s: %s", file, strerror(errno));
-		rc = bpf_object__load(r->obj);
+		rc = rd_dp_size_maps(r->obj);
+		if (!rc)
+			rc = bpf_object__load(r->obj);
 		if (rc)
 			die("cannot load %s: %s", file, strerror(-rc));
 	}

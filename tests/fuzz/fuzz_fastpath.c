@@ -611,7 +611,8 @@ static void write_seeds(const char *dir)
 
 #define N_COUNTERS (RD_EV__MAX + RD_PASS__MAX + RD_DROP__MAX)
 #define N_SLOTS 8 /* slot 0 and the managed ports' slots, read on every run */
-_Static_assert(sizeof(struct rd_stats) == N_COUNTERS * sizeof(__u64), "rd_stats is flat");
+_Static_assert(offsetof(struct rd_stats, clock) == N_COUNTERS * sizeof(__u64),
+	       "rd_stats starts with the counters, flat");
 _Static_assert(P__COUNT < N_SLOTS, "every port's slot is read");
 
 static int n_cpus;
@@ -1155,7 +1156,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	memset(&dp, 0, sizeof(dp));
 	dp.lock_fd = -1;
 	dp.n_cpus = n_cpus = libbpf_num_possible_cpus();
-	dp.skel = routerd_bpf__open_and_load();
+	dp.skel = rd_dp_load_unpinned();
 	if (!dp.skel)
 		die("loading the XDP program: %s", strerror(errno));
 	prog_fd = bpf_program__fd(dp.skel->progs.routerd_xdp);

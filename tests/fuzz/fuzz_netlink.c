@@ -68,6 +68,7 @@
 
 #include "freshness.h"
 #include "netlink.h"
+#include "datapath.h"
 #include "routerd.skel.h"
 #include "shim.h"
 
@@ -238,7 +239,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	memset(&dp, 0, sizeof(dp));
 	dp.lock_fd = -1;
 	dp.n_cpus = libbpf_num_possible_cpus();
-	dp.skel = routerd_bpf__open_and_load();
+	dp.skel = rd_dp_load_unpinned();
 	if (!dp.skel)
 		die("loading the XDP program");
 

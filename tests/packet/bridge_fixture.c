@@ -152,8 +152,8 @@ void build(void)
 		cr_assert_gt(ifindex[n], 0, "%s", name);
 	}
 
-	skel = routerd_bpf__open_and_load();
-	cr_assert_not_null(skel, "routerd_bpf__open_and_load: %s", strerror(errno));
+	skel = rd_dp_load_unpinned();
+	cr_assert_not_null(skel, "rd_dp_load_unpinned: %s", strerror(errno));
 	/* what ifaces.c writes for a managed port */
 	for (int n = 1; n <= N_MANAGED; n++) {
 		struct rd_iface val = { .slot = (__u32)n };
@@ -273,7 +273,7 @@ static void read_stats(__u64 sums[N_SLOTS][N_COUNTERS])
 		memset(sums[slot], 0, sizeof(sums[slot]));
 		for (int cpu = 0; cpu < ncpus; cpu++)
 			for (int i = 0; i < N_COUNTERS; i++)
-				sums[slot][i] += percpu[(size_t)cpu * N_COUNTERS + i];
+				sums[slot][i] += percpu[(size_t)cpu * STATS_WORDS + i];
 	}
 	free(percpu);
 }

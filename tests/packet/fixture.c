@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "datapath.h"
 #include "fixture.h"
 
 struct port ports[P__COUNT] = {
@@ -296,8 +297,8 @@ void setup(void)
 		p->ifindex = (int)if_nametoindex(p->name);
 		cr_assert_gt(p->ifindex, 0, "if_nametoindex(%s)", p->name);
 	}
-	skel = routerd_bpf__open_and_load();
-	cr_assert_not_null(skel, "routerd_bpf__open_and_load: %s", strerror(errno));
+	skel = rd_dp_load_unpinned();
+	cr_assert_not_null(skel, "rd_dp_load_unpinned: %s", strerror(errno));
 	fill_maps();
 	cr_assert_eq(sync_local4(), 0, "the topology's addresses do not fit rd_local4");
 }

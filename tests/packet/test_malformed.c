@@ -4,6 +4,9 @@
  * to it untouched as pass reason malformed. The topology and helpers are in
  * fixture.h, the shapes in shapes.c.
  */
+#include <arpa/inet.h>
+#include <stdlib.h>
+
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
@@ -46,4 +49,35 @@ ParameterizedTest(int *i, malformed, shapes)
 	set_label("%s", s->name);
 	s->make(&f);
 	expect_pass(P_IN, &f, RD_PASS_MALFORMED);
+}
+
+/* The header checksum test (bpf/lib/parse.h) replaces the RFC 1071 fold by
+ * a divisibility test; it must agree with the fold on every header: random
+ * headers with their checksum right are forwarded, and with it wrong by
+ * any amount (other than writing 0x0000 for 0xffff, the same one's-
+ * complement zero, which the kernel accepts too) are malformed. */
+Test(malformed, the_checksum_test_agrees_with_the_fold)
+{
+	srandom(20261124);
+	for (int i = 0; i < 64; i++) {
+		struct frame f = udp4(DST4_OUT1);
+		struct iphdr *ip = IP4(&f);
+		__u16 good, bad;
+
+		ip->tos = (__u8)(random() & 0xfc);
+		ip->id = (__u16)random();
+		ip->ttl = (__u8)(2 + random() % 254);
+		ip->frag_off = random() & 1 ? htons(IP_DF) : 0;
+		ipv4_fix_csum(&f);
+		set_label("header %d, checksum %#06x", i, ntohs(ip->check));
+		expect_forwarded4(&f, P_OUT1);
+
+		good = ntohs(ip->check);
+		do
+			bad = (__u16)(good + 1 + random() % 0xfffe);
+		while ((good == 0 && bad == 0xffff) || (good == 0xffff && bad == 0));
+		ip->check = htons(bad);
+		set_label("header %d, checksum %#06x for %#06x", i, bad, good);
+		expect_pass(P_IN, &f, RD_PASS_MALFORMED);
+	}
 }

@@ -311,3 +311,32 @@ Test(route_cache, a_deadline_within_the_clock_slack_counts_as_lapsed)
 	v = run(P_IN, &f);
 	check_forwarded(&v, &f, P_OUT2, ports[P_OUT2].nh4_mac);
 }
+
+/* The table is one array with a part per CPU (rd_dp_size_maps() sizes it
+ * at load): on every CPU a flow's first packet fills that CPU's entry and
+ * the next one hits it; no CPU reads or writes another's entries, so a
+ * flow met first on one CPU is still a miss on the next. */
+Test(route_cache, every_cpu_has_its_own_part)
+{
+	struct frame f = udp4(DST4_OUT1);
+	int cpus = 0, ncpus = libbpf_num_possible_cpus();
+	struct verdict v;
+	cpu_set_t set;
+
+	publish(coarse_now() + 60000000000ull);
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			continue; /* possible but offline */
+		cpus++;
+		v = run(P_IN, &f);
+		check_forwarded(&v, &f, P_OUT1, ports[P_OUT1].nh4_mac);
+		EXPECT_COUNTS(&v, slot_of(P_IN), { EVENT, RD_EV_FORWARDED_IPV4 },
+			      { EVENT, RD_EV_ROUTE_CACHE_MISS });
+		v = run(P_IN, &f);
+		check_forwarded(&v, &f, P_OUT1, ports[P_OUT1].nh4_mac);
+		EXPECT_COUNTS(&v, slot_of(P_IN), { EVENT, RD_EV_FORWARDED_IPV4 });
+	}
+	cr_assert_geq(cpus, 1);
+}

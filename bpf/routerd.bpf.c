@@ -56,7 +56,7 @@ static __always_inline void rd_route_egress(struct rd_route_cache_entry *route,
 	if (route->egress_plain)
 		return;
 	if (bpf_map_lookup_elem(&rd_bridges, &route->ifindex)) {
-		ok = rd_bridge_egress(route->dmac, route->ifindex, 0, out);
+		ok = rd_bridge_egress(route->dmac, route->ifindex, 0, 0, out);
 	} else {
 		vd = bpf_map_lookup_elem(&rd_vlan_devs, &route->ifindex);
 		if (!vd) {

@@ -421,14 +421,16 @@ static __always_inline int rd_bridge(struct xdp_md *ctx, const struct rd_iface *
  * route into a VM network), which XDP cannot transmit on. Resolves `out` to
  * the port the bridge's FDB has for the lookup's `dmac` in VLAN `vid` (0: the
  * bridge device's PVID, for a route out of the bridge itself rather than
- * one of its VLAN devices), with the tag to push when the port takes that
- * VLAN tagged. Returns 0 to leave the packet to the kernel via the bridge:
- * unknown MAC, port not managed or not forwarding, not in the VLAN, or no
+ * one of its VLAN devices, whose tag protocol `tpid` is), with the tag to
+ * push when the port takes that VLAN tagged. Returns 0 to leave the packet
+ * to the kernel via the bridge: unknown MAC, port not managed or not
+ * forwarding, not in the VLAN, a VLAN device whose tag a filtering bridge
+ * would not take as a VLAN (another protocol than the bridge's), or no
  * routerd keeps the maps up to date. The MACs stay as the lookup set them
  * (source: the bridge's address). Marks the entry used.
  */
 static __always_inline int rd_bridge_egress(const __u8 *dmac, __u32 bridge, __u16 vid,
-					    struct rd_l2_out *out)
+					    __u16 tpid, struct rd_l2_out *out)
 {
 	struct rd_fdb_key key = { .bridge = bridge };
 	const struct rd_bridge_dev *br = bpf_map_lookup_elem(&rd_bridges, &bridge);
@@ -440,6 +442,8 @@ static __always_inline int rd_bridge_egress(const __u8 *dmac, __u32 bridge, __u1
 	if (!br || !rd_bridge_live(now))
 		return 0;
 	if (br->flags & RD_BRPORT_VLAN_FILTERING) {
+		if (vid && tpid != rd_bridge_tpid(br->flags))
+			return 0;
 		key.vid = vid ? vid : br->pvid;
 		vl = bpf_map_lookup_elem(&rd_port_vlans, &bridge);
 		if (!key.vid || !vl || !rd_vlan_bit(vl->member, key.vid))
@@ -463,7 +467,7 @@ static __always_inline int rd_bridge_egress(const __u8 *dmac, __u32 bridge, __u1
 		}
 	} else if (vid) {
 		/* a VLAN-unaware bridge forwards the VLAN device's tag as is */
-		out->tpid = rd_bridge_tpid(br->flags);
+		out->tpid = tpid;
 		out->vid = vid;
 	}
 	rd_fdb_note(&dst->used_ns, now);
@@ -480,11 +484,8 @@ static __always_inline int rd_bridge_egress(const __u8 *dmac, __u32 bridge, __u1
 static __always_inline int rd_vlan_dev_egress(const __u8 *dmac, const struct rd_vlan_dev *vd,
 					      struct rd_l2_out *out)
 {
-	if (bpf_map_lookup_elem(&rd_bridges, &vd->lower)) {
-		if (vd->tpid != ETH_P_8021Q && vd->tpid != ETH_P_8021AD)
-			return 0;
-		return rd_bridge_egress(dmac, vd->lower, vd->vid, out);
-	}
+	if (bpf_map_lookup_elem(&rd_bridges, &vd->lower))
+		return rd_bridge_egress(dmac, vd->lower, vd->vid, vd->tpid, out);
 	out->port = vd->lower;
 	out->tpid = vd->tpid;
 	out->vid = vd->vid;

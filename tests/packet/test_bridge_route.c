@@ -583,6 +583,32 @@ Test(vlan_dev, what_stays_with_the_kernel)
 	}
 }
 
+/* A VLAN device keeps its own tag protocol: a VLAN-unaware bridge carries
+ * the tag as the device wrote it (802.1ad here), and a filtering bridge
+ * takes only its own protocol (802.1Q here) as a VLAN, so a device with
+ * another is left to the kernel. */
+Test(vlan_dev, a_service_tag_device_keeps_its_protocol)
+{
+	struct frame in = ip_frame(up_mac, up_peer, "198.18.51.2", "198.18.70.12", 64);
+	struct frame want = tagged(routed(in, vm[2], v70_mac), ETH_P_8021AD, 70);
+	__u32 key = (__u32)br_ifindex;
+	struct rd_bridge_dev b;
+	struct result r;
+
+	put_vlan_dev(v70_ifindex, br_ifindex, 70, ETH_P_8021AD, v70_mac);
+	r = run_on_dev(up_ifindex, &in, 0);
+	cr_assert_eq(r.action, XDP_PASS, "%s", moved_str(&r));
+	expect_counted(&r, UPLINK_SLOT, PASS(UNMANAGED_EGRESS));
+
+	cr_assert_eq(bpf_map__lookup_elem(skel->maps.rd_bridges, &key, sizeof(key), &b, sizeof(b),
+					  0), 0);
+	b.flags &= ~RD_BRPORT_VLAN_FILTERING;
+	cr_assert_eq(bpf_map__update_elem(skel->maps.rd_bridges, &key, sizeof(key), &b, sizeof(b),
+					  BPF_EXIST), 0);
+	fdb_put(2, 0, vm[2]);
+	expect_routed(up_ifindex, UPLINK_SLOT, &in, "brp2-p", &want, EV(FORWARDED_IPV4));
+}
+
 /* The VLAN device is the FIB's ingress: iif rules and hairpins see it. */
 Test(vlan_dev, the_vlan_device_is_the_ingress)
 {

@@ -176,15 +176,15 @@ static struct meas skb_run(struct chain *c, enum variant v, double dur)
 	return skb_run(c, v, dur);
 }
 
-/* kernel cost / way cost per round, each cost over the XDP_DROP baseline */
-static void skb_ratio(const char *name, struct way *drop, struct way *kern, struct way *x,
+/* reference cost / way cost per round, each cost over the XDP_DROP baseline */
+static void skb_ratio(const char *name, struct way *drop, struct way *ref, struct way *x,
 		      int rounds)
 {
 	double r[MAX_ROUNDS] = { 0 }, wr[MAX_ROUNDS] = { 0 };
 
 	for (int i = 0; i < rounds; i++) {
-		r[i] = (1 / kern->rate[i] - 1 / drop->rate[i]) / (1 / x->rate[i] - 1 / drop->rate[i]);
-		wr[i] = (1 / kern->wall[i] - 1 / drop->wall[i]) /
+		r[i] = (1 / ref->rate[i] - 1 / drop->rate[i]) / (1 / x->rate[i] - 1 / drop->rate[i]);
+		wr[i] = (1 / ref->wall[i] - 1 / drop->wall[i]) /
 			(1 / x->wall[i] - 1 / drop->wall[i]);
 	}
 	printf("RATIO %s %.4f min=%.4f max=%.4f rounds=%d wall_clock=%.4f\n", name,
@@ -257,6 +257,8 @@ void phase_skb(struct chain *c)
 	}
 	skb_ratio("xdp_vs_kernel_forwarding", &w[0], &w[1], &w[2], rounds);
 	skb_ratio("min_fwd_xdp_vs_kernel_forwarding", &w[0], &w[1], &w[3], rounds);
+	/* vs_minimal_forwarder by the skb method: min_fwd's cost / routerd's */
+	skb_ratio("vs_minimal_forwarder_skb", &w[0], &w[3], &w[2], rounds);
 	if (cand)
 		skb_ratio("candidate_xdp_vs_kernel_forwarding", &w[0], &w[1], cand, rounds);
 	if (nocache)

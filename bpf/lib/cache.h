@@ -3,14 +3,14 @@
  * The route cache in front of bpf_fib_lookup(); the rules that keep it
  * correct are in include/routerd/maps.h.
  *
- * A packet's flow maps to one entry of its CPU's part of the table. rd_route_probe()
- * says whether that entry answers for the packet (a hit); on a miss,
- * rd_route_lookup() runs the full lookup and writes its result into the
- * entry, which becomes valid only if the lookup succeeded and the cache is
- * on (with the cache off the slot is scratch space, never valid). Either
- * way the rest of the walk reads the result from the entry, so everything
- * downstream is the same code for a hit and a miss, and a hit copies
- * nothing.
+ * A packet's flow maps to one entry of its CPU's part of the table.
+ * rd_route_probe() says whether that entry answers for the packet (a hit);
+ * on a miss, rd_route_lookup() runs the full lookup and writes its result
+ * into the entry, which becomes valid only if the lookup succeeded and the
+ * cache is on (with the cache off the slot is scratch space, never valid).
+ * Either way the rest of the walk reads the result from the entry, so
+ * everything downstream is the same code for a hit and a miss, and a hit
+ * copies nothing.
  *
  * A hit skips the checks that run before the lookup on a miss (the
  * martian and link-local address classes, the rd_local4 martian source,

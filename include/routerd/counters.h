@@ -88,4 +88,11 @@ struct rd_stats {
 	struct rd_clock clock;
 };
 
+/* For readers that see a slot as words: RD_COUNTERS counters, flat and
+ * first, in a value of RD_STATS_WORDS words per CPU. */
+#define RD_COUNTERS (RD_EV__MAX + RD_PASS__MAX + RD_DROP__MAX)
+#define RD_STATS_WORDS (sizeof(struct rd_stats) / sizeof(__u64))
+_Static_assert(__builtin_offsetof(struct rd_stats, clock) == RD_COUNTERS * sizeof(__u64),
+	       "rd_stats starts with its counters, flat");
+
 #endif /* ROUTERD_COUNTERS_H */

@@ -609,10 +609,8 @@ static void write_seeds(const char *dir)
 /* ------------------------------------------------------------------ */
 /* Counters                                                            */
 
-#define N_COUNTERS (RD_EV__MAX + RD_PASS__MAX + RD_DROP__MAX)
+#define N_COUNTERS RD_COUNTERS
 #define N_SLOTS 8 /* slot 0 and the managed ports' slots, read on every run */
-_Static_assert(offsetof(struct rd_stats, clock) == N_COUNTERS * sizeof(__u64),
-	       "rd_stats starts with the counters, flat");
 _Static_assert(P__COUNT < N_SLOTS, "every port's slot is read");
 
 static int n_cpus;

@@ -273,7 +273,7 @@ static void read_stats(__u64 sums[N_SLOTS][N_COUNTERS])
 		memset(sums[slot], 0, sizeof(sums[slot]));
 		for (int cpu = 0; cpu < ncpus; cpu++)
 			for (int i = 0; i < N_COUNTERS; i++)
-				sums[slot][i] += percpu[(size_t)cpu * STATS_WORDS + i];
+				sums[slot][i] += percpu[(size_t)cpu * RD_STATS_WORDS + i];
 	}
 	free(percpu);
 }

@@ -71,8 +71,7 @@ void ipv4_fix_csum(struct iphdr *ip);
 struct frame tagged(struct frame f, __u16 tpid, __u16 tci); /* a tag after the MACs */
 
 /* runs and counters: index (flat) of a counter, slot = port number */
-#define N_COUNTERS (RD_EV__MAX + RD_PASS__MAX + RD_DROP__MAX)
-#define STATS_WORDS (sizeof(struct rd_stats) / sizeof(__u64)) /* per CPU; the counters first */
+#define N_COUNTERS RD_COUNTERS
 #define N_SLOTS (N_MANAGED + 2) /* + one for a routed uplink */
 #define EV(x) (RD_EV_##x)
 #define PASS(x) (RD_EV__MAX + RD_PASS_##x)

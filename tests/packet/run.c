@@ -19,10 +19,7 @@
 /* Counters                                                            */
 
 #define N_EVENTS RD_EV__MAX
-#define N_COUNTERS (RD_EV__MAX + RD_PASS__MAX + RD_DROP__MAX)
-_Static_assert(offsetof(struct rd_stats, clock) == N_COUNTERS * sizeof(__u64),
-	       "rd_stats starts with the counters, flat");
-#define STATS_WORDS (sizeof(struct rd_stats) / sizeof(__u64)) /* per CPU */
+#define N_COUNTERS RD_COUNTERS
 
 #define KEY(name, key) key,
 static const char *const event_names[] = { RD_EVENTS(KEY) };
@@ -69,7 +66,7 @@ static void read_stats(__u64 sums[RD_MAX_IFACES][N_COUNTERS])
 		memset(sums[slot], 0, sizeof(sums[slot]));
 		for (int cpu = 0; cpu < ncpus; cpu++)
 			for (unsigned i = 0; i < N_COUNTERS; i++)
-				sums[slot][i] += percpu[(size_t)cpu * STATS_WORDS + i];
+				sums[slot][i] += percpu[(size_t)cpu * RD_STATS_WORDS + i];
 	}
 	free(percpu);
 }

@@ -37,15 +37,21 @@ static void publish(__u64 valid_until)
 /* The cache is per CPU: a test that expects a hit must not migrate between
  * runs (BPF_PROG_TEST_RUN runs on the caller's CPU), so each test stays on
  * the CPU it starts on. */
-static void stay_on_this_cpu(void)
+static bool pin_to_cpu(int cpu)
 {
 	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return !sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void stay_on_this_cpu(void)
+{
 	int cpu = sched_getcpu();
 
 	cr_assert_geq(cpu, 0);
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	cr_assert_eq(sched_setaffinity(0, sizeof(set), &set), 0);
+	cr_assert(pin_to_cpu(cpu));
 }
 
 static void cache_on(void)
@@ -323,13 +329,10 @@ Test(route_cache, every_cpu_has_its_own_part)
 {
 	struct frame f = udp4(DST4_OUT1);
 	int cpus = 0, ncpus = libbpf_num_possible_cpus();
-	cpu_set_t set;
 
 	publish(coarse_now() + 60000000000ull);
 	for (int cpu = 0; cpu < ncpus; cpu++) {
-		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
-		if (sched_setaffinity(0, sizeof(set), &set))
+		if (!pin_to_cpu(cpu))
 			continue; /* possible but offline */
 		cpus++;
 		set_label("CPU %d", cpu);

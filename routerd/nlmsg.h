@@ -13,11 +13,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* A whole message header and a length that fits in the `left` bytes. */
+/* A whole message header and a length that fits in the `left` bytes, padding
+ * included: libmnl's attribute walks (mnl_attr_for_each) end at the aligned
+ * tail, so a last message of unaligned length would let an attribute reach
+ * up to three bytes past the buffer. The kernel pads every message. */
 static inline bool rd_nlmsg_ok(const struct nlmsghdr *nlh, size_t left)
 {
 	return left >= sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
-	       nlh->nlmsg_len <= left;
+	       nlh->nlmsg_len <= left && MNL_ALIGN((size_t)nlh->nlmsg_len) <= left;
 }
 
 static inline const struct nlmsghdr *rd_nlmsg_next(const struct nlmsghdr *nlh, size_t *left)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +47,22 @@ static int query_mode(__u32 ifindex, enum rd_xdp_mode *mode)
 	return 0;
 }
 
+/* The program's name as the kernel reports it (at most 15 bytes). */
+static int prog_name(__u32 id, int fd, char name[BPF_OBJ_NAME_LEN])
+{
+	struct bpf_prog_info info;
+	int own = fd < 0, rc;
+
+	if (own && (fd = bpf_prog_get_fd_by_id(id)) < 0)
+		return -1;
+	rc = prog_info(fd, &info);
+	if (own)
+		close(fd);
+	if (!rc)
+		memcpy(name, info.name, BPF_OBJ_NAME_LEN);
+	return rc;
+}
+
 static int same_program(int prog_fd, __u32 other_id)
 {
 	struct bpf_prog_info mine, other;
@@ -59,29 +77,90 @@ static int same_program(int prog_fd, __u32 other_id)
 	return same;
 }
 
+enum link_owner { LINK_GONE, LINK_OURS, LINK_FOREIGN };
+
+/*
+ * Whose is this link? XDP link info has the ifindex but not the network
+ * namespace, and a link pinned by a routerd in another namespace (or
+ * symlinked here by someone hoping we detach it) can carry the same
+ * ifindex and the same program. What only holds here: the program it runs
+ * is the one the kernel reports attached on that ifindex in our namespace.
+ * With prog_fd >= 0 the program must also be named like ours (an older
+ * build of routerd has the same entry point). why says what did not hold.
+ */
+static enum link_owner link_owner(int link_fd, __u32 ifindex, int prog_fd,
+				  struct bpf_link_info *info, char *why, size_t len)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	char mine[BPF_OBJ_NAME_LEN], theirs[BPF_OBJ_NAME_LEN];
+
+	if (link_xdp_info(link_fd, info)) {
+		snprintf(why, len, "not an XDP link");
+		return LINK_FOREIGN;
+	}
+	if (!info->xdp.ifindex) {
+		snprintf(why, len, "its device is gone");
+		return LINK_GONE;
+	}
+	if (info->xdp.ifindex != ifindex) {
+		snprintf(why, len, "attached to ifindex %u, not %u", info->xdp.ifindex, ifindex);
+		return LINK_FOREIGN;
+	}
+	if (bpf_xdp_query(ifindex, 0, &q) ||
+	    (info->prog_id != q.drv_prog_id && info->prog_id != q.skb_prog_id)) {
+		snprintf(why, len, "its program (id %u) is not the one attached to ifindex %u in "
+			 "this network namespace: it serves another namespace", info->prog_id,
+			 ifindex);
+		return LINK_FOREIGN;
+	}
+	if (prog_fd >= 0 && (prog_name(0, prog_fd, mine) || prog_name(info->prog_id, -1, theirs) ||
+			     strncmp(mine, theirs, BPF_OBJ_NAME_LEN))) {
+		snprintf(why, len, "it runs program id %u, which is not a routerd program",
+			 info->prog_id);
+		return LINK_FOREIGN;
+	}
+	return LINK_OURS;
+}
+
+static int refuse_pin(const struct rd_attachment *a, const char *what, char *err, size_t errlen)
+{
+	return rd_errorf(err, errlen,
+			 "pinned link %s/%s: %s; routerd leaves it alone: remove that pin, or use "
+			 "another --pin-dir", a->pins->path, a->pin_name, what);
+}
+
 /* Take over a link pinned by an earlier run. Returns 1 when adopted, 0 when
- * there is nothing (usable) to adopt. */
+ * there is nothing (usable) to adopt, -1 when the pin is not ours to touch. */
 static int adopt(struct rd_attachment *a, int prog_fd, bool maps_reused, char *err,
 		 size_t errlen)
 {
 	struct bpf_link_info info;
-	int fd = bpf_obj_get(a->pin_path);
+	char why[160];
+	int fd = rd_pindir_get(a->pins, a->pin_name);
 
-	if (fd < 0)
+	if (fd == -ENOENT)
 		return 0;
-	if (link_xdp_info(fd, &info) || info.xdp.ifindex != a->ifindex) {
+	if (fd < 0)
+		return refuse_pin(a, rd_pindir_problem(fd), err, errlen);
+	switch (link_owner(fd, a->ifindex, prog_fd, &info, why, sizeof(why))) {
+	case LINK_GONE:
 		/* the interface it served is gone: the kernel already detached it */
 		close(fd);
-		unlink(a->pin_path);
+		rd_pindir_unlink(a->pins, a->pin_name);
 		return 0;
+	case LINK_FOREIGN:
+		close(fd);
+		return refuse_pin(a, why, err, errlen);
+	case LINK_OURS:
+		break;
 	}
 	if (!maps_reused || !same_program(prog_fd, info.prog_id)) {
 		if (bpf_link_update(fd, prog_fd, NULL)) {
 			int e = errno;
 
 			close(fd);
-			return rd_errorf(err, errlen, "cannot replace the program on the pinned link %s: %s",
-					 a->pin_path, strerror(e));
+			return rd_errorf(err, errlen, "cannot replace the program on the pinned link %s/%s: %s",
+					 a->pins->path, a->pin_name, strerror(e));
 		}
 		rd_info("replaced the program on ifindex %u atomically (%s)", a->ifindex,
 			maps_reused ? "new build" : "new maps");
@@ -95,7 +174,7 @@ static int create_link(struct rd_attachment *a, const char *ifname, int prog_fd,
 		       enum rd_xdp_mode want, char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, opts);
-	int fd;
+	int fd, rc;
 
 	opts.flags = want == RD_MODE_GENERIC ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
 	fd = bpf_link_create(prog_fd, a->ifindex, BPF_XDP, &opts);
@@ -116,18 +195,18 @@ static int create_link(struct rd_attachment *a, const char *ifname, int prog_fd,
 		return rd_errorf(err, errlen, "cannot attach XDP (%s mode) to %s: %s",
 				 rd_mode_name(want), ifname, strerror(e));
 	}
-	if (bpf_obj_pin(fd, a->pin_path)) {
-		int e = errno;
-
+	rc = rd_pindir_pin(a->pins, fd, a->pin_name);
+	if (rc) {
 		close(fd); /* detaches: the link was never visible to anyone */
-		return rd_errorf(err, errlen, "cannot pin the XDP link at %s: %s", a->pin_path,
-				 strerror(e));
+		return rd_errorf(err, errlen, "cannot pin the XDP link at %s/%s: %s", a->pins->path,
+				 a->pin_name, strerror(-rc));
 	}
 	a->link_fd = fd;
 	return 0;
 }
 
-int rd_attach(struct rd_attachment *a, const char *pin_dir, const char *ifname, __u32 ifindex,
+int rd_attach(struct rd_attachment *a, const struct rd_pindir *pins, const char *ifname,
+	      __u32 ifindex,
 	      int prog_fd, bool maps_reused, enum rd_xdp_mode want, char *err, size_t errlen)
 {
 	struct bpf_link_info info;
@@ -136,7 +215,8 @@ int rd_attach(struct rd_attachment *a, const char *pin_dir, const char *ifname, 
 	memset(a, 0, sizeof(*a));
 	a->link_fd = -1;
 	a->ifindex = ifindex;
-	snprintf(a->pin_path, sizeof(a->pin_path), "%s/" LINK_PIN_PREFIX "%u", pin_dir, ifindex);
+	a->pins = pins;
+	snprintf(a->pin_name, sizeof(a->pin_name), LINK_PIN_PREFIX "%u", ifindex);
 
 	rc = adopt(a, prog_fd, maps_reused, err, errlen);
 	if (rc < 0)
@@ -156,9 +236,23 @@ int rd_attach(struct rd_attachment *a, const char *pin_dir, const char *ifname, 
 
 int rd_attach_repin(struct rd_attachment *a)
 {
-	if (a->link_fd < 0 || !access(a->pin_path, F_OK))
+	int rc;
+
+	if (a->link_fd < 0 || rd_pindir_check(a->pins, a->pin_name) != -ENOENT)
 		return 0;
-	return bpf_obj_pin(a->link_fd, a->pin_path) ? -1 : 1;
+	rc = rd_pindir_pin(a->pins, a->link_fd, a->pin_name);
+	if (rc)
+		errno = -rc;
+	return rc ? -1 : 1;
+}
+
+int rd_attach_verify(const struct rd_attachment *a, char *why, size_t len)
+{
+	struct bpf_link_info info;
+
+	if (a->link_fd < 0)
+		return 0;
+	return link_owner(a->link_fd, a->ifindex, -1, &info, why, len) == LINK_OURS ? 0 : -1;
 }
 
 void rd_attach_release(struct rd_attachment *a, bool detach)
@@ -167,20 +261,26 @@ void rd_attach_release(struct rd_attachment *a, bool detach)
 		return;
 	if (detach) {
 		bpf_link_detach(a->link_fd);
-		unlink(a->pin_path);
+		rd_pindir_unlink(a->pins, a->pin_name);
 	}
 	close(a->link_fd);
 	a->link_fd = -1;
 }
 
-void rd_attach_sweep_stale(const char *pin_dir, const __u32 *keep, size_t n_keep)
+void rd_attach_sweep_stale(const struct rd_pindir *pins, int prog_fd, const __u32 *keep,
+			   size_t n_keep)
 {
-	DIR *d = opendir(pin_dir);
+	struct bpf_link_info info;
 	struct dirent *de;
-	char path[PATH_MAX];
+	char why[160];
+	int dfd = pins->fd < 0 ? -1 : openat(pins->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
 
-	if (!d)
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
 		return;
+	}
 	while ((de = readdir(d))) {
 		unsigned long ifindex;
 		char *end;
@@ -190,20 +290,34 @@ void rd_attach_sweep_stale(const char *pin_dir, const __u32 *keep, size_t n_keep
 		if (strncmp(de->d_name, LINK_PIN_PREFIX, strlen(LINK_PIN_PREFIX)))
 			continue;
 		ifindex = strtoul(de->d_name + strlen(LINK_PIN_PREFIX), &end, 10);
-		if (*end)
+		if (*end || !ifindex || ifindex > UINT32_MAX)
 			continue;
 		for (i = 0; i < n_keep && keep[i] != ifindex; i++)
 			;
 		if (i < n_keep)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", pin_dir, de->d_name);
-		fd = bpf_obj_get(path);
-		if (fd >= 0) {
-			bpf_link_detach(fd);
-			close(fd);
+		fd = rd_pindir_get(pins, de->d_name);
+		if (fd < 0) {
+			if (fd != -ENOENT)
+				rd_warn("pin dir %s: %s is %s; left alone", pins->path, de->d_name,
+					rd_pindir_problem(fd));
+			continue;
 		}
-		unlink(path);
-		rd_info("detached XDP from ifindex %lu (no longer configured)", ifindex);
+		switch (link_owner(fd, ifindex, prog_fd, &info, why, sizeof(why))) {
+		case LINK_OURS:
+			bpf_link_detach(fd);
+			rd_pindir_unlink(pins, de->d_name);
+			rd_info("detached XDP from ifindex %lu (no longer configured)", ifindex);
+			break;
+		case LINK_GONE:
+			rd_pindir_unlink(pins, de->d_name);
+			rd_info("removed the pin of a link whose device is gone (ifindex %lu)", ifindex);
+			break;
+		case LINK_FOREIGN:
+			rd_warn("pinned link %s/%s: %s; left alone", pins->path, de->d_name, why);
+			break;
+		}
+		close(fd);
 	}
 	closedir(d);
 }

@@ -89,6 +89,7 @@ static int cmd_status(struct rd_daemon *d, const struct rd_ctl_request *req, str
 		rd_json_close_array(&j);
 		rd_json_u64(&j, "requests", d->ctl.requests);
 		rd_json_u64(&j, "bad_requests", d->ctl.bad_requests);
+		rd_json_u64(&j, "clients_evicted", d->ctl.evicted);
 		rd_json_u64(&j, "reloads", d->reloads);
 		rd_json_open_object(&j, "netlink");
 		rd_json_u64(&j, "link_events", d->nl.events);
@@ -234,7 +235,7 @@ static int cmd_stats(struct rd_daemon *d, const struct rd_ctl_request *req, stru
 
 	for (int i = 1; i < req->argc; i++) {
 		if (strcmp(req->argv[i], "-s")) {
-			snprintf(err, errlen, "stats: unknown argument '%s' (expected -s)",
+			snprintf(err, errlen, "stats: unknown argument '%.32s' (expected -s)",
 				 req->argv[i]);
 			return -1;
 		}

@@ -57,6 +57,7 @@ int rd_ctl_open(struct rd_ctl *ctl, const char *path, const char *group, char *e
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char lock_path[sizeof(sa.sun_path) + 8];
 	mode_t old_umask;
+	struct stat st;
 
 	memset(ctl, 0, sizeof(*ctl));
 	ctl->listen_fd = ctl->lock_fd = -1;
@@ -77,9 +78,24 @@ int rd_ctl_open(struct rd_ctl *ctl, const char *path, const char *group, char *e
 	}
 
 	snprintf(lock_path, sizeof(lock_path), "%s.lock", path);
-	ctl->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/* never through a symlink someone planted, never someone else's file */
+	ctl->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (ctl->lock_fd < 0) {
-		snprintf(err, errlen, "cannot open lock file %s: %s", lock_path, strerror(errno));
+		if (errno == ELOOP)
+			snprintf(err, errlen, "lock file %s is a symbolic link, which routerd does not "
+				 "follow (another user may have planted it): remove it", lock_path);
+		else
+			snprintf(err, errlen, "cannot open lock file %s: %s", lock_path, strerror(errno));
+		return -1;
+	}
+	if (fstat(ctl->lock_fd, &st))
+		memset(&st, 0xff, sizeof(st));
+	if (!S_ISREG(st.st_mode) ||
+	    (st.st_uid != 0 && st.st_uid != geteuid())) {
+		snprintf(err, errlen, "lock file %s is not routerd's (owner uid %u, not a plain file); "
+			 "remove it", lock_path, (unsigned)st.st_uid);
+		close(ctl->lock_fd);
+		ctl->lock_fd = -1;
 		return -1;
 	}
 	if (flock(ctl->lock_fd, LOCK_EX | LOCK_NB)) {
@@ -151,8 +167,7 @@ static void accept_pause(struct rd_ctl *ctl, bool retry_later)
 
 static void accept_resume(struct rd_ctl *ctl)
 {
-	if (ctl->listen_fd >= 0 && ctl->n_clients < RD_CTL_MAX_CLIENTS &&
-	    !ev_is_active(&ctl->accept_retry))
+	if (ctl->listen_fd >= 0 && !ev_is_active(&ctl->accept_retry))
 		ev_io_start(ctl->loop, &ctl->accept_watcher);
 }
 
@@ -323,8 +338,17 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct rd_ctl *ctl = w->data;
 	struct ctl_client *c;
-	int fd = accept4(ctl->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int fd;
 
+	/* At the cap, make room as on EMFILE: hang up on the oldest client
+	 * still short of a request, so that idle connections (a socket-group
+	 * member can open thousands) cannot keep root's routerctl waiting in
+	 * the backlog; when every client is being answered, wait for one. */
+	if (ctl->n_clients >= RD_CTL_MAX_CLIENTS && !evict_idle(ctl)) {
+		accept_pause(ctl, false);
+		return;
+	}
+	fd = accept4(ctl->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0) {
 		/* Out of descriptors or memory: the connection stays queued and
 		 * the socket readable, so retrying at once would spin. Make room
@@ -342,8 +366,7 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 		accept_pause(ctl, true);
 		return;
 	}
-	if (++ctl->n_clients >= RD_CTL_MAX_CLIENTS)
-		accept_pause(ctl, false);
+	ctl->n_clients++;
 	c->ctl = ctl;
 	c->fd = fd;
 	client_link(ctl, c);

@@ -18,8 +18,10 @@
 #define RD_CTL_MAX_REQUEST 4096
 #define RD_CTL_MAX_ARGS 16
 /* Connections served at once (a bound on memory: each holds a request
- * buffer; idle ones are dropped after 2 s); more wait in the backlog.
- * Running out of descriptors first is handled too (accept pauses). */
+ * buffer; idle ones are dropped after 2 s). At the cap, or out of
+ * descriptors, a new connection makes routerd hang up on the oldest client
+ * that has not sent its request yet; only when every client is being
+ * answered do new ones wait in the backlog. */
 #define RD_CTL_MAX_CLIENTS 4096
 #define RD_CTL_BACKLOG 128
 

@@ -4,10 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -16,58 +12,6 @@
 #include "datapath.h"
 #include "log.h"
 #include "routerd.skel.h"
-
-#ifndef BPF_FS_MAGIC
-#define BPF_FS_MAGIC 0xcafe4a11
-#endif
-
-/* mkdir -p, but only below a bpffs mount: never create directories on an
- * unmounted /sys/fs/bpf (sysfs) or anywhere else. */
-static int make_pin_dir(const char *dir)
-{
-	char parent[PATH_MAX], *slash;
-	struct statfs fs;
-	struct stat st;
-
-	if (!stat(dir, &st)) {
-		if (!S_ISDIR(st.st_mode))
-			return -ENOTDIR;
-		return statfs(dir, &fs) || fs.f_type != BPF_FS_MAGIC ? -EXDEV : 0;
-	}
-	snprintf(parent, sizeof(parent), "%s", dir);
-	slash = strrchr(parent, '/');
-	if (!slash || slash == parent)
-		return -EXDEV;
-	*slash = '\0';
-	if (make_pin_dir(parent))
-		return -EXDEV;
-	return mkdir(dir, 0700) && errno != EEXIST ? -errno : 0;
-}
-
-int rd_dp_prepare_pin_dir(const char *dir, char *err, size_t errlen)
-{
-	int rc;
-
-	if (strlen(dir) >= PATH_MAX - 64)
-		return rd_errorf(err, errlen, "pin dir %s: path too long", dir);
-	rc = make_pin_dir(dir);
-	if (rc == -EXDEV)
-		return rd_errorf(err, errlen,
-				 "pin dir %s is not on a BPF filesystem; mount one with "
-				 "'mount -t bpf bpf /sys/fs/bpf' (or pass --pin-dir on a mounted bpffs)",
-				 dir);
-	if (rc == -ENOTDIR)
-		return rd_errorf(err, errlen, "pin dir %s exists and is not a directory", dir);
-	if (rc)
-		return rd_errorf(err, errlen, "cannot create pin dir %s: %s", dir, strerror(-rc));
-	return 0;
-}
-
-static int pin_path(const struct rd_datapath *dp, const struct bpf_map *map, char *path)
-{
-	return snprintf(path, PATH_MAX, "%s/%s", dp->pin_dir, bpf_map__name(map)) < PATH_MAX
-		       ? 0 : -ENAMETOOLONG;
-}
 
 /* Same shape as this build's definition. Flags are not compared: the kernel
  * adds BPF_F_RDONLY_PROG to devmaps, which libbpf's own reuse check (1.1)
@@ -83,35 +27,43 @@ static bool pinned_map_fits(const struct bpf_map *map, int fd)
 	       info.max_entries == bpf_map__max_entries(map);
 }
 
+static int refuse_entry(const struct rd_datapath *dp, const char *name, int rc, char *err,
+			size_t errlen)
+{
+	return rd_errorf(err, errlen, "pin dir %s: %s is %s; remove it", dp->pins.path, name,
+			 rd_pindir_problem(rc));
+}
+
 /* Before load: take over every pinned map that still fits; remove the pins
  * of those whose layout changed (a new build), which are created afresh. */
 static int reuse_pinned_maps(struct rd_datapath *dp, char *err, size_t errlen)
 {
-	char path[PATH_MAX];
 	struct bpf_map *map;
 	bool all = true, any = false;
 
 	bpf_object__for_each_map(map, dp->skel->obj) {
-		int fd;
+		const char *name = bpf_map__name(map);
+		int fd = rd_pindir_get(&dp->pins, name);
 
-		if (pin_path(dp, map, path))
-			return rd_errorf(err, errlen, "pin dir %s: path too long", dp->pin_dir);
-		fd = bpf_obj_get(path);
-		if (fd < 0) {
+		if (fd == -ENOENT) {
 			all = false;
 			continue;
 		}
+		if (fd < 0)
+			return refuse_entry(dp, name, fd, err, errlen);
 		any = true;
 		if (!pinned_map_fits(map, fd)) {
-			rd_warn("pinned map %s does not match this build; recreating it", path);
+			rd_warn("pinned map %s/%s does not match this build; recreating it",
+				dp->pins.path, name);
 			close(fd);
-			unlink(path);
+			rd_pindir_unlink(&dp->pins, name);
 			all = false;
 			continue;
 		}
 		if (bpf_map__reuse_fd(map, fd)) {
 			close(fd);
-			return rd_errorf(err, errlen, "cannot reuse pinned map %s", path);
+			return rd_errorf(err, errlen, "cannot reuse pinned map %s/%s", dp->pins.path,
+					 name);
 		}
 		close(fd); /* reuse_fd took its own copy */
 	}
@@ -119,48 +71,45 @@ static int reuse_pinned_maps(struct rd_datapath *dp, char *err, size_t errlen)
 	return 0;
 }
 
-static int pin_new_maps(struct rd_datapath *dp, char *err, size_t errlen)
+/* Pins every map whose pin is missing: all after load, the lost ones later.
+ * Returns how many, or -1 with err. */
+static int pin_missing_maps(struct rd_datapath *dp, char *err, size_t errlen)
 {
-	char path[PATH_MAX];
 	struct bpf_map *map;
+	int pinned = 0;
 
 	bpf_object__for_each_map(map, dp->skel->obj) {
-		if (pin_path(dp, map, path))
-			return rd_errorf(err, errlen, "pin dir %s: path too long", dp->pin_dir);
-		if (!access(path, F_OK))
+		const char *name = bpf_map__name(map);
+		int rc = rd_pindir_check(&dp->pins, name);
+
+		if (!rc)
 			continue;
-		if (bpf_map__pin(map, path))
-			return rd_errorf(err, errlen, "cannot pin map at %s: %s", path, strerror(errno));
+		if (rc != -ENOENT)
+			return refuse_entry(dp, name, rc, err, errlen);
+		rc = rd_pindir_pin(&dp->pins, bpf_map__fd(map), name);
+		if (rc)
+			return rd_errorf(err, errlen, "cannot pin map at %s/%s: %s", dp->pins.path,
+					 name, strerror(-rc));
+		pinned++;
 	}
-	return 0;
+	return pinned;
 }
 
 int rd_dp_repin(struct rd_datapath *dp, char *err, size_t errlen)
 {
-	char path[PATH_MAX];
-	struct bpf_map *map;
-	int restored = 0;
-
-	bpf_object__for_each_map(map, dp->skel->obj) {
-		if (pin_path(dp, map, path) || !access(path, F_OK))
-			continue;
-		if (!restored && rd_dp_prepare_pin_dir(dp->pin_dir, err, errlen))
-			return -1;
-		if (bpf_obj_pin(bpf_map__fd(map), path))
-			return rd_errorf(err, errlen, "cannot pin %s again: %s", path, strerror(errno));
-		restored++;
-	}
-	return restored;
+	if (rd_pindir_revalidate(&dp->pins, err, errlen) < 0)
+		return -1;
+	return pin_missing_maps(dp, err, errlen);
 }
 
 static void unpin_maps(struct rd_datapath *dp)
 {
-	char path[PATH_MAX];
 	struct bpf_map *map;
 
+	/* what is not a pin of ours (a symlink someone planted) stays */
 	bpf_object__for_each_map(map, dp->skel->obj)
-		if (!pin_path(dp, map, path))
-			unlink(path);
+		if (!rd_pindir_check(&dp->pins, bpf_map__name(map)))
+			rd_pindir_unlink(&dp->pins, bpf_map__name(map));
 }
 
 int rd_dp_open(struct rd_datapath *dp, const char *pin_dir, char *err, size_t errlen)
@@ -169,19 +118,8 @@ int rd_dp_open(struct rd_datapath *dp, const char *pin_dir, char *err, size_t er
 
 	memset(dp, 0, sizeof(*dp));
 	dp->prog_fd = -1;
-	snprintf(dp->pin_dir, sizeof(dp->pin_dir), "%s", pin_dir);
-	if (rd_dp_prepare_pin_dir(pin_dir, err, errlen))
+	if (rd_pindir_open(&dp->pins, pin_dir, err, errlen))
 		return -1;
-	dp->lock_fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dp->lock_fd < 0)
-		return rd_errorf(err, errlen, "cannot open pin dir %s: %s", pin_dir, strerror(errno));
-	if (flock(dp->lock_fd, LOCK_EX | LOCK_NB)) {
-		close(dp->lock_fd);
-		dp->lock_fd = -1;
-		return rd_errorf(err, errlen,
-				 "routerd is already running with pin dir %s (another instance holds it)",
-				 pin_dir);
-	}
 	dp->n_cpus = libbpf_num_possible_cpus();
 	if (dp->n_cpus <= 0)
 		return rd_errorf(err, errlen, "cannot count possible CPUs");
@@ -200,7 +138,7 @@ int rd_dp_open(struct rd_datapath *dp, const char *pin_dir, char *err, size_t er
 		return rd_errorf(err, errlen, "cannot load the XDP program: %s%s", strerror(-rc),
 				 rc == -EPERM ? " (routerd needs root: CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN)"
 				 : "");
-	if (pin_new_maps(dp, err, errlen))
+	if (pin_missing_maps(dp, err, errlen) < 0)
 		return -1;
 	for (__u32 key = 0; key < RD_LOCAL4_SLOTS; key++)
 		bpf_map__lookup_elem(dp->skel->maps.rd_local4, &key, sizeof(key), &dp->local4[key],
@@ -241,9 +179,6 @@ struct routerd_bpf *rd_dp_load_unpinned(void)
 
 void rd_dp_close(struct rd_datapath *dp, bool unpin)
 {
-	if (dp->lock_fd > 0)
-		close(dp->lock_fd);
-	dp->lock_fd = -1;
 	if (dp->sync_made) {
 		if (dp->sync_outer >= 0)
 			close(dp->sync_outer);
@@ -251,12 +186,11 @@ void rd_dp_close(struct rd_datapath *dp, bool unpin)
 			close(dp->sync_inner);
 		dp->sync_made = false;
 	}
+	if (dp->skel && unpin)
+		unpin_maps(dp);
+	rd_pindir_close(&dp->pins, unpin && dp->skel);
 	if (!dp->skel)
 		return;
-	if (unpin) {
-		unpin_maps(dp);
-		rmdir(dp->pin_dir); /* fails harmlessly if something else lives there */
-	}
 	routerd_bpf__destroy(dp->skel);
 	dp->skel = NULL;
 }

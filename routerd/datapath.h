@@ -15,6 +15,8 @@
 
 #include <routerd/maps.h>
 
+#include "pindir.h"
+
 struct routerd_bpf;
 struct bpf_object;
 
@@ -35,9 +37,8 @@ static inline __u64 rd_coarse_now_ns(void)
 
 struct rd_datapath {
 	struct routerd_bpf *skel;
-	char pin_dir[PATH_MAX];
+	struct rd_pindir pins; /* locked: one routerd per pin dir */
 	int prog_fd;
-	int lock_fd;      /* flock on the pin dir: one routerd per pin dir */
 	int n_cpus;
 	bool maps_reused; /* found pinned maps from an earlier run */
 	__u32 local4[RD_LOCAL4_SLOTS]; /* what rd_local4 holds */
@@ -60,8 +61,9 @@ int rd_dp_size_maps(struct bpf_object *obj);
  * and errno on failure. */
 struct routerd_bpf *rd_dp_load_unpinned(void);
 
-/* Checks that pin_dir is (or can be created) on bpffs, loads the program and
- * pins or reuses its maps. */
+/* Opens and locks the pin dir (pindir.h: created on bpffs if missing,
+ * refused unless it is ours), loads the program and pins or reuses its
+ * maps. */
 int rd_dp_open(struct rd_datapath *dp, const char *pin_dir, char *err, size_t errlen);
 /* Unpins everything when `unpin`; otherwise the maps outlive us. */
 void rd_dp_close(struct rd_datapath *dp, bool unpin);
@@ -87,11 +89,9 @@ int rd_dp_tx_add(struct rd_datapath *dp, __u32 ifindex);
 int rd_dp_tx_delete(struct rd_datapath *dp, __u32 ifindex);
 
 /* Pins again any map pin that disappeared (rm, bpffs unmounted and
- * remounted). Returns how many were restored, or -1 (err says why) when the
- * pin dir is unusable; the maps themselves live on in our descriptors. */
+ * remounted), after re-creating and re-locking the pin dir if it went.
+ * Returns how many were restored, or -1 (err says why) when the pin dir is
+ * unusable; the maps themselves live on in our descriptors. */
 int rd_dp_repin(struct rd_datapath *dp, char *err, size_t errlen);
-
-/* "path is on bpffs" check, shared with the link pins. */
-int rd_dp_prepare_pin_dir(const char *dir, char *err, size_t errlen);
 
 #endif

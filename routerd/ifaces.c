@@ -120,7 +120,7 @@ int rd_ifaces_attach_all(struct rd_ifaces *ifs, struct rd_datapath *dp,
 		/* The devmap and rd_ifaces first: the program must never run
 		 * on an interface it cannot describe or redirect to. */
 		if (describe(ifs, m, err, errlen) ||
-		    rd_attach(&m->att, dp->pin_dir, m->cfg.name, m->ifindex, dp->prog_fd,
+		    rd_attach(&m->att, &dp->pins, m->cfg.name, m->ifindex, dp->prog_fd,
 			      dp->maps_reused, m->cfg.mode, err, errlen)) {
 			/* roll back: what we attached comes off, adopted links stay */
 			for (size_t k = 0; k <= i; k++) {
@@ -138,7 +138,7 @@ int rd_ifaces_attach_all(struct rd_ifaces *ifs, struct rd_datapath *dp,
 			m->att.adopted ? "adopted" : "attached", rd_mode_name(m->att.mode),
 			m->ifindex, m->att.prog_id);
 	}
-	rd_attach_sweep_stale(dp->pin_dir, keep, cfg->n_ifaces);
+	rd_attach_sweep_stale(&dp->pins, dp->prog_fd, keep, cfg->n_ifaces);
 	return 0;
 }
 
@@ -165,7 +165,7 @@ static void reconcile_one(struct rd_ifaces *ifs, struct rd_managed_iface *m)
 	if (!m->ifindex) {
 		m->ifindex = now;
 		if (describe(ifs, m, m->last_error, sizeof(m->last_error)) ||
-		    rd_attach(&m->att, ifs->dp->pin_dir, m->cfg.name, now, ifs->dp->prog_fd,
+		    rd_attach(&m->att, &ifs->dp->pins, m->cfg.name, now, ifs->dp->prog_fd,
 			      ifs->dp->maps_reused, m->cfg.mode, m->last_error, sizeof(m->last_error))) {
 			rd_err("%s: cannot attach: %s", m->cfg.name, m->last_error);
 			forget(ifs, m);
@@ -245,6 +245,35 @@ int rd_ifaces_repin(struct rd_ifaces *ifs)
 		restored += rc;
 	}
 	return restored;
+}
+
+int rd_ifaces_verify(struct rd_ifaces *ifs)
+{
+	char why[160], ifname[IF_NAMESIZE];
+	int lost = 0;
+
+	for (size_t i = 0; i < ifs->n; i++) {
+		struct rd_managed_iface *m = &ifs->list[i];
+
+		/* a device that is gone is reconcile's business */
+		if (!m->ifindex || m->att.link_fd < 0 || !if_indextoname(m->ifindex, ifname) ||
+		    !rd_attach_verify(&m->att, why, sizeof(why)))
+			continue;
+		/* Our link lost its place (another process detached it): let go
+		 * of it and attach afresh, so that what status says holds. */
+		rd_err("%s: our XDP link is no longer attached (%s); attaching again",
+		       m->cfg.name, why);
+		rd_attach_release(&m->att, true);
+		lost++;
+		if (rd_attach(&m->att, &ifs->dp->pins, m->cfg.name, m->ifindex, ifs->dp->prog_fd,
+			      ifs->dp->maps_reused, m->cfg.mode, m->last_error,
+			      sizeof(m->last_error))) {
+			rd_err("%s: cannot attach: %s", m->cfg.name, m->last_error);
+			forget(ifs, m);
+			m->ifindex = 0;
+		}
+	}
+	return lost;
 }
 
 void rd_ifaces_release_all(struct rd_ifaces *ifs, bool detach)

@@ -42,6 +42,10 @@ void rd_ifaces_apply_config(struct rd_ifaces *ifs, const struct rd_config *cfg);
 /* The pins of every attached link, restored where they disappeared.
  * Returns how many, or -1 if one could not be (errno). */
 int rd_ifaces_repin(struct rd_ifaces *ifs);
+/* Checks that each link still carries our program on its interface in
+ * this namespace; those that do not are attached again. Returns how many
+ * had been lost. */
+int rd_ifaces_verify(struct rd_ifaces *ifs);
 /* On shutdown detach (SIGTERM) or leave attached for a successor. */
 void rd_ifaces_release_all(struct rd_ifaces *ifs, bool detach);
 /* The reverse-path filter the kernel applies to IPv4 received on IFNAME

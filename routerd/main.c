@@ -230,7 +230,10 @@ static bool detach_on_exit;
 /*
  * Pins are what make a restart after kill -9 hitless. If someone removes
  * them (or unmounts bpffs) while routerd runs, forwarding is unaffected
- * (routerd holds the maps and links), so put them back and say so.
+ * (routerd holds the maps and links), so put them back and say so. A pin
+ * dir that is re-created is locked again first (rd_dp_repin), so that no
+ * second routerd can take it meanwhile; and each link must still be
+ * attached where it should be.
  */
 #define PIN_CHECK_S 1.0
 
@@ -242,6 +245,8 @@ static void on_pin_check(struct ev_loop *loop, ev_timer *w, int revents)
 	int maps, links;
 
 	maps = rd_dp_repin(&d->dp, err, sizeof(err));
+	if (maps >= 0)
+		rd_ifaces_verify(&d->ifaces); /* re-attaching pins: the pin dir must be there */
 	links = maps < 0 ? 0 : rd_ifaces_repin(&d->ifaces);
 	if (links < 0)
 		snprintf(err, sizeof(err), "cannot pin the XDP links again: %s", strerror(errno));

@@ -1152,7 +1152,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			die("if_nametoindex(%s): %s", p->name, strerror(errno));
 
 	memset(&dp, 0, sizeof(dp));
-	dp.lock_fd = -1;
+	dp.pins.fd = -1;
 	dp.n_cpus = n_cpus = libbpf_num_possible_cpus();
 	dp.skel = rd_dp_load_unpinned();
 	if (!dp.skel)

@@ -237,7 +237,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		die("unshare(CLONE_NEWNET) (the netlink fuzzer needs root)");
 
 	memset(&dp, 0, sizeof(dp));
-	dp.lock_fd = -1;
+	dp.pins.fd = -1;
 	dp.n_cpus = libbpf_num_possible_cpus();
 	dp.skel = rd_dp_load_unpinned();
 	if (!dp.skel)

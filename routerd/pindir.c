@@ -122,9 +122,10 @@ static int walk(const char *path, bool *created, char *err, size_t errlen)
 
 			if (!fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) && S_ISLNK(st.st_mode))
 				rd_errorf(err, errlen,
-					  "pin dir %s: %s is a symbolic link, which routerd does not "
+					  "pin dir %s%s%s is a symbolic link, which routerd does not "
 					  "follow there (another user may have planted it); remove it "
-					  "or give the real path", path, shown);
+					  "or give the real path", path, next ? ": " : "",
+					  next ? shown : "");
 			else if (e == ENOTDIR)
 				rd_errorf(err, errlen, "pin dir %s: %s exists and is not a directory",
 					  path, shown);
@@ -184,7 +185,7 @@ static int lock(struct rd_pindir *pd, int fd, char *err, size_t errlen)
 	if (pid > 0 && !stat(proc, &st) && !ours(&st))
 		return rd_errorf(err, errlen,
 				 "pin dir %s is locked by pid %d of uid %u, which is not a routerd of "
-				 "root's; stop it, make the pin dir root's alone (chmod 0700 %s)",
+				 "root's; stop it and make the pin dir root's alone (chmod 0700 %s)",
 				 pd->path, (int)pid, (unsigned)st.st_uid, pd->path);
 	if (pid > 0)
 		return rd_errorf(err, errlen,

@@ -83,6 +83,16 @@ def expect(desc, data, want_prefix, shut=True):
     report(ok, desc, *([] if ok else ["sent %d bytes, got %r" % (len(data), reply[:200] if reply else reply)]))
 
 
+def expect_truncated(desc, data, want_prefix, byte):
+    """An error reply that echoes at most 32 bytes (of byte) of what was sent,
+    between quotes."""
+    reply = exchange(data)
+    quoted = reply.split(b"'")[1] if reply and reply.count(b"'") >= 2 else b""
+    ok = (reply is not None and reply.startswith(want_prefix) and reply.count(b"\n") == 1 and
+          0 < len(quoted) <= 32 and quoted == byte * len(quoted))
+    report(ok, desc, *([] if ok else ["got %r" % (reply[:300] if reply else reply)]))
+
+
 def requests():
     rnd = random.Random(1)
     expect("a good request is answered", b"status\n", b"ok\n")
@@ -99,8 +109,10 @@ def requests():
     expect("nothing at all, then close", b"", b"")
     expect("unknown verb: named in the error", b"frobnicate\n",
            b"error: unknown command 'frobnicate'")
-    expect("a verb of 4000 bytes: an error, truncated", b"x" * 4000 + b"\n",
-           b"error: unknown command 'xxxx")
+    expect_truncated("a verb of 4000 bytes: an error, echoing at most 32 bytes of it",
+                     b"x" * 4000 + b"\n", b"error: unknown command 'xxxx", b"x")
+    expect_truncated("a bad argument of 4000 bytes to stats: echoing at most 32 bytes of it",
+                     b"stats " + b"y" * 4000 + b"\n", b"error: stats: unknown argument 'yyyy", b"y")
     expect("NUL bytes: 'request contains a NUL byte'", b"stat\0us\n",
            b"error: request contains a NUL byte")
     expect("only NUL bytes", b"\0" * 100 + b"\n", b"error: request contains a NUL byte")

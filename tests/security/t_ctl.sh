@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Bad input at the control socket (ctl_abuse.py): oversized, truncated and
-# garbage requests, NUL bytes, unknown verbs, 1000 clients at once, 1000
-# idle clients, slowloris clients that never finish. Each bad request gets
+# garbage requests, NUL bytes, unknown verbs, 1000 clients at once, 2000
+# idle clients, more idle clients than the cap, slowloris clients that never
+# finish. Each bad request gets
 # one "error: ..." line (or, unfinished, no reply); routerd keeps answering
 # everyone else throughout, hangs up on the idle and the slow, and is still
 # there at the end with its counters adding up.
@@ -72,6 +73,20 @@ wait "$BG"
 tap_from <"$E2E_TMP/idle.out"
 ticks=$(($(cpu_ticks) - ticks0))
 tap_cmp "routerd's CPU time while 2000 clients idled for 4 s (1/100 s)" "$ticks" -lt 150
+
+# More idle clients than routerd serves at once (RD_CTL_MAX_CLIENTS, 4096;
+# anyone in the socket group can open them): at the cap routerd hangs up on
+# the oldest idle client, as when out of descriptors, instead of leaving
+# routerctl in the backlog until idle clients time out (2 s).
+e0=$("$ROUTERCTL" -s "$SOCK" -j status | jq -r '.clients_evicted // 0')
+background idle 4160 3 || e2e_fail "4160 idle clients connect" "$(cat "$E2E_TMP/idle.out")"
+if res=$(answers_within 1); then tap_ok "routerctl answered in under 1 s while 4160 idle clients held the client cap ($res)"
+else e2e_fail "routerctl answered in under 1 s while 4160 idle clients held the client cap" "$res"; fi
+evicted=$("$ROUTERCTL" -s "$SOCK" -j status | jq -r '.clients_evicted // empty')
+tap_cmp "at the cap routerd hung up on the oldest idle clients (clients_evicted ${e0} -> ${evicted:-none})" \
+	"$((${evicted:-0} - e0))" -ge $((4160 - 4096))
+wait "$BG"
+tap_from <"$E2E_TMP/idle.out"
 
 # The same with routerd short of descriptors (a systemd service gets a soft
 # limit of 1024): accept() fails with EMFILE while the clients idle.

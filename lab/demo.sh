@@ -157,7 +157,7 @@ if [ -n "$(lab_namespaces "$PREFIX")" ]; then
 	fail "a lab with prefix '$PREFIX' is already up" \
 		"$LAB_DIR/topo.sh down basic --prefix $PREFIX   (or: $0 --prefix other)"
 fi
-lab_ensure_bpffs || fail "bpffs is not mounted on /sys/fs/bpf" "mount -t bpf bpf /sys/fs/bpf"
+lab_ensure_bpffs || fail "bpffs is not mounted on /sys/fs/bpf" "mount -t bpf -o mode=0700 bpf /sys/fs/bpf"
 LAB_MADE=true
 lab_up basic "$PREFIX" || fail "the namespaces could not be built (see above)" \
 	"$LAB_DIR/topo.sh down basic --prefix $PREFIX, then run the demo again"

@@ -60,8 +60,9 @@ lab_namespaces() {
 lab_ensure_bpffs() {
 	if [ "$(stat -f -c %T "$LAB_BPFFS" 2>/dev/null)" != bpf_fs ]; then
 		mkdir -p "$LAB_BPFFS" 2>/dev/null
-		mount -t bpf bpf "$LAB_BPFFS" || {
-			lab_err "cannot mount bpffs on $LAB_BPFFS (try: mount -t bpf bpf $LAB_BPFFS)"
+		# mode=0700: only root creates entries (pin dirs) there
+		mount -t bpf -o mode=0700 bpf "$LAB_BPFFS" || {
+			lab_err "cannot mount bpffs on $LAB_BPFFS (try: mount -t bpf -o mode=0700 bpf $LAB_BPFFS)"
 			return 1
 		}
 	fi

@@ -26,7 +26,7 @@ die() { echo "tests/run.sh: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
 step "dependencies"
 "$ROOT/lab/install-deps.sh" || die "installing dependencies failed"
 if ! mount | grep -q ' type bpf '; then
-	mount -t bpf bpf /sys/fs/bpf || die "cannot mount bpffs on /sys/fs/bpf"
+	mount -t bpf -o mode=0700 bpf /sys/fs/bpf || die "cannot mount bpffs on /sys/fs/bpf"
 fi
 
 step "build ($BUILD)"

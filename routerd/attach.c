@@ -249,10 +249,24 @@ int rd_attach_repin(struct rd_attachment *a)
 int rd_attach_verify(const struct rd_attachment *a, char *why, size_t len)
 {
 	struct bpf_link_info info;
+	int rc;
 
+	/* Cheap enough for every second on every interface (one syscall, where
+	 * bpf_xdp_query would dump every link): a link that is detached, by
+	 * bpf_link_detach or with its device, reports ifindex 0; while it is
+	 * attached nobody else can put another program in its place. */
 	if (a->link_fd < 0)
 		return 0;
-	return link_owner(a->link_fd, a->ifindex, -1, &info, why, len) == LINK_OURS ? 0 : -1;
+	rc = link_xdp_info(a->link_fd, &info);
+	if (rc) {
+		snprintf(why, len, "cannot read its info: %s", strerror(-rc));
+		return -1;
+	}
+	if (info.xdp.ifindex == a->ifindex)
+		return 0;
+	snprintf(why, len, "the link reports ifindex %u, not %u: detached", info.xdp.ifindex,
+		 a->ifindex);
+	return -1;
 }
 
 void rd_attach_release(struct rd_attachment *a, bool detach)

@@ -42,8 +42,8 @@ int rd_attach(struct rd_attachment *a, const struct rd_pindir *pins, const char 
 /* Pins the link again if its pin disappeared; 1 if it did, 0 if nothing
  * was missing, -1 with errno on failure. */
 int rd_attach_repin(struct rd_attachment *a);
-/* The link still carries our program on our ifindex in this namespace:
- * 0, else -1 with why (detached by someone else, device gone). */
+/* The link is still attached to its interface: 0, else -1 with why
+ * (detached by someone else, device gone). */
 int rd_attach_verify(const struct rd_attachment *a, char *why, size_t len);
 /* Detaches and unpins when `detach`; otherwise only closes our fd. */
 void rd_attach_release(struct rd_attachment *a, bool detach);

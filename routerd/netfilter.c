@@ -150,11 +150,24 @@ void rd_nf_read(struct rd_netfilter *nf, struct rd_nf_verdict *v)
 	read_br_netfilter(v); /* last: it depends on the IP holds */
 }
 
-static void log_verdict(const struct rd_nf_verdict *v)
+/* What changed for a family: its path, or why it is held. */
+static bool family_changed(const struct rd_nf_verdict *a, const struct rd_nf_verdict *b, int f)
+{
+	if ((a->hold ^ b->hold) & (1u << f))
+		return true;
+	return a->n_why[f] != b->n_why[f] ||
+	       (a->n_why[f] && strcmp(a->why[f][0], b->why[f][0]));
+}
+
+/* Once per change, for the families that changed (all of them when PREV
+ * is NULL). */
+static void log_verdict(const struct rd_nf_verdict *prev, const struct rd_nf_verdict *v)
 {
 	for (int f = 0; f < RD_NF_FAMILIES; f++) {
 		bool held = v->hold & (1u << f);
 
+		if (prev && !family_changed(prev, v, f))
+			continue;
 		if (!held) {
 			rd_info("netfilter: %s forwarded in XDP (no rule can act on it)",
 				rd_nf_family_name(f));
@@ -174,8 +187,8 @@ void rd_nf_refresh(struct rd_netfilter *nf)
 	if (rd_nf_verdict_equal(&next, &nf->verdict))
 		return;
 	nf->changes++;
+	log_verdict(&nf->verdict, &next);
 	nf->verdict = next;
-	log_verdict(&nf->verdict);
 	if (nf->apply)
 		nf->apply(nf->apply_arg, nf->verdict.hold);
 }
@@ -232,7 +245,7 @@ void rd_nf_open(struct rd_netfilter *nf, enum rd_nf_mode mode)
 	/* Subscribed first, read second: no commit in between is missed. */
 	open_events(nf);
 	rd_nf_read(nf, &nf->verdict);
-	log_verdict(&nf->verdict);
+	log_verdict(NULL, &nf->verdict);
 }
 
 void rd_nf_start(struct rd_netfilter *nf, struct ev_loop *loop,

@@ -181,15 +181,16 @@ static int add_chain(struct rd_nf_ruleset *rs, __u8 family, const struct nlattr 
 /* ------------------------------------------------------------------ */
 /* rules: does one act?                                                */
 
-/* Expressions that only read the packet or its metadata, or keep state
- * that no packet sees (counters, limits): harmless unless they write
- * (an SREG) or decide (a verdict), checked below. */
+/* Expressions that only read the packet or its metadata: harmless unless
+ * they write (an SREG) or decide (a verdict), checked below. Not among
+ * them: counter, quota and last, whose state the user reads back (nft list
+ * ruleset, iptables -v), so they must see every packet. */
 static bool reads_only(const char *name)
 {
 	static const char *const names[] = {
 		"payload", "cmp", "bitwise", "byteorder", "meta", "ct", "lookup", "range",
-		"counter", "immediate", "limit", "exthdr", "rt", "fib", "socket", "xfrm",
-		"numgen", "hash", "osf", "quota", "last",
+		"immediate", "limit", "exthdr", "rt", "fib", "socket", "xfrm", "numgen",
+		"hash", "osf",
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)

@@ -13,9 +13,10 @@
  * Precision, only where it is provably safe:
  *  - a base chain acts if its policy is not accept or one of its rules acts;
  *  - a rule acts unless every expression only reads (payload, meta, ct,
- *    cmp, lookup, counter, ...) and its verdict, if any, is accept,
+ *    cmp, lookup, limit, ...) and its verdict, if any, is accept,
  *    continue or return; a jump or goto, a verdict map, anything that
- *    writes (nat, masq, payload/meta/ct set, reject, log, queue, dynset) and
+ *    writes (nat, masq, payload/meta/ct set, reject, log, queue, dynset),
+ *    anything that keeps what the user reads back (counter, quota) and
  *    any expression this reader does not know acts;
  *  - hooks: prerouting, forward, postrouting and ingress of the ip, ip6 and
  *    inet families; every hook of the bridge family (a packet routed into

@@ -143,7 +143,7 @@ void rd_nf_read(struct rd_netfilter *nf, struct rd_nf_verdict *v)
 		return;
 	nf->reads++;
 	if (!nf->events && nf->events_error[0])
-		rd_nf_verdict_add(v, RD_NF_HOLD_ALL, "nftables changes cannot be followed: %s",
+		rd_nf_verdict_add(v, RD_NF_HOLD_ALL, "nftables unreadable: cannot follow changes (%s)",
 				  nf->events_error);
 	read_nftables(nf, v);
 	rd_nf_legacy_read(v);
@@ -173,8 +173,11 @@ static void log_verdict(const struct rd_nf_verdict *prev, const struct rd_nf_ver
 				rd_nf_family_name(f));
 			continue;
 		}
-		rd_info("netfilter: %s forwarded by the kernel: %s%s", rd_nf_family_name(f),
-			v->why[f][0], v->n_why[f] > 1 ? " (and more: routerctl status)" : "");
+		/* what cannot be read is a warning: the kernel path is only
+		 * a precaution then */
+		rd_log(strstr(v->why[f][0], "unreadable") ? RD_LOG_WARN : RD_LOG_INFO,
+		       "netfilter: %s forwarded by the kernel: %s%s", rd_nf_family_name(f),
+		       v->why[f][0], v->n_why[f] > 1 ? " (and more: routerctl status)" : "");
 	}
 }
 

@@ -3,7 +3,7 @@
 
   nf_probe.py listen PORT...       accept on every PORT (IPv4 and IPv6); per
                                    connection print "PORT PEER" and answer "ok"
-  nf_probe.py connect DST PORT     one connection, 2 s at most; prints
+  nf_probe.py connect DST PORT     one connection, 1 s at most; prints
                                    "connected", "timeout", "refused" or the error
 """
 import select
@@ -37,7 +37,7 @@ def listen(ports):
 
 def connect(dst, port):
     try:
-        s = socket.create_connection((dst, port), timeout=2)
+        s = socket.create_connection((dst, port), timeout=1)
         data = s.recv(16)
         s.close()
         print("connected" if data.startswith(b"ok") else "no answer")

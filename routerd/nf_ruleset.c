@@ -373,7 +373,10 @@ int rd_nf_ruleset_add_buf(struct rd_nf_ruleset *rs, const void *buf, size_t len)
 				return bad(rs, "short netlink error");
 			if (!e->error)
 				continue; /* an ack */
-			snprintf(msg, sizeof(msg), "netlink error: %s", strerror(-e->error));
+			/* not -e->error: INT_MIN has no negation */
+			snprintf(msg, sizeof(msg), "netlink error: %s",
+				 e->error < 0 && e->error > -4096 ? strerror(-e->error)
+								  : "(not an errno)");
 			return bad(rs, msg);
 		}
 		if (rd_nf_ruleset_add(rs, nlh))

@@ -41,9 +41,9 @@ rnft() { ip netns exec "$(ns r)" nft "$@"; }
 tcp() { ip netns exec "$(ns h1)" "$PY" "$NF_DIR/nf_probe.py" connect "$1" "$2"; }
 # peer PORT: the address h2 saw the last connection to PORT come from
 peer() { awk -v p="$1" '$1 == p { a = $2 } END { print a ? a : "none" }' "$NF_LISTEN"; }
-# ping4/ping6 [ARGS...] DST: the first answer of one ping from h1
+# ping4/ping6 DST [PING_ARGS...]: the answer to one ping from h1
 ping4() { it_probe "$(ns h1)" "$@"; }
-ping6() { it_probe "$(ns h1)" -6 "$@"; }
+ping6() { it_probe "$(ns h1)" "$1" -6 "${@:2}"; }
 # settle [legacy]: past routerd's re-read of the ruleset: nftables changes
 # come as events, iptables-legacy is polled every second (kernel mode: no
 # wait)
@@ -96,13 +96,19 @@ case_nft_inet_source() {
 	local m=$1 s4 s6
 	s4=$(it_src ipv4)
 	s6=$(it_src ipv6)
+	# both ways resolved first, so that no first packet of the flow is
+	# the kernel's anyway (no_neigh): the rule alone decides
+	it_same "$m" "nft inet: IPv4 from the source, before the rule" \
+		"$(ping4 198.18.2.2 -I "$s4")" "reply from 198.18.2.2"
+	it_same "$m" "nft inet: IPv6 from the source, before the rule" \
+		"$(ping6 2001:db8:2::2 -I "$s6")" "reply from 2001:db8:2::2"
 	rnft add table inet t
 	rnft add chain inet t forward '{ type filter hook forward priority 0; policy accept; }'
 	rnft add rule inet t forward ip saddr "$s4" drop
 	rnft add rule inet t forward ip6 saddr "$s6" drop
 	settle
-	it_same "$m" "nft inet: IPv4 from the dropped source" "$(ping4 -I "$s4" 198.18.2.2)" none
-	it_same "$m" "nft inet: IPv6 from the dropped source" "$(ping6 -I "$s6" 2001:db8:2::2)" none
+	it_same "$m" "nft inet: IPv4 from the dropped source" "$(ping4 198.18.2.2 -I "$s4")" none
+	it_same "$m" "nft inet: IPv6 from the dropped source" "$(ping6 2001:db8:2::2 -I "$s6")" none
 	it_same "$m" "nft inet: IPv4 from another source" "$(ping4 198.18.2.2)" "reply from 198.18.2.2"
 	it_same "$m" "nft inet: IPv6 from another source" "$(ping6 2001:db8:2::2)" "reply from 2001:db8:2::2"
 	rnft delete table inet t

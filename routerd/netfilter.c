@@ -142,10 +142,17 @@ void rd_nf_read(struct rd_netfilter *nf, struct rd_nf_verdict *v)
 	if (nf->mode == RD_NF_OFF)
 		return;
 	nf->reads++;
-	if (!nf->events && nf->events_error[0])
-		rd_nf_verdict_add(v, RD_NF_HOLD_ALL, "nftables unreadable: cannot follow changes (%s)",
-				  nf->events_error);
-	read_nftables(nf, v);
+	if (nf->nft_stale || !nf->events) {
+		memset(&nf->nft, 0, sizeof(nf->nft));
+		if (!nf->events && nf->events_error[0])
+			rd_nf_verdict_add(&nf->nft, RD_NF_HOLD_ALL,
+					  "nftables unreadable: cannot follow changes (%s)",
+					  nf->events_error);
+		read_nftables(nf, &nf->nft);
+		nf->nft_reads++;
+		nf->nft_stale = false;
+	}
+	*v = nf->nft;
 	rd_nf_legacy_read(v);
 	read_br_netfilter(v); /* last: it depends on the IP holds */
 }
@@ -213,6 +220,7 @@ static void on_events(struct ev_loop *loop, ev_io *w, int revents)
 		}
 		nf->n_events++;
 	}
+	nf->nft_stale = true;
 	rd_nf_refresh(nf);
 }
 
@@ -240,6 +248,7 @@ void rd_nf_open(struct rd_netfilter *nf, enum rd_nf_mode mode)
 {
 	memset(nf, 0, sizeof(*nf));
 	nf->mode = mode;
+	nf->nft_stale = true;
 	if (mode == RD_NF_OFF) {
 		rd_warn("netfilter off: XDP forwarding bypasses every firewall and NAT rule "
 			"(filter, nat, mangle) for the interfaces routerd manages");
@@ -273,6 +282,7 @@ void rd_nf_set_mode(struct rd_netfilter *nf, enum rd_nf_mode mode)
 	if (nf->mode == mode)
 		return;
 	nf->mode = mode;
+	nf->nft_stale = true;
 	if (mode == RD_NF_OFF) {
 		rd_warn("netfilter off: XDP forwarding bypasses every firewall and NAT rule");
 		if (nf->loop)
@@ -316,6 +326,7 @@ void rd_nf_report(const struct rd_netfilter *nf, struct rd_json *j, struct rd_bu
 		rd_json_string(j, "mode", rd_nf_mode_name(nf->mode));
 		rd_json_bool(j, "following_events", nf->events != NULL);
 		rd_json_u64(j, "reads", nf->reads);
+		rd_json_u64(j, "nftables_reads", nf->nft_reads);
 		rd_json_u64(j, "changes", nf->changes);
 		rd_json_u64(j, "events", nf->n_events);
 	} else {

@@ -11,7 +11,8 @@
  * Sources, combined into one struct rd_nf_verdict:
  *  - nftables (native and iptables-nft): chain and rule dumps over the
  *    nf_tables netlink subsystem, parsed by nf_ruleset.c; re-read after
- *    every commit (NFNLGRP_NFTABLES announces each with NFT_MSG_NEWGEN);
+ *    every commit (NFNLGRP_NFTABLES announces each with NFT_MSG_NEWGEN),
+ *    and only then, so a large ruleset costs nothing while it stays put;
  *  - iptables-legacy and ip6tables-legacy (nf_legacy.c), which send no
  *    events: polled every second along with
  *  - br_netfilter: with bridge-nf-call-ip(6)tables set, bridged IP frames
@@ -42,9 +43,11 @@ struct rd_netfilter {
 	ev_io io;
 	ev_timer poll;
 	struct rd_nf_verdict verdict; /* what the fast path holds now */
+	struct rd_nf_verdict nft;     /* the nftables part, as last read */
+	bool nft_stale;               /* an event (or overrun) since */
 	void (*apply)(void *arg, __u32 hold);
 	void *apply_arg;
-	unsigned long reads, changes, n_events, overruns;
+	unsigned long reads, nft_reads, changes, n_events, overruns;
 	char events_error[128];
 };
 
@@ -60,8 +63,9 @@ void rd_nf_stop(struct rd_netfilter *nf);
 void rd_nf_set_mode(struct rd_netfilter *nf, enum rd_nf_mode mode);
 void rd_nf_refresh(struct rd_netfilter *nf);
 
-/* The ruleset's verdict as of now, from every source (no side effects
- * beyond the reads). */
+/* The ruleset's verdict as of now, from every source. nftables is dumped
+ * again only when an event said it changed (or none can be followed);
+ * iptables-legacy and br_netfilter are read every time. */
 void rd_nf_read(struct rd_netfilter *nf, struct rd_nf_verdict *v);
 /* iptables-legacy and ip6tables-legacy (nf_legacy.c). */
 void rd_nf_legacy_read(struct rd_nf_verdict *v);

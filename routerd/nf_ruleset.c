@@ -284,6 +284,11 @@ static struct rd_nf_chain *find_chain(struct rd_nf_ruleset *rs, __u8 family, con
 	return NULL;
 }
 
+static bool is_accounting(const char *name)
+{
+	return !strcmp(name, "counter") || !strcmp(name, "quota") || !strcmp(name, "last");
+}
+
 static int add_rule(struct rd_nf_ruleset *rs, __u8 family, const struct nlattr **tb)
 {
 	char table[64], chain[64], name[32], act[40] = "";
@@ -304,7 +309,8 @@ static int add_rule(struct rd_nf_ruleset *rs, __u8 family, const struct nlattr *
 			why = expr_acts(elem, name, sizeof(name));
 			if (why && !strncmp(why, "malformed", 9))
 				return bad(rs, why);
-			if (why && !*act)
+			/* name what the rule does rather than that it counts */
+			if (why && (!*act || is_accounting(act)))
 				snprintf(act, sizeof(act), "%s", why);
 		}
 	}

@@ -21,6 +21,9 @@ set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
 NF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 NF_LISTEN=""
+for t in nft iptables-legacy ip6tables-legacy conntrack; do
+	command -v "$t" >/dev/null || e2e_bail "tool $t installed" "run lab/install-deps.sh"
+done
 
 it_setup() {
 	it_setup_sources || return 1

@@ -209,6 +209,16 @@ Test(nf_ruleset, a_drop_rule_in_inet_holds_both_ip_families)
 		  v.why[RD_NF_FAM_IPV4][0]);
 }
 
+Test(nf_ruleset, the_reason_names_the_verdict_before_the_counter)
+{
+	chain(NFPROTO_IPV4, "filter", "FORWARD", NF_INET_FORWARD, NF_ACCEPT, "filter");
+	rule(NFPROTO_IPV4, "filter", "FORWARD", "payload", "cmp", "counter", "immediate:drop", NULL);
+	rule(NFPROTO_IPV4, "filter", "FORWARD", "counter", "immediate:accept", NULL);
+	cr_assert_eq(judge(), V4);
+	cr_assert(strstr(v.why[RD_NF_FAM_IPV4][0], "2 rule(s) act (drop)"), "%s",
+		  v.why[RD_NF_FAM_IPV4][0]);
+}
+
 Test(nf_ruleset, accept_only_rules_hold_nothing)
 {
 	chain(NFPROTO_INET, "t", "fw", NF_INET_FORWARD, NF_ACCEPT, "filter");

@@ -439,6 +439,74 @@ Test(nf_ruleset, dump_in_parts_and_done)
 }
 
 /* ------------------------------------------------------------------ */
+/* recorded dumps (tests/unit/nft/README.md)                           */
+
+static size_t load(const char *name, char *out, size_t cap)
+{
+	char path[512];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/tests/unit/nft/%s", RD_SOURCE_ROOT, name);
+	f = fopen(path, "rb");
+	cr_assert(f, "cannot open %s", path);
+	n = fread(out, 1, cap, f);
+	fclose(f);
+	cr_assert(n > 0 && n < cap, "%s: %zu bytes", path, n);
+	return n;
+}
+
+static const struct rd_nf_chain *chain_named(const char *table, const char *name)
+{
+	for (size_t i = 0; i < rs.n; i++)
+		if (!strcmp(rs.chains[i].table, table) && !strcmp(rs.chains[i].name, name))
+			return &rs.chains[i];
+	cr_assert_fail("no chain %s %s", table, name);
+	return NULL;
+}
+
+/* table inet fw: forward (policy drop; ct state accept, a counted set
+ * lookup accept, a limit accept, meta mark set + jump other), other (a
+ * regular chain); table ip nat: post (masquerade), pre (dnat); table
+ * bridge br: fw (empty, accept) */
+Test(nf_ruleset, a_recorded_ruleset)
+{
+	static char rec[65536];
+	const struct rd_nf_chain *c;
+	size_t n;
+
+	n = load("chains.bin", rec, sizeof(rec));
+	cr_assert_eq(rd_nf_ruleset_add_buf(&rs, rec, n), 1);
+	n = load("rules.bin", rec, sizeof(rec));
+	cr_assert_eq(rd_nf_ruleset_add_buf(&rs, rec, n), 1);
+	cr_assert_not(rs.bad, "%s", rs.error);
+	cr_assert_not(rs.gen_mixed);
+	cr_assert_eq(rs.n, 5);
+
+	c = chain_named("fw", "forward");
+	cr_assert(c->base && c->hook == NF_INET_FORWARD && c->policy == NF_DROP);
+	cr_assert_eq(c->rules, 4);
+	cr_assert_eq(c->acting, 2, "the counted accept and the mark-and-jump act, %u did",
+		     c->acting);
+	c = chain_named("fw", "other");
+	cr_assert_not(c->base);
+	cr_assert_eq(c->rules, 1);
+	c = chain_named("nat", "post");
+	cr_assert(c->base && c->hook == NF_INET_POST_ROUTING && !strcmp(c->type, "nat"));
+	cr_assert_eq(c->acting, 1);
+	cr_assert_str_eq(c->first_act, "masq");
+	c = chain_named("nat", "pre");
+	cr_assert_str_eq(c->first_act, "nat");
+	c = chain_named("br", "fw");
+	cr_assert(c->base && c->policy == NF_ACCEPT && c->rules == 0);
+
+	rd_nf_ruleset_verdict(&rs, &v);
+	cr_assert_eq(v.hold, V4 | V6, "holds %#x", v.hold);
+	cr_assert_eq(v.n_why[RD_NF_FAM_IPV4], 3); /* fw forward, nat post, nat pre */
+	cr_assert_eq(v.n_why[RD_NF_FAM_IPV6], 1);
+}
+
+/* ------------------------------------------------------------------ */
 /* verdicts                                                            */
 
 Test(nf_ruleset, verdict_reasons_are_capped_and_compared)

@@ -183,8 +183,17 @@ case_iptables_legacy() {
 	held "$m" "iptables-legacy" 3
 	ip netns exec "$r" iptables-legacy -F FORWARD
 	ip netns exec "$r" ip6tables-legacy -F FORWARD
+	ip netns exec "$r" iptables-legacy -t nat -A POSTROUTING -o eth1 -j MASQUERADE
 	settle legacy
 	it_same "$m" "iptables-legacy: ping passes once flushed" "$(ping4 198.18.2.2)" "reply from 198.18.2.2"
+	it_same "$m" "iptables-legacy MASQUERADE: h2 sees r's address" \
+		"$(tcp 198.18.2.2 5201 >/dev/null; peer 5201)" 198.18.2.1
+	ip netns exec "$r" iptables-legacy -t nat -F POSTROUTING
+	ip netns exec "$r" conntrack -F >/dev/null 2>&1
+	ip netns exec "$r" ip6tables-legacy -P FORWARD DROP
+	settle legacy
+	it_same "$m" "ip6tables-legacy policy DROP: ping dropped" "$(ping6 2001:db8:2::2)" none
+	ip netns exec "$r" ip6tables-legacy -P FORWARD ACCEPT
 }
 
 # rate NODE KEY SECONDS: how much routerd's KEY grew over SECONDS

@@ -71,6 +71,19 @@ static __always_inline void rd_route_egress(struct rd_route_cache_entry *route,
 	}
 }
 
+/* Does the netfilter hold (RD_NF_HOLD_*) cover this routed packet? Its
+ * family's hooks, or the bridge family's when it comes in through a bridge
+ * or leaves through one (conservatively: or through a VLAN device). */
+static __always_inline bool rd_nf_holds(__u32 hold, const struct rd_l3_in *in,
+					const struct rd_l2_out *out,
+					const struct rd_route_cache_entry *route, const bool v4)
+{
+	if (hold & (v4 ? RD_NF_HOLD_IPV4 : RD_NF_HOLD_IPV6))
+		return true;
+	return (hold & RD_NF_HOLD_BRIDGE) &&
+	       (in->port != in->ifindex || out->port != route->ifindex);
+}
+
 /* The MSS a SYN may carry out of this egress: configured, or the egress MTU
  * minus the IP and TCP headers. */
 static __always_inline __u16 rd_mss_limit(const struct rd_iface *ifc,
@@ -128,6 +141,10 @@ static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *i
 	if (route->ifindex == in->ifindex)
 		return rd_pass(st, RD_PASS_HAIRPIN);
 	rd_route_egress(route, &out);
+	/* A packet XDP would forward, which the netfilter ruleset could act
+	 * on: the kernel's, so every rule sees it (routerd/netfilter.c). */
+	if (unlikely(flow.nf_hold) && rd_nf_holds(flow.nf_hold, in, &out, route, v4))
+		return rd_pass(st, RD_PASS_NETFILTER);
 	action = rd_redirect(st, out.port, in->port);
 	if (action != XDP_REDIRECT)
 		return action;

@@ -14,6 +14,8 @@ PACKAGES=(
 	# lab, tests and benchmarks
 	iproute2 iputils-ping ethtool iperf3 python3 python3-scapy netsniff-ng
 	procps traceroute tcpdump jq gnuplot-nox frr
+	# the netfilter suite (tests/netfilter): nft, iptables-legacy, conntrack -F
+	nftables iptables conntrack
 )
 
 quiet=false

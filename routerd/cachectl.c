@@ -32,6 +32,7 @@ static void publish(struct rd_cachectl *cc)
 	struct rd_cache_ctl val = {
 		.generation = cc->generation,
 		.valid_until_ns = cc->enabled ? rd_coarse_now_ns() + VALIDITY_NS : 0,
+		.netfilter = cc->netfilter,
 	};
 	__u32 zero = 0;
 
@@ -41,6 +42,7 @@ static void publish(struct rd_cachectl *cc)
 		 * a generation it was not written with. */
 		__atomic_store_n(&cc->shared->generation, val.generation, __ATOMIC_RELEASE);
 		__atomic_store_n(&cc->shared->valid_until_ns, val.valid_until_ns, __ATOMIC_RELEASE);
+		__atomic_store_n(&cc->shared->netfilter, val.netfilter, __ATOMIC_RELEASE);
 		return;
 	}
 	if (bpf_map__update_elem(cc->dp->skel->maps.rd_cache_ctl, &zero, sizeof(zero), &val,
@@ -124,7 +126,10 @@ static void on_heartbeat(struct ev_loop *loop, ev_timer *w, int revents)
 int rd_cachectl_start(struct rd_cachectl *cc, struct ev_loop *loop, struct rd_datapath *dp,
 		      bool enabled, char *err, size_t errlen)
 {
+	__u32 netfilter = cc->netfilter; /* rd_cachectl_preset() */
+
 	memset(cc, 0, sizeof(*cc));
+	cc->netfilter = netfilter;
 	cc->dp = dp;
 	cc->loop = loop;
 	cc->enabled = enabled;
@@ -160,6 +165,25 @@ void rd_cachectl_set_enabled(struct rd_cachectl *cc, bool enabled)
 	cc->enabled = enabled;
 	rd_info("route cache %s", enabled ? "on" : "off");
 	rd_cachectl_bump(cc);
+}
+
+void rd_cachectl_preset(struct rd_cachectl *cc, struct rd_datapath *dp, __u32 netfilter)
+{
+	struct rd_cache_ctl val = { .netfilter = netfilter };
+	__u32 zero = 0;
+
+	cc->netfilter = netfilter;
+	if (bpf_map__update_elem(dp->skel->maps.rd_cache_ctl, &zero, sizeof(zero), &val,
+				 sizeof(val), 0))
+		rd_err("cannot update the route cache control: %s", strerror(errno));
+}
+
+void rd_cachectl_set_netfilter(struct rd_cachectl *cc, __u32 netfilter)
+{
+	if (cc->netfilter == netfilter)
+		return;
+	cc->netfilter = netfilter;
+	publish(cc);
 }
 
 void rd_cachectl_stop(struct rd_cachectl *cc)

@@ -10,6 +10,9 @@
  *
  * It also keeps pushing the cache's deadline forward; if routerd dies, the
  * deadline passes and the program falls back to a full lookup per packet.
+ *
+ * The same record carries the netfilter hold for routed traffic
+ * (RD_NF_HOLD_*), which routerd/netfilter.c decides and this module writes.
  */
 #ifndef RD_CACHECTL_H
 #define RD_CACHECTL_H
@@ -34,6 +37,7 @@ struct rd_cachectl {
 	void (*on_netconf)(void *arg);
 	void *on_netconf_arg;
 	__u64 generation;
+	__u32 netfilter; /* RD_NF_HOLD_* */
 	unsigned long bumps, overruns;
 };
 
@@ -42,6 +46,11 @@ int rd_cachectl_start(struct rd_cachectl *cc, struct ev_loop *loop, struct rd_da
 /* Turns the cache off in the program (before detaching or exiting). */
 void rd_cachectl_stop(struct rd_cachectl *cc);
 void rd_cachectl_set_enabled(struct rd_cachectl *cc, bool enabled);
+/* Before rd_cachectl_start() and before XDP is attached: the whole record
+ * with the cache off and this netfilter hold, kept by the start. */
+void rd_cachectl_preset(struct rd_cachectl *cc, struct rd_datapath *dp, __u32 netfilter);
+/* The netfilter hold (RD_NF_HOLD_*), written at once. */
+void rd_cachectl_set_netfilter(struct rd_cachectl *cc, __u32 netfilter);
 /* Invalidates every cached route now. */
 void rd_cachectl_bump(struct rd_cachectl *cc);
 

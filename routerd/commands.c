@@ -115,6 +115,7 @@ static int cmd_status(struct rd_daemon *d, const struct rd_ctl_request *req, str
 		rd_json_u64(&j, "static", d->fresh.static_skipped);
 		rd_json_u64(&j, "errors", d->fresh.errors);
 		rd_json_close_object(&j);
+		rd_nf_report(&d->nf, &j, b);
 		rd_json_close_object(&j);
 		rd_buf_printf(b, "\n");
 		return 0;
@@ -126,6 +127,7 @@ static int cmd_status(struct rd_daemon *d, const struct rd_ctl_request *req, str
 			 "nexthops in use, %lu refreshes\n",
 		      d->nl.events, d->nl.resyncs, d->nl.rejected, d->fresh.n_recent,
 		      d->fresh.refreshes);
+	rd_nf_report(&d->nf, NULL, b);
 	for (size_t i = 0; i < d->ifaces.n; i++) {
 		const struct rd_managed_iface *m = &d->ifaces.list[i];
 

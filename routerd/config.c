@@ -217,6 +217,27 @@ static int parse_interface(struct rd_config *cfg, char **w, size_t n, char *err,
 	return rd_config_add_iface(cfg, w[1], mode, &fixups, err, errlen);
 }
 
+static int parse_netfilter(const char *s, enum rd_nf_mode *mode, char *err, size_t errlen)
+{
+	if (!strcmp(s, "auto"))
+		*mode = RD_NF_AUTO;
+	else if (!strcmp(s, "off"))
+		*mode = RD_NF_OFF;
+	else if (!strcmp(s, "offload"))
+		return rd_errorf(err, errlen,
+				 "netfilter offload: not available in this version (conntrack "
+				 "offload is not built yet); use 'netfilter auto'");
+	else
+		return rd_errorf(err, errlen, "netfilter: expected auto, offload or off, not '%s'",
+				 s);
+	return 0;
+}
+
+const char *rd_nf_mode_name(enum rd_nf_mode mode)
+{
+	return mode == RD_NF_OFF ? "off" : mode == RD_NF_OFFLOAD ? "offload" : "auto";
+}
+
 static int parse_single_value(char **w, size_t n, char *err, size_t errlen)
 {
 	if (n != 2)
@@ -258,6 +279,9 @@ int rd_config_parse_line(struct rd_config *cfg, const char *line, char *err, siz
 					 w[1]);
 		return 0;
 	}
+	if (!strcmp(w[0], "netfilter"))
+		return parse_single_value(w, n, err, errlen) ?:
+		       parse_netfilter(w[1], &cfg->netfilter, err, errlen);
 	if (!strcmp(w[0], "route-cache")) {
 		if (parse_single_value(w, n, err, errlen))
 			return -1;
@@ -268,7 +292,7 @@ int rd_config_parse_line(struct rd_config *cfg, const char *line, char *err, siz
 	}
 	return rd_errorf(err, errlen,
 			 "unknown keyword '%s' (expected interface, socket, socket-group, pin-dir, "
-			 "log-level or route-cache)", w[0]);
+			 "log-level, route-cache or netfilter)", w[0]);
 }
 
 /* Reads one line of at most MAX_LINE - 1 bytes into buf (without the

@@ -11,6 +11,7 @@
  *   pin-dir PATH
  *   log-level error|warning|info|debug
  *   route-cache on|off   (the fast path's per-CPU route cache; default on)
+ *   netfilter auto|off   (docs/firewall.md; default auto; offload: not yet)
  */
 #ifndef RD_CONFIG_H
 #define RD_CONFIG_H
@@ -31,6 +32,13 @@
 
 enum rd_xdp_mode { RD_MODE_AUTO, RD_MODE_NATIVE, RD_MODE_GENERIC };
 
+/* What the fast path does about the netfilter ruleset (routerd/netfilter.h). */
+enum rd_nf_mode {
+	RD_NF_AUTO,    /* traffic the ruleset could touch goes to the kernel */
+	RD_NF_OFF,     /* XDP bypasses netfilter (the behaviour before 0.2) */
+	RD_NF_OFFLOAD, /* reserved: conntrack offload (refused for now) */
+};
+
 struct rd_fixups {
 	uint32_t bits;      /* RD_FIXUP_* from include/routerd/maps.h */
 	uint16_t mss_clamp; /* with RD_FIXUP_MSS_CLAMP: MSS or RD_MSS_CLAMP_AUTO */
@@ -48,6 +56,7 @@ struct rd_config {
 	char pin_dir[PATH_MAX];
 	enum rd_log_level log_level;
 	bool route_cache;
+	enum rd_nf_mode netfilter;
 	size_t n_ifaces;
 	struct rd_iface_config ifaces[RD_MAX_CONFIG_IFACES];
 };
@@ -70,6 +79,7 @@ int rd_config_set_path(char *dst, size_t dstlen, const char *what,
 		       const char *path, char *err, size_t errlen);
 
 const char *rd_mode_name(enum rd_xdp_mode mode);
+const char *rd_nf_mode_name(enum rd_nf_mode mode);
 /* Writes the comma-separated fix-up list as the config spells it, or "off". */
 void rd_fixups_format(const struct rd_fixups *fixups, char *out, size_t outlen);
 

@@ -15,6 +15,7 @@ struct cli;
 #include "fdb.h"
 #include "freshness.h"
 #include "ifaces.h"
+#include "netfilter.h"
 #include "netlink.h"
 
 struct rd_daemon {
@@ -26,6 +27,7 @@ struct rd_daemon {
 	struct rd_freshness fresh;
 	struct rd_cachectl cache;
 	struct rd_fdb fdb;
+	struct rd_netfilter nf;
 	unsigned long reloads;
 	char last_reload_error[512];
 	struct timespec started; /* CLOCK_MONOTONIC */

@@ -141,12 +141,22 @@ void *rd_fdb_grow(void *arr, size_t *cap, size_t n, size_t size, bool *oom)
 void rd_fdb_heartbeat(struct rd_fdb *f, bool alive)
 {
 	struct rd_bridge_ctl ctl = { .valid_until_ns = alive ? rd_coarse_now_ns() +
-								  RD_BRIDGE_HEARTBEAT_NS : 0 };
+								  RD_BRIDGE_HEARTBEAT_NS : 0,
+				     .netfilter = f->nf_hold };
 	__u32 zero = 0;
 
 	if (bpf_map__update_elem(f->dp->skel->maps.rd_bridge_ctl, &zero, sizeof(zero), &ctl,
 				 sizeof(ctl), 0))
 		warn_map(f, "rd_bridge_ctl", errno);
+}
+
+void rd_fdb_set_netfilter(struct rd_fdb *f, bool hold)
+{
+	if (f->nf_hold == hold)
+		return;
+	f->nf_hold = hold;
+	if (f->req && f->dp)
+		rd_fdb_heartbeat(f, true);
 }
 
 /* ------------------------------------------------------------------ */
@@ -274,8 +284,10 @@ int rd_fdb_start(struct rd_fdb *f, struct ev_loop *loop, struct rd_datapath *dp,
 	static const unsigned int groups[] = { RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_BRVLAN };
 	struct timeval tv = { .tv_sec = 2 };
 	int rcvbuf = EVENTS_RCVBUF;
+	bool nf_hold = f->nf_hold; /* set before the start: rd_fdb_set_netfilter() */
 
 	memset(f, 0, sizeof(*f));
+	f->nf_hold = nf_hold;
 	f->dp = dp;
 	f->ifs = ifs;
 	f->seq = time(NULL);

@@ -107,6 +107,7 @@ struct rd_fdb {
 	__u32 *managed; /* sorted ifindexes of the managed interfaces */
 	size_t n_managed;
 	bool ports_dirty, fdb_dirty;
+	bool nf_hold; /* bridged frames to the kernel (routerd/netfilter.c) */
 
 	unsigned long fdb_events, link_events, vlan_events, overruns, resyncs, port_syncs;
 	unsigned long refresh_rounds, refreshes, refresh_absent, refresh_errors;
@@ -120,6 +121,9 @@ struct rd_fdb {
 int rd_fdb_start(struct rd_fdb *f, struct ev_loop *loop, struct rd_datapath *dp,
 		 struct rd_ifaces *ifs, char *err, size_t errlen);
 void rd_fdb_stop(struct rd_fdb *f);
+/* The netfilter hold for bridged frames (rd_bridge_ctl.netfilter); may be
+ * set before rd_fdb_start(), which keeps it. */
+void rd_fdb_set_netfilter(struct rd_fdb *f, bool hold);
 
 /* Full resync: ports, VLANs, the whole FDB. */
 void rd_fdb_sync(struct rd_fdb *f);

@@ -43,6 +43,9 @@ static const char usage[] =
 "  -l, --log-level LEVEL  error, warning, info (default) or debug\n"
 "      --route-cache on|off  the per-CPU route cache in front of the FIB\n"
 "                         lookup (default on; see docs/architecture.md)\n"
+"      --netfilter auto|off  auto (default): traffic the netfilter ruleset\n"
+"                         could drop, rewrite or mark goes to the kernel;\n"
+"                         off: XDP bypasses netfilter (docs/firewall.md)\n"
 "      --netlink-rcvbuf BYTES  netlink receive buffer (testing: a tiny one\n"
 "                         provokes overruns and the resync that follows)\n"
 "  -h, --help             show this help\n"
@@ -70,13 +73,15 @@ struct cli {
 	const char *log_level;
 	int netlink_rcvbuf;
 	const char *route_cache;
+	const char *netfilter;
 	const char *ifaces[RD_MAX_CONFIG_IFACES];
 	size_t n_ifaces;
 };
 
 static int parse_cli(int argc, char **argv, struct cli *cli)
 {
-	enum { OPT_CHECK = 256, OPT_PIN_DIR, OPT_RCVBUF, OPT_SOCKET_GROUP, OPT_ROUTE_CACHE };
+	enum { OPT_CHECK = 256, OPT_PIN_DIR, OPT_RCVBUF, OPT_SOCKET_GROUP, OPT_ROUTE_CACHE,
+	       OPT_NETFILTER };
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "config", required_argument, NULL, 'c' },
@@ -85,6 +90,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
 		{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
 		{ "route-cache", required_argument, NULL, OPT_ROUTE_CACHE },
+		{ "netfilter", required_argument, NULL, OPT_NETFILTER },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "netlink-rcvbuf", required_argument, NULL, OPT_RCVBUF },
@@ -110,6 +116,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		case OPT_PIN_DIR: cli->pin_dir = optarg; break;
 		case OPT_SOCKET_GROUP: cli->socket_group = optarg; break;
 		case OPT_ROUTE_CACHE: cli->route_cache = optarg; break;
+		case OPT_NETFILTER: cli->netfilter = optarg; break;
 		case 'f': cli->foreground = true; break;
 		case 'l': cli->log_level = optarg; break;
 		case OPT_RCVBUF: {
@@ -174,6 +181,19 @@ static int build_config(const struct cli *cli, struct rd_config *cfg, char *err,
 		snprintf(line, sizeof(line), "route-cache %.8s", cli->route_cache);
 		if (rd_config_parse_line(cfg, line, err, errlen))
 			goto bad;
+	}
+	if (cli->netfilter) {
+		char line[32];
+
+		snprintf(line, sizeof(line), "netfilter %.12s", cli->netfilter);
+		if (rd_config_parse_line(cfg, line, err, errlen)) {
+			/* name the flag, not a config line */
+			char msg[256];
+
+			snprintf(msg, sizeof(msg), "--%s", err);
+			snprintf(err, errlen, "%s", msg);
+			goto bad;
+		}
 	}
 	if (!cfg->n_ifaces) {
 		snprintf(err, errlen, "no interfaces configured (use -i IFACE or an "
@@ -291,10 +311,30 @@ int rd_daemon_reload(struct rd_daemon *d, char *err, size_t errlen)
 	rd_log_set_level(next.log_level);
 	rd_ifaces_apply_config(&d->ifaces, &next);
 	rd_cachectl_set_enabled(&d->cache, next.route_cache);
+	rd_nf_set_mode(&d->nf, next.netfilter);
 	d->cfg = next;
 	d->reloads++;
 	rd_info("configuration reloaded: %zu interface(s)", d->cfg.n_ifaces);
 	return 0;
+}
+
+/* The ruleset is read before XDP is attached, so that no packet is
+ * forwarded past a rule routerd does not know of yet. Never fails. */
+static int netfilter_first(struct rd_daemon *d)
+{
+	rd_nf_open(&d->nf, d->cfg.netfilter);
+	rd_cachectl_preset(&d->cache, &d->dp, d->nf.verdict.hold);
+	rd_fdb_set_netfilter(&d->fdb, d->nf.verdict.hold & RD_NF_HOLD_BRIDGE);
+	return 0;
+}
+
+/* The netfilter hold goes to both fast-path records that carry it. */
+static void apply_netfilter(void *arg, __u32 hold)
+{
+	struct rd_daemon *d = arg;
+
+	rd_cachectl_set_netfilter(&d->cache, hold);
+	rd_fdb_set_netfilter(&d->fdb, hold & RD_NF_HOLD_BRIDGE);
 }
 
 static void on_reload_signal(struct ev_loop *loop, ev_signal *w, int revents)
@@ -325,7 +365,7 @@ static int run(struct rd_daemon *d, bool foreground)
 		rd_err("%s", err);
 		return 1;
 	}
-	if (rd_dp_open(&d->dp, d->cfg.pin_dir, err, sizeof(err)) ||
+	if (rd_dp_open(&d->dp, d->cfg.pin_dir, err, sizeof(err)) || netfilter_first(d) ||
 	    rd_ifaces_attach_all(&d->ifaces, &d->dp, &d->cfg, err, sizeof(err))) {
 		rd_err("%s", err);
 		/* keep pins an earlier run left; remove only what we made */
@@ -362,6 +402,7 @@ static int run(struct rd_daemon *d, bool foreground)
 	d->cache.on_netconf_arg = &d->ifaces;
 	d->nl.on_local4 = bump_route_cache;
 	d->nl.on_local4_arg = &d->cache;
+	rd_nf_start(&d->nf, loop, apply_netfilter, d);
 	rd_ctl_start(&d->ctl, loop, rd_commands_dispatch, d);
 	ev_signal_init(&sigterm, on_stop_signal, SIGTERM);
 	ev_signal_init(&sigint, on_stop_signal, SIGINT);
@@ -378,6 +419,7 @@ static int run(struct rd_daemon *d, bool foreground)
 
 	ev_run(loop, 0);
 
+	rd_nf_stop(&d->nf);
 	rd_fdb_stop(&d->fdb);
 	rd_cachectl_stop(&d->cache);
 	rd_freshness_stop(&d->fresh);

@@ -121,13 +121,14 @@ struct {
 	__type(value, struct rd_bridge_ctl);
 } rd_bridge_ctl SEC(".maps");
 
-/* Is someone keeping the maps in line with the kernel bridge? */
-static __always_inline int rd_bridge_live(__u64 now)
+/* Is someone keeping the maps in line with the kernel bridge? The record
+ * if so (for its netfilter hold), else NULL. */
+static __always_inline const struct rd_bridge_ctl *rd_bridge_live(__u64 now)
 {
 	__u32 zero = 0;
 	const struct rd_bridge_ctl *ctl = bpf_map_lookup_elem(&rd_bridge_ctl, &zero);
 
-	return ctl && now < ctl->valid_until_ns;
+	return ctl && now < ctl->valid_until_ns ? ctl : NULL;
 }
 
 /* The tag protocol of a VLAN-filtering bridge (its vlan_protocol), from
@@ -313,11 +314,13 @@ static __always_inline int rd_bridge(struct xdp_md *ctx, const struct rd_iface *
 	struct rd_fdb_key key = { .bridge = ifc->bridge_ifindex };
 	struct rd_fdb_entry *dst, *src = NULL;
 	const struct rd_port_vlans *vl;
+	const struct rd_bridge_ctl *ctl;
 	const struct rd_iface *out;
 	int tagged = 0, untag_out = 1, why;
 	__u64 now = bpf_ktime_get_coarse_ns();
 
-	if (!rd_bridge_live(now))
+	ctl = rd_bridge_live(now);
+	if (!ctl)
 		return rd_pass(st, RD_PASS_BRIDGE_STALE);
 	if (rd_mac_is_link_local(eth->h_dest))
 		return rd_pass(st, RD_PASS_BRIDGE_CONTROL);
@@ -397,6 +400,11 @@ static __always_inline int rd_bridge(struct xdp_md *ctx, const struct rd_iface *
 			return rd_pass(st, RD_PASS_PORT_STATE);
 		untag_out = rd_vlan_bit(vl->untagged, key.vid);
 	}
+
+	/* A frame XDP would bridge, which the bridge family, ebtables or
+	 * br_netfilter could act on: the kernel bridge's (routerd/netfilter.c). */
+	if (unlikely(ctl->netfilter))
+		return rd_pass(st, RD_PASS_NETFILTER);
 
 	/* Commit to the port before changing anything. */
 	if (bpf_redirect_map(&rd_tx, egress, 0) != XDP_REDIRECT)

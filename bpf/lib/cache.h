@@ -55,6 +55,7 @@ struct rd_flow {
 	struct rd_route_cache_entry *e; /* the flow's slot */
 	__u64 generation;               /* the cache's; 0: cache off */
 	__u32 key[RD_ROUTE_KEY_WORDS];  /* IPv4: the first RD_ROUTE_KEY4_WORDS */
+	__u32 nf_hold;                  /* rd_cache_ctl.netfilter: RD_NF_HOLD_* */
 	bool hit;
 };
 
@@ -125,6 +126,8 @@ rd_route_probe(struct rd_flow *f, const struct rd_pkt *pkt, __u32 ingress, __u64
 	/* off, or the daemon went silent; `now` is rd_now_ns() (lib/clock.h),
 	 * which may lag by RD_CLOCK_SLACK_NS */
 	f->generation = ctl && now + RD_CLOCK_SLACK_NS < ctl->valid_until_ns ? ctl->generation : 0;
+	/* read with the generation, from the same line: free when idle */
+	f->nf_hold = ctl ? ctl->netfilter : RD_NF_HOLD_ALL;
 	rd_route_key(f->key, pkt, ingress, v4);
 	slot = bpf_get_smp_processor_id() << RD_ROUTE_CACHE_SLOT_BITS |
 	       rd_route_key_slot(f->key, v4);

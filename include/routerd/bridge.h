@@ -79,6 +79,9 @@ static inline int rd_vlan_bit(const __u64 *bits, __u16 vid)
 
 struct rd_bridge_ctl {
 	__u64 valid_until_ns; /* CLOCK_MONOTONIC_COARSE; 0: bridging off */
+	__u32 netfilter;      /* non-zero: bridged frames go to the kernel
+			       * (pass netfilter; include/routerd/maps.h) */
+	__u32 pad;
 };
 
 /* rd_bridges: bridge ifindex -> what the routing path needs to route a

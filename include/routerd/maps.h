@@ -163,6 +163,20 @@ _Static_assert(sizeof(struct rd_route_cache_entry) == 128, "a route cache entry 
 struct rd_cache_ctl {
 	__u64 generation;     /* never 0 while the cache is on */
 	__u64 valid_until_ns; /* CLOCK_MONOTONIC_COARSE; 0: cache off */
+	__u32 netfilter;      /* RD_NF_HOLD_* (routerd/netfilter.h) */
+	__u32 pad;
 };
+
+/* rd_cache_ctl.netfilter: traffic the netfilter ruleset could drop, rewrite
+ * or mark goes to the kernel (pass reason netfilter) instead of being
+ * forwarded in XDP, which would skip every netfilter hook. Here, because
+ * the routing path reads this record for every packet anyway; the bridging
+ * path reads rd_bridge_ctl.netfilter (include/routerd/bridge.h). Hold bits,
+ * so a record with no opinion (0) changes nothing: routerd sets them before
+ * it attaches. */
+#define RD_NF_HOLD_IPV4 (1u << 0)   /* routed IPv4 */
+#define RD_NF_HOLD_IPV6 (1u << 1)   /* routed IPv6 */
+#define RD_NF_HOLD_BRIDGE (1u << 2) /* bridged, and routed into or out of a bridge */
+#define RD_NF_HOLD_ALL (RD_NF_HOLD_IPV4 | RD_NF_HOLD_IPV6 | RD_NF_HOLD_BRIDGE)
 
 #endif /* ROUTERD_MAPS_H */

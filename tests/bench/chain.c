@@ -121,7 +121,7 @@ static void rd_load(struct rd_obj *r, const char *file)
 	r->tx = bpf_object__find_map_by_name(r->obj, "rd_tx");
 	r->stats = bpf_object__find_map_by_name(r->obj, "rd_stats");
 	r->cache_ctl = bpf_object__find_map_by_name(r->obj, "rd_cache_ctl");
-	if (r->cache_ctl && bpf_map__value_size(r->cache_ctl) != 2 * sizeof(__u64))
+	if (r->cache_ctl && !rd_has_cache(r))
 		printf("NOTE %s: rd_cache_ctl has a layout this benchmark does not know (%u bytes): "
 		       "measured with the route cache as loaded, i.e. off\n",
 		       file ? file : "routerd", bpf_map__value_size(r->cache_ctl));
@@ -184,16 +184,17 @@ static void rd_fill(struct rd_obj *r, struct chain *c)
  * valid_until_ns (CLOCK_MONOTONIC_COARSE) forward (routerd/cachectl.c). The
  * benchmark vouches for the whole run, and bumps the generation where it
  * changes routes (the scale phase), as the daemon would. Layout: two __u64,
- * generation and valid_until_ns; an object with another layout is left as
- * loaded (cache off). */
+ * generation and valid_until_ns, then in newer builds the netfilter hold
+ * (left 0: no ruleset); an object with another layout is left as loaded
+ * (cache off). */
 void rd_cache_set(struct rd_obj *r, bool on)
 {
 	struct timespec ts;
-	__u64 val[2] = { 0, 0 };
+	__u64 val[3] = { 0, 0, 0 };
 	__u32 zero = 0;
 	int rc;
 
-	if (!r->cache_ctl || bpf_map__value_size(r->cache_ctl) != sizeof(val))
+	if (!rd_has_cache(r))
 		return;
 	if (on) {
 		clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -201,14 +202,16 @@ void rd_cache_set(struct rd_obj *r, bool on)
 		clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 		val[1] = (__u64)(ts.tv_sec + 24 * 3600) * 1000000000ull; /* valid until */
 	}
-	rc = bpf_map__update_elem(r->cache_ctl, &zero, sizeof(zero), val, sizeof(val), 0);
+	rc = bpf_map__update_elem(r->cache_ctl, &zero, sizeof(zero), val,
+				  bpf_map__value_size(r->cache_ctl), 0);
 	if (rc)
 		die("rd_cache_ctl: %s", strerror(-rc));
 }
 
 bool rd_has_cache(const struct rd_obj *r)
 {
-	return r->cache_ctl && bpf_map__value_size(r->cache_ctl) == 2 * sizeof(__u64);
+	return r->cache_ctl && (bpf_map__value_size(r->cache_ctl) == 2 * sizeof(__u64) ||
+				bpf_map__value_size(r->cache_ctl) == 3 * sizeof(__u64));
 }
 
 static void rd_unload(struct rd_obj *r)

@@ -15,7 +15,9 @@
  *   2. the bridge mirror's parsers (routerd/bridge_topo.c on_link and
  *      on_vlan through mnl_cb_run, routerd/fdb_entries.c parse_fdb per
  *      message), for memory errors and UB only.
- *   3. libnl: each message that fits the buffer goes through netlink.c's
+ *   3. the nftables ruleset reader (routerd/nf_ruleset.c), as netfilter.c
+ *      feeds it a dump: checked, an unreadable buffer holds every family.
+ *   4. libnl: each message that fits the buffer goes through netlink.c's
  *      guard (on_event_in, the event socket's NL_CB_MSG_IN, which calls
  *      rd_netlink_msg_refused()); if it lets it pass, it is parsed by the
  *      libnl-route cache parsers (nl_msg_parse(), as the cache manager's
@@ -54,6 +56,8 @@
 #include <linux/if_addr.h>
 #include <linux/if_bridge.h>
 #include <linux/neighbour.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/rtnetlink.h>
 
 #include <netlink/cache.h>
@@ -68,6 +72,7 @@
 
 #include "freshness.h"
 #include "netlink.h"
+#include "nf_ruleset.h"
 #include "datapath.h"
 #include "routerd.skel.h"
 #include "shim.h"
@@ -128,7 +133,12 @@ static void dump_seeds(const char *dir, struct mnl_socket *sk, int type, unsigne
 	nlh->nlmsg_type = (__u16)type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
-	if (type == RTM_GETVLAN) {
+	if (NFNL_SUBSYS_ID(type) == NFNL_SUBSYS_NFTABLES) {
+		struct nfgenmsg *nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+
+		nfg->nfgen_family = family;
+		nfg->version = NFNETLINK_V0;
+	} else if (type == RTM_GETVLAN) {
 		struct br_vlan_msg *bvm = mnl_nlmsg_put_extra_header(nlh, sizeof(*bvm));
 
 		bvm->family = family;
@@ -206,6 +216,33 @@ static void write_seeds(const char *dir)
 	dump_seeds(dir, sk, RTM_GETNEIGH, AF_UNSPEC);
 	dump_seeds(dir, sk, RTM_GETNEIGH, AF_BRIDGE);
 	dump_seeds(dir, sk, RTM_GETVLAN, AF_BRIDGE);
+	mnl_socket_close(sk);
+
+	/* an nftables ruleset with base chains of every kind netfilter.c
+	 * judges, recorded as the kernel dumps it */
+	if (system("nft -f - <<'EOF'\n"
+		   "table inet fw {\n"
+		   "  set allow { type ipv4_addr; elements = { 198.18.1.2 }; }\n"
+		   "  chain other { ip6 saddr 2001:db8::/32 drop; }\n"
+		   "  chain forward { type filter hook forward priority 0; policy drop;\n"
+		   "    ct state established,related accept;\n"
+		   "    ip saddr @allow tcp dport { 22, 5201 } counter accept;\n"
+		   "    icmp type echo-request limit rate 10/second accept;\n"
+		   "    meta mark set 1 jump other; }\n"
+		   "}\n"
+		   "table ip nat {\n"
+		   "  chain post { type nat hook postrouting priority 100; oifname \"fz0\" masquerade; }\n"
+		   "  chain pre { type nat hook prerouting priority -100;\n"
+		   "    tcp dport 8080 dnat to 198.18.2.2:5201; }\n"
+		   "}\n"
+		   "table bridge br { chain fw { type filter hook forward priority 0; }; }\n"
+		   "EOF"))
+		die("nft -f (the nftables seeds)");
+	sk = mnl_socket_open(NETLINK_NETFILTER);
+	if (!sk || mnl_socket_bind(sk, 0, MNL_SOCKET_AUTOPID) < 0)
+		die("nf_tables netlink socket");
+	dump_seeds(dir, sk, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETCHAIN, AF_UNSPEC);
+	dump_seeds(dir, sk, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETRULE, AF_UNSPEC);
 	mnl_socket_close(sk);
 
 	/* the nexthops fr->recent holds, in kernel-shaped messages */
@@ -346,6 +383,27 @@ static void run_mnl(const char *buf, size_t len)
 }
 
 /* ------------------------------------------------------------------ */
+/* the nftables ruleset reader                                         */
+
+static void run_nf(const char *buf, size_t len)
+{
+	struct rd_nf_ruleset rs;
+	struct rd_nf_verdict v;
+
+	memset(&v, 0, sizeof(v));
+	rd_nf_ruleset_init(&rs);
+	rd_nf_ruleset_add_buf(&rs, buf, len);
+	rd_nf_ruleset_verdict(&rs, &v);
+	if (rs.bad && v.hold != RD_NF_HOLD_ALL)
+		FAIL("an unreadable nf_tables dump holds %#x, not every family", v.hold);
+	for (size_t i = 0; i < rs.n; i++)
+		if (rs.chains[i].acting > rs.chains[i].rules)
+			FAIL("chain %zu: %u acting rules of %u", i, rs.chains[i].acting,
+			     rs.chains[i].rules);
+	rd_nf_ruleset_free(&rs);
+}
+
+/* ------------------------------------------------------------------ */
 /* 2. libnl: the link and address caches                              */
 
 static void include_cb(struct nl_object *obj, void *arg)
@@ -477,6 +535,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(buf, data, size);
 	run_mnl(buf, size);
 	fz_fdb_parse(buf, size);
+	run_nf(buf, size);
 	run_libnl(buf, size);
 	free(buf);
 	return 0;

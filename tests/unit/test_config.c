@@ -212,3 +212,29 @@ Test(config, mss_clamp_values)
 		cr_assert(strstr(err, "mss-clamp"), "%s", err);
 	}
 }
+
+Test(config, netfilter_defaults_to_auto_and_parses_off)
+{
+	cr_assert_eq(cfg.netfilter, RD_NF_AUTO);
+	cr_assert_eq(rd_config_parse_line(&cfg, "netfilter off", err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cfg.netfilter, RD_NF_OFF);
+	cr_assert_eq(rd_config_parse_line(&cfg, "netfilter auto # default", err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_eq(cfg.netfilter, RD_NF_AUTO);
+	cr_assert_str_eq(rd_nf_mode_name(RD_NF_OFF), "off");
+}
+
+Test(config, netfilter_offload_is_refused_clearly)
+{
+	cr_assert_eq(rd_config_parse_line(&cfg, "netfilter offload", err, sizeof(err)), -1);
+	cr_assert(strstr(err, "offload") && strstr(err, "not available"), "%s", err);
+	cr_assert_eq(cfg.netfilter, RD_NF_AUTO);
+}
+
+Test(config, netfilter_bad_values)
+{
+	cr_assert_eq(rd_config_parse_line(&cfg, "netfilter", err, sizeof(err)), -1);
+	cr_assert_eq(rd_config_parse_line(&cfg, "netfilter on", err, sizeof(err)), -1);
+	cr_assert(strstr(err, "expected auto, offload or off"), "%s", err);
+	cr_assert_eq(rd_config_parse_line(&cfg, "netfilter auto off", err, sizeof(err)), -1);
+}

@@ -15,10 +15,12 @@ static const char *const event_keys[] = {
 };
 static const char *const pass_keys[] = { RD_PASS_REASONS(KEY) };
 static const char *const drop_keys[] = { RD_DROP_REASONS(KEY) };
+static const char *const bytes_keys[] = { RD_BYTE_COUNTERS(KEY) };
 #undef KEY
 
 struct totals {
 	__u64 rx, passed, dropped;
+	__u64 rx_bytes;
 };
 
 static struct totals sum_stats(const struct rd_stats *st)
@@ -32,6 +34,8 @@ static struct totals sum_stats(const struct rd_stats *st)
 	/* every packet gets exactly one verdict; fix-ups are events on top */
 	t.rx = st->events[RD_EV_FORWARDED_IPV4] + st->events[RD_EV_FORWARDED_IPV6] +
 	       st->events[RD_EV_BRIDGED] + t.passed + t.dropped;
+	for (int i = 0; i < RD_BYTES__MAX; i++)
+		t.rx_bytes += st->bytes[i];
 	return t;
 }
 
@@ -191,6 +195,9 @@ static void stats_json(struct rd_json *j, const struct rd_managed_iface *m,
 	rd_json_u64(j, "dropped", t.dropped);
 	for (int i = 0; i < RD_EV__MAX; i++)
 		rd_json_u64(j, event_keys[i], st->events[i]);
+	rd_json_u64(j, "rx_bytes", t.rx_bytes);
+	for (int i = 0; i < RD_BYTES__MAX; i++)
+		rd_json_u64(j, bytes_keys[i], st->bytes[i]);
 	rd_json_close_object(j);
 	rd_json_open_object(j, "pass_reasons");
 	for (int i = 0; i < RD_PASS__MAX; i++)
@@ -214,6 +221,10 @@ static void stats_text(struct rd_buf *b, const struct rd_managed_iface *m,
 		      st->events[RD_EV_BRIDGED], t.passed, t.dropped);
 	if (!reasons)
 		return;
+	rd_buf_printf(b, "    %-20s %llu", "rx_bytes", t.rx_bytes);
+	for (int i = 0; i < RD_BYTES__MAX; i++)
+		rd_buf_printf(b, " %s %llu", bytes_keys[i], st->bytes[i]);
+	rd_buf_printf(b, "\n");
 	for (int i = 0; i < RD_EV__MAX; i++)
 		if (i > RD_EV_BRIDGED && st->events[i])
 			rd_buf_printf(b, "    %-20s %llu\n", event_keys[i], st->events[i]);

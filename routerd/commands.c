@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "daemon.h"
+#include "metrics.h"
 
 static const char *const event_keys[] = {
 #define KEY(name, key) key,
@@ -346,6 +347,8 @@ int rd_commands_dispatch(void *ctx, const struct rd_ctl_request *req, struct rd_
 		return cmd_interfaces(d, req, body);
 	if (!strcmp(verb, "fixups"))
 		return cmd_fixups(d, req, body, err, errlen);
+	if (!strcmp(verb, "metrics"))
+		return rd_metrics_report(d, uptime(d), body, err, errlen);
 	if (!strcmp(verb, "neigh")) {
 		if (rd_freshness_report(&d->fresh, req->json, body)) {
 			snprintf(err, errlen, "cannot read the nexthop table");
@@ -364,6 +367,7 @@ int rd_commands_dispatch(void *ctx, const struct rd_ctl_request *req, struct rd_
 		return 0;
 	}
 	snprintf(err, errlen,
-		 "unknown command '%.32s' (try: status, interfaces, stats, neigh, fdb, fixups, reload)", verb);
+		 "unknown command '%.32s' (try: status, interfaces, stats, neigh, fdb, fixups, metrics, "
+		 "reload)", verb);
 	return -1;
 }

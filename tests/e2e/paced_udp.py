@@ -1,0 +1,34 @@
+#!/usr/bin/python3
+"""A UDP flow at a fixed packet rate, for the rate checks of t_operator.sh.
+
+  paced_udp.py HOST PORT RATE SECONDS PAYLOAD
+
+sends RATE datagrams a second of PAYLOAD bytes each for SECONDS seconds on
+an absolute schedule: a sender that was descheduled catches up at once, so
+every second of the flow carries RATE datagrams, give or take the ones
+around the window's edges. Prints how many it sent and in how long.
+"""
+import socket
+import sys
+import time
+
+
+def main():
+    host, port, rate, secs, size = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), \
+        float(sys.argv[4]), int(sys.argv[5])
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    data = bytes(size)
+    start = time.monotonic()
+    n, total = 0, int(rate * secs)
+    while n < total:
+        due = start + n / rate
+        now = time.monotonic()
+        if due > now:
+            time.sleep(due - now)
+        s.sendto(data, (host, port))
+        n += 1
+    print(n, round(time.monotonic() - start, 3), flush=True)
+
+
+main()

@@ -14,6 +14,8 @@ PACKAGES=(
 	# lab, tests and benchmarks
 	iproute2 iputils-ping ethtool iperf3 python3 python3-scapy netsniff-ng
 	procps traceroute tcpdump jq gnuplot-nox frr
+	# man pages rendered, bash completion, metrics parsed (tests/e2e/t_operator.sh)
+	groff bash-completion python3-prometheus-client
 )
 
 quiet=false

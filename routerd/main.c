@@ -29,7 +29,7 @@ static const char usage[] =
 "Options:\n"
 "  -i, --interface IFACE  serve IFACE (repeatable); mode auto, fix-ups off\n"
 "  -c, --config FILE      read interfaces and settings from FILE\n"
-"                         (format: docs/configuration.md; default when no -i:\n"
+"                         (format: routerd.conf(5); default when no -i:\n"
 "                         " RD_DEFAULT_CONFIG ")\n"
 "      --check-config     parse the configuration, report problems, exit;\n"
 "                         touches nothing\n"
@@ -58,7 +58,7 @@ static const char usage[] =
 "                   the next routerd adopts it without detaching\n"
 "\n"
 "Exit status: 0 on a clean stop, 1 on a runtime error, 2 on bad usage or config.\n"
-"See routerctl(1) for querying a running routerd.\n";
+"See routerd(8) and routerd.conf(5); routerctl(8) queries a running routerd.\n";
 
 struct cli {
 	const char *config_file;

@@ -5,7 +5,8 @@
 #  - routerctl metrics: parsed by prometheus_client's parser, named after
 #    Prometheus' rules, and equal to -j stats taken at the same moment;
 #  - routerctl monitor -j: rates within 10% of a paced UDP flow; the text
-#    view prints a line per interface.
+#    view prints a line per interface;
+#  - bash completion offers the daemon's interface names.
 # Environment: E2E_PINGS (default 200) pings per family.
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -119,6 +120,18 @@ if [ "$(grep -c '^eth[01] ' <<<"$out")" -eq 4 ] && [ "$(grep -c '^IFACE ' <<<"$o
 	tap_ok "monitor -c 2: a header and a line per interface, twice"
 else
 	e2e_fail "monitor -c 2: a header and a line per interface, twice" "$out"
+fi
+# --- completion: interface names from the daemon -------------------------------
+got=$(bash --norc --noprofile -c '
+	. "$1" || exit 1
+	COMP_WORDS=("$2" -s "$3" monitor dev ""); COMP_CWORD=5
+	_routerctl
+	printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' _ \
+	"$RD_ROOT/routerd/routerctl.bash-completion" "$ROUTERCTL" "$SOCK" 2>&1)
+if [ "$got" = "eth0 eth1 " ]; then
+	tap_ok "completion of 'monitor dev' offers the daemon's interfaces: $got"
+else
+	e2e_fail "completion of 'monitor dev' offers the daemon's interfaces" "got: $got"
 fi
 out=$(ctl monitor -c 0 2>&1)
 if [ $? -eq 2 ] && grep -q "bad count" <<<"$out"; then

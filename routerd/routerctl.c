@@ -339,7 +339,8 @@ int main(int argc, char **argv)
 
 	rc = request(&o, argc - i, argv + i, &body);
 	if (!rc) {
-		if (o.pretty)
+		/* only JSON is re-indented: `metrics` is text even with -j */
+		if (o.pretty && body.len && (body.data[0] == '{' || body.data[0] == '['))
 			rd_json_pretty_print(body.data, body.len, stdout);
 		else if (body.len)
 			fwrite(body.data, 1, body.len, stdout);

@@ -80,11 +80,14 @@ else
 	e2e_fail "metrics parse with prometheus_client and equal -j stats" "$out" \
 		"$(head -c 1500 "$E2E_TMP/metrics")"
 fi
-if ctl -j metrics | grep -q '^# TYPE routerd_rx_packets_total counter$'; then
-	tap_ok "metrics is the text format with -j too"
-else
-	e2e_fail "metrics is the text format with -j too" "$(ctl -j metrics 2>&1 | head -5)"
-fi
+for opt in -j -p; do
+	out=$(ctl "$opt" metrics 2>&1)
+	if grep -q '^# TYPE routerd_rx_packets_total counter$' <<<"$out"; then
+		tap_ok "metrics is the text format with $opt too"
+	else
+		e2e_fail "metrics is the text format with $opt too" "$(head -5 <<<"$out")"
+	fi
+done
 
 # --- monitor: rates of a paced flow ----------------------------------------
 # 250 datagrams/s of 472 bytes: 14 + 20 + 8 + 472 = 514-byte frames into eth0.

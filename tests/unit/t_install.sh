@@ -62,7 +62,8 @@ fi
 # --- --help points to the pages ------------------------------------------------
 for pair in "routerd/routerd:routerd(8)" "routerd/routerctl:routerctl(8)"; do
 	bin=$RD_BUILD_DIR/${pair%%:*}
-	if "$bin" --help | grep -qF "${pair#*:}"; then tap_ok "${bin##*/} --help points to ${pair#*:}"
+	help=$("$bin" --help)
+	if grep -qF "${pair#*:}" <<<"$help"; then tap_ok "${bin##*/} --help points to ${pair#*:}"
 	else tap_fail "${bin##*/} --help points to ${pair#*:}"; fi
 done
 

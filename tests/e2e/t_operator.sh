@@ -4,7 +4,8 @@
 #    packets x frame size, per interface and family;
 #  - routerctl metrics: parsed by prometheus_client's parser, named after
 #    Prometheus' rules, and equal to -j stats taken at the same moment;
-#  - routerctl monitor -j: rates within 10% of a paced UDP flow; the text
+#  - routerctl monitor -j: rates within 10% of a paced UDP flow (over the
+#    three intervals; each within 25% on a loaded machine); the text
 #    view prints a line per interface;
 #  - bash completion offers the daemon's interface names.
 # Environment: E2E_PINGS (default 200) pings per family.
@@ -37,16 +38,20 @@ e2e_ping "$H1" 2001:db8:2::2 3 0.05 >/dev/null
 # ping -s 1000: IPv4 14 + 20 + 8 + 1000 = 1042 bytes a frame, IPv6 1062;
 # requests arrive on r's eth0, replies on eth1, each forwarded once.
 check_bytes() {
-	local fam=$1 dst=$2 frame=$3 key=forwarded_$1 i p0 b0 r0 p1 b1 r1 res tx rx
-	for i in eth0 eth1; do
-		p0[${i#eth}]=$(rd_counter "$SOCK" "$key" "$i")
-		b0[${i#eth}]=$(rd_counter "$SOCK" forwarded_bytes "$i")
-		r0[${i#eth}]=$(rd_counter "$SOCK" rx_bytes "$i")
+	local fam=$1 dst=$2 frame=$3 key=forwarded_$1 i p0 b0 r0 p1 b1 r1 res tx rx try
+	# a ping lost on a loaded machine spoils the count: once more then
+	for try in 1 2; do
+		for i in eth0 eth1; do
+			p0[${i#eth}]=$(rd_counter "$SOCK" "$key" "$i")
+			b0[${i#eth}]=$(rd_counter "$SOCK" forwarded_bytes "$i")
+			r0[${i#eth}]=$(rd_counter "$SOCK" rx_bytes "$i")
+		done
+		res=$(timeout 60 ip netns exec "$H1" ping -q -n -c "$N" -i 0.005 -s 1000 -W 2 "$dst" 2>&1)
+		read -r tx rx <<<"$(e2e_ping_parse "$res")"
+		[ "$tx" -eq "$N" ] && [ "$rx" -eq "$N" ] && break
 	done
-	res=$(timeout 30 ip netns exec "$H1" ping -q -n -c "$N" -i 0.005 -s 1000 -W 1 "$dst" 2>&1)
-	read -r tx rx <<<"$(e2e_ping_parse "$res")"
 	if [ "$tx" -ne "$N" ] || [ "$rx" -ne "$N" ]; then
-		e2e_fail "$fam: $N pings of 1000 bytes answered" "sent $tx, answered $rx"
+		e2e_fail "$fam: $N pings of 1000 bytes answered" "sent $tx, answered $rx" "$res"
 		return
 	fi
 	for i in eth0 eth1; do
@@ -101,19 +106,28 @@ monitor_once() {
 	sleep 1.2 # past the flow's first packets and the neighbour resolution
 	timeout 20 "$ROUTERCTL" -s "$SOCK" -j monitor -i 1 -c 3 dev eth0 >"$E2E_TMP/monitor"
 	wait "$pid"
-	jq -e --argjson r "$RATE" --argjson b $((RATE * FRAME * 8)) -s '
-		length == 3 and all(.[];
+	# the flow's packet and bit rates over the three intervals within 10%,
+	# each interval within 25% (a loaded machine delays the sender or the
+	# sampling by tens of ms), and the forwarded bits exactly the packets'
+	# frame size (only the flow is forwarded on eth0; an ARP may be passed)
+	jq -e --argjson r "$RATE" --argjson f "$FRAME" -s '
+		def mean(k): [.[].interfaces[0][k]] | add / length;
+		length == 3 and
+		(mean("rx_pps") - $r | fabs) <= 0.1 * $r and
+		(mean("forwarded_pps") - $r | fabs) <= 0.1 * $r and
+		(mean("rx_bps") - $r * $f * 8 | fabs) <= 0.1 * $r * $f * 8 and
+		(mean("forwarded_bps") - $r * $f * 8 | fabs) <= 0.1 * $r * $f * 8 and
+		all(.[];
 			(.interfaces | length) == 1 and .interfaces[0].name == "eth0" and
-			(.interval_s > 0.9 and .interval_s < 1.1) and
-			(.interfaces[0] | (.rx_pps - $r | fabs) <= 0.1 * $r and
-				(.forwarded_pps - $r | fabs) <= 0.1 * $r and
-				(.rx_bps - $b | fabs) <= 0.1 * $b and
-				(.forwarded_bps - $b | fabs) <= 0.1 * $b and .xdp_share > 0.9))' \
+			(.interval_s > 0.9 and .interval_s < 1.3) and
+			(.interfaces[0] | (.rx_pps - $r | fabs) <= 0.25 * $r and
+				(.forwarded_bps / .forwarded_pps / 8 - $f | fabs) < 0.1 and
+				.xdp_share > 0.9))' \
 		"$E2E_TMP/monitor" >/dev/null
 }
-# a loaded machine may starve the sender for a moment: one more try then
-if monitor_once || monitor_once; then
-	tap_ok "monitor -j -c 3: rx and forwarded rates within 10% of a $RATE pkt/s flow of $FRAME-byte frames"
+# a loaded machine may starve the sender for a while: try again then
+if monitor_once || monitor_once || monitor_once; then
+	tap_ok "monitor -j -c 3: rx and forwarded packet and bit rates within 10% of a $RATE pkt/s flow of $FRAME-byte frames (each second within 25%)"
 else
 	e2e_fail "monitor -j -c 3: rates within 10% of a $RATE pkt/s flow" \
 		"flow: $(cat "$E2E_TMP/flow")" "$(cat "$E2E_TMP/monitor")"

@@ -179,6 +179,7 @@ int routerd_xdp(struct xdp_md *ctx)
 
 	if (!st)
 		return XDP_PASS; /* slot out of range: cannot happen, nothing to count */
+	rd_stats_begin(st, ctx);
 	if (!ifc)
 		return rd_pass(st, RD_PASS_UNCONFIGURED);
 	in.rp_filter = ifc->rp_filter;

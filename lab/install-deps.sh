@@ -16,6 +16,8 @@ PACKAGES=(
 	procps traceroute tcpdump jq gnuplot-nox frr
 	# the netfilter suite (tests/netfilter): nft, iptables-legacy, conntrack -F
 	nftables iptables conntrack
+	# man pages rendered, bash completion, metrics parsed (tests/e2e/t_operator.sh)
+	groff bash-completion python3-prometheus-client
 )
 
 quiet=false

@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "daemon.h"
+#include "metrics.h"
 
 static const char *const event_keys[] = {
 #define KEY(name, key) key,
@@ -15,10 +16,12 @@ static const char *const event_keys[] = {
 };
 static const char *const pass_keys[] = { RD_PASS_REASONS(KEY) };
 static const char *const drop_keys[] = { RD_DROP_REASONS(KEY) };
+static const char *const bytes_keys[] = { RD_BYTE_COUNTERS(KEY) };
 #undef KEY
 
 struct totals {
 	__u64 rx, passed, dropped;
+	__u64 rx_bytes;
 };
 
 static struct totals sum_stats(const struct rd_stats *st)
@@ -32,6 +35,8 @@ static struct totals sum_stats(const struct rd_stats *st)
 	/* every packet gets exactly one verdict; fix-ups are events on top */
 	t.rx = st->events[RD_EV_FORWARDED_IPV4] + st->events[RD_EV_FORWARDED_IPV6] +
 	       st->events[RD_EV_BRIDGED] + t.passed + t.dropped;
+	for (int i = 0; i < RD_BYTES__MAX; i++)
+		t.rx_bytes += st->bytes[i];
 	return t;
 }
 
@@ -194,6 +199,9 @@ static void stats_json(struct rd_json *j, const struct rd_managed_iface *m,
 	rd_json_u64(j, "dropped", t.dropped);
 	for (int i = 0; i < RD_EV__MAX; i++)
 		rd_json_u64(j, event_keys[i], st->events[i]);
+	rd_json_u64(j, "rx_bytes", t.rx_bytes);
+	for (int i = 0; i < RD_BYTES__MAX; i++)
+		rd_json_u64(j, bytes_keys[i], st->bytes[i]);
 	rd_json_close_object(j);
 	rd_json_open_object(j, "pass_reasons");
 	for (int i = 0; i < RD_PASS__MAX; i++)
@@ -217,6 +225,10 @@ static void stats_text(struct rd_buf *b, const struct rd_managed_iface *m,
 		      st->events[RD_EV_BRIDGED], t.passed, t.dropped);
 	if (!reasons)
 		return;
+	rd_buf_printf(b, "    %-20s %llu", "rx_bytes", t.rx_bytes);
+	for (int i = 0; i < RD_BYTES__MAX; i++)
+		rd_buf_printf(b, " %s %llu", bytes_keys[i], st->bytes[i]);
+	rd_buf_printf(b, "\n");
 	for (int i = 0; i < RD_EV__MAX; i++)
 		if (i > RD_EV_BRIDGED && st->events[i])
 			rd_buf_printf(b, "    %-20s %llu\n", event_keys[i], st->events[i]);
@@ -338,6 +350,8 @@ int rd_commands_dispatch(void *ctx, const struct rd_ctl_request *req, struct rd_
 		return cmd_interfaces(d, req, body);
 	if (!strcmp(verb, "fixups"))
 		return cmd_fixups(d, req, body, err, errlen);
+	if (!strcmp(verb, "metrics"))
+		return rd_metrics_report(d, uptime(d), body, err, errlen);
 	if (!strcmp(verb, "neigh")) {
 		if (rd_freshness_report(&d->fresh, req->json, body)) {
 			snprintf(err, errlen, "cannot read the nexthop table");
@@ -356,6 +370,7 @@ int rd_commands_dispatch(void *ctx, const struct rd_ctl_request *req, struct rd_
 		return 0;
 	}
 	snprintf(err, errlen,
-		 "unknown command '%.32s' (try: status, interfaces, stats, neigh, fdb, fixups, reload)", verb);
+		 "unknown command '%.32s' (try: status, interfaces, stats, neigh, fdb, fixups, metrics, "
+		 "reload)", verb);
 	return -1;
 }

@@ -389,6 +389,8 @@ int rd_dp_stats_read(struct rd_datapath *dp, __u32 slot, struct rd_stats *sum)
 			sum->pass[i] += percpu[cpu].pass[i];
 		for (int i = 0; i < RD_DROP__MAX; i++)
 			sum->drop[i] += percpu[cpu].drop[i];
+		for (int i = 0; i < RD_BYTES__MAX; i++)
+			sum->bytes[i] += percpu[cpu].bytes[i];
 	}
 	free(percpu);
 	return rc;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +138,15 @@ void rd_json_bool(struct rd_json *j, const char *key, bool value)
 {
 	json_member(j, key);
 	rd_buf_printf(j->out, "%s", value ? "true" : "false");
+}
+
+void rd_json_double(struct rd_json *j, const char *key, double value, int decimals)
+{
+	json_member(j, key);
+	if (isfinite(value))
+		rd_buf_printf(j->out, "%.*f", decimals, value);
+	else
+		rd_buf_printf(j->out, "null");
 }
 
 static void indent(FILE *out, int depth)

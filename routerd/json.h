@@ -43,6 +43,9 @@ void rd_json_string(struct rd_json *j, const char *key, const char *value);
 void rd_json_u64(struct rd_json *j, const char *key, uint64_t value);
 void rd_json_i64(struct rd_json *j, const char *key, int64_t value);
 void rd_json_bool(struct rd_json *j, const char *key, bool value);
+/* A number with up to `decimals` decimals; NaN or infinity as null (JSON
+ * has neither). */
+void rd_json_double(struct rd_json *j, const char *key, double value, int decimals);
 
 /* Re-indents compact JSON text for humans; does not validate it. */
 void rd_json_pretty_print(const char *text, size_t len, FILE *out);

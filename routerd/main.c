@@ -29,14 +29,14 @@ static const char usage[] =
 "Options:\n"
 "  -i, --interface IFACE  serve IFACE (repeatable); mode auto, fix-ups off\n"
 "  -c, --config FILE      read interfaces and settings from FILE\n"
-"                         (format: docs/configuration.md; default when no -i:\n"
+"                         (format: routerd.conf(5); default when no -i:\n"
 "                         " RD_DEFAULT_CONFIG ")\n"
 "      --check-config     parse the configuration, report problems, exit;\n"
 "                         touches nothing\n"
 "  -s, --socket PATH      control socket (default " RD_DEFAULT_SOCKET ")\n"
 "      --socket-group GROUP  members of GROUP may use the read-only verbs\n"
-"                         (status, interfaces, stats, neigh, fdb, fixups);\n"
-"                         default: root only (socket mode 0600)\n"
+"                         (status, interfaces, stats, neigh, fdb, fixups,\n"
+"                         metrics, monitor); default: root only (mode 0600)\n"
 "      --pin-dir DIR      bpffs directory for pinned maps and links\n"
 "                         (default " RD_DEFAULT_PIN_DIR ")\n"
 "  -f, --foreground       stay in the foreground, log to stderr\n"
@@ -61,7 +61,7 @@ static const char usage[] =
 "                   the next routerd adopts it without detaching\n"
 "\n"
 "Exit status: 0 on a clean stop, 1 on a runtime error, 2 on bad usage or config.\n"
-"See routerctl(1) for querying a running routerd.\n";
+"See routerd(8) and routerd.conf(5); routerctl(8) queries a running routerd.\n";
 
 struct cli {
 	const char *config_file;

@@ -64,13 +64,25 @@
 	X(VLAN_EGRESS, "vlan_egress")     /* egress port not in the VLAN */ \
 	X(VLAN_REWRITE, "vlan_rewrite")   /* tag push/pop failed late */
 
+/* Bytes per verdict, each frame at the length it was received with (L2
+ * header on, FCS off, as the kernel's rx_bytes counts it). rx_bytes is
+ * their sum, as rx_packets is the sum of the verdicts. The verdicts add
+ * them (bpf/lib/stats.h), so a new pass or drop reason needs nothing here. */
+#define RD_BYTE_COUNTERS(X)                                                 \
+	X(FORWARDED, "forwarded_bytes")   /* forwarded_ipv4 + _ipv6 */      \
+	X(BRIDGED, "bridged_bytes")                                         \
+	X(PASSED, "passed_bytes")                                           \
+	X(DROPPED, "dropped_bytes")
+
 #define RD_ENUM_EVENT(name, key) RD_EV_##name,
 #define RD_ENUM_PASS(name, key) RD_PASS_##name,
 #define RD_ENUM_DROP(name, key) RD_DROP_##name,
+#define RD_ENUM_BYTES(name, key) RD_BYTES_##name,
 
 enum rd_event { RD_EVENTS(RD_ENUM_EVENT) RD_EV__MAX };
 enum rd_pass_reason { RD_PASS_REASONS(RD_ENUM_PASS) RD_PASS__MAX };
 enum rd_drop_reason { RD_DROP_REASONS(RD_ENUM_DROP) RD_DROP__MAX };
+enum rd_bytes { RD_BYTE_COUNTERS(RD_ENUM_BYTES) RD_BYTES__MAX };
 
 /* The fast path's clock memo (bpf/lib/clock.h); not a counter. */
 struct rd_clock {
@@ -79,21 +91,26 @@ struct rd_clock {
 };
 
 /* Value of the per-CPU stats array, one slot per managed interface. It
- * also carries the clock memo: any per-CPU slot would do, and this is the
- * one the program already holds, which saves a map lookup per packet.
- * Readers sum the three arrays and ignore the memo. */
+ * also carries the clock memo and the length of the frame in flight: any
+ * per-CPU slot would do, and this is the one the program already holds,
+ * which saves a map lookup per packet (and keeps the verdict helpers'
+ * signatures: they find the length here). Readers sum the four counter
+ * arrays and ignore the rest. */
 struct rd_stats {
 	__u64 events[RD_EV__MAX];
 	__u64 pass[RD_PASS__MAX];
 	__u64 drop[RD_DROP__MAX];
+	__u64 bytes[RD_BYTES__MAX];
 	struct rd_clock clock;
+	__u64 frame_len; /* scratch: the frame this CPU is deciding on */
 };
 
-/* For readers that see a slot as words: RD_COUNTERS counters, flat and
- * first, in a value of RD_STATS_WORDS words per CPU. */
+/* For readers that see a slot as words: RD_COUNTERS packet counters, flat
+ * and first (each verdict moves exactly one of them), then the
+ * RD_BYTES__MAX byte counters, in a value of RD_STATS_WORDS words per CPU. */
 #define RD_COUNTERS (RD_EV__MAX + RD_PASS__MAX + RD_DROP__MAX)
 #define RD_STATS_WORDS (sizeof(struct rd_stats) / sizeof(__u64))
-_Static_assert(__builtin_offsetof(struct rd_stats, clock) == RD_COUNTERS * sizeof(__u64),
-	       "rd_stats starts with its counters, flat");
+_Static_assert(__builtin_offsetof(struct rd_stats, bytes) == RD_COUNTERS * sizeof(__u64),
+	       "rd_stats starts with its packet counters, flat, then the bytes");
 
 #endif /* ROUTERD_COUNTERS_H */

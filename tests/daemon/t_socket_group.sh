@@ -23,8 +23,9 @@ E2E_PIDS+=("$RD_PID")
 tap_cmp "with socket-group the socket is mode 0660" "$(stat -c %a "$SOCK")" = 660
 tap_cmp "... owned by the group" "$(stat -c %G "$SOCK")" = nogroup
 chmod o+x "$(dirname "$SOCK")"
-for verb in status interfaces stats neigh fixups; do
-	tap_check "a group member may run '$verb'" as_nobody nogroup "$ROUTERCTL" -s "$SOCK" "$verb"
+for verb in status interfaces stats neigh fixups metrics "monitor -c 1 -i 0.1"; do
+	# shellcheck disable=SC2086 # "monitor -c 1 -i 0.1" is a verb with its arguments
+	tap_check "a group member may run '$verb'" as_nobody nogroup "$ROUTERCTL" -s "$SOCK" $verb
 done
 out=$(as_nobody nogroup "$ROUTERCTL" -s "$SOCK" reload 2>&1)
 rc=$?

@@ -26,6 +26,8 @@
  *     drop reason) moved, by one, in the ingress port's slot (slot 0 for an
  *     unmanaged port, reason `unconfigured`), and it matches the action;
  *     event counters (fix-ups) move by at most one, nothing else moves;
+ *   - the frame's length went to its verdict's byte counter, in that slot,
+ *     and no other byte counter moved;
  *   - a passed or dropped frame is byte-identical to the input, except for
  *     the innermost ethertype when an ethertype repair was counted (and the
  *     ingress has that repair enabled);
@@ -615,10 +617,11 @@ _Static_assert(P__COUNT < N_SLOTS, "every port's slot is read");
 
 static int n_cpus;
 static __u64 before[N_SLOTS][N_COUNTERS], after[N_SLOTS][N_COUNTERS];
+static __u64 before_bytes[N_SLOTS][RD_BYTES__MAX], after_bytes[N_SLOTS][RD_BYTES__MAX];
 static struct rd_stats *percpu; /* n_cpus * N_SLOTS */
 static __u32 *batch_keys;
 
-static void read_slots(__u64 sums[N_SLOTS][N_COUNTERS])
+static void read_slots(__u64 sums[N_SLOTS][N_COUNTERS], __u64 bytes[N_SLOTS][RD_BYTES__MAX])
 {
 	__u32 count = N_SLOTS, out_batch;
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
@@ -630,11 +633,14 @@ static void read_slots(__u64 sums[N_SLOTS][N_COUNTERS])
 		die("rd_stats batch lookup returned %u slots", count);
 	for (__u32 s = 0; s < N_SLOTS; s++) {
 		memset(sums[s], 0, sizeof(sums[s]));
+		memset(bytes[s], 0, sizeof(bytes[s]));
 		for (int cpu = 0; cpu < n_cpus; cpu++) {
 			const __u64 *v = (const __u64 *)&percpu[(size_t)s * n_cpus + cpu];
 
 			for (unsigned i = 0; i < N_COUNTERS; i++)
 				sums[s][i] += v[i];
+			for (unsigned i = 0; i < RD_BYTES__MAX; i++)
+				bytes[s][i] += percpu[(size_t)s * n_cpus + cpu].bytes[i];
 		}
 	}
 }
@@ -851,6 +857,27 @@ struct outcome {
 	unsigned events;   /* bit per non-verdict event counted */
 };
 
+/* The frame's length, as received, went to its verdict's byte counter in
+ * the ingress slot, and no other byte counter moved. */
+static void check_bytes(const struct port *p, const struct outcome *o)
+{
+	unsigned want = o->verdict == RD_EV_BRIDGED ? RD_BYTES_BRIDGED
+			: o->verdict < RD_EV__MAX ? RD_BYTES_FORWARDED
+			: o->verdict < RD_EV__MAX + RD_PASS__MAX ? RD_BYTES_PASSED
+			: RD_BYTES_DROPPED;
+
+	for (__u32 s = 0; s < N_SLOTS; s++)
+		for (unsigned i = 0; i < RD_BYTES__MAX; i++) {
+			__u64 d = after_bytes[s][i] - before_bytes[s][i];
+			__u64 expect = s == p->slot && i == want ? cur_len : 0;
+
+			if (d != expect)
+				violation("byte counter %u of slot %u moved by %llu, want %llu (verdict %s)",
+					  i, s, (unsigned long long)d, (unsigned long long)expect,
+					  counter_name(o->verdict));
+		}
+}
+
 static void check_counters(const struct port *p, struct outcome *o)
 {
 	int n_verdicts = 0;
@@ -898,6 +925,7 @@ static void check_counters(const struct port *p, struct outcome *o)
 	}
 	if (!p->managed && o->verdict != RD_EV__MAX + RD_PASS_UNCONFIGURED)
 		violation("a frame from an unmanaged port counted as %s", counter_name(o->verdict));
+	check_bytes(p, o);
 	if (p->managed && o->verdict == RD_EV__MAX + RD_PASS_UNCONFIGURED)
 		violation("a frame from a managed port counted as unconfigured");
 }
@@ -1167,7 +1195,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	batch_keys = calloc(N_SLOTS, sizeof(*batch_keys));
 	if (!percpu || !batch_keys)
 		die("out of memory");
-	read_slots(after);
+	read_slots(after, after_bytes);
 	verdict_total_at_start = sum_all_verdicts();
 	atexit(report);
 	return 0;
@@ -1187,13 +1215,14 @@ static bool run_once(struct port *p, const __u8 *in, size_t len, size_t size_in,
 
 	memcpy(buf, in, size_in);
 	memcpy(before, after, sizeof(before));
+	memcpy(before_bytes, after_bytes, sizeof(before_bytes));
 	rc = bpf_prog_test_run_opts(prog_fd, &opts);
 	if (rc && len < ETH_HLEN && errno == EINVAL)
 		return false; /* this kernel cannot present a runt: nothing ran */
 	if (rc)
 		die("BPF_PROG_TEST_RUN of a %zu-byte frame: %s", len, strerror(errno));
 	total_runs++;
-	read_slots(after);
+	read_slots(after, after_bytes);
 
 	cur_port = (enum port_id)(p - ports);
 	cur_in = in;

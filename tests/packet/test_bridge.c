@@ -786,3 +786,47 @@ Test(mirror_vlan, port_states_and_neighbour_suppression)
 	cr_assert_neq(read_iface(3).br_flags & RD_BRPORT_NEIGH_KERNEL, 0,
 		      "neigh_suppress on one port concerns the whole bridge");
 }
+
+/* rd_stats[slot].bytes, summed over the CPUs. */
+static void read_bytes(__u32 slot, __u64 out[RD_BYTES__MAX])
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct rd_stats *percpu = calloc((size_t)ncpus, sizeof(*percpu));
+
+	cr_assert_not_null(percpu);
+	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(skel->maps.rd_stats), &slot, percpu), 0);
+	memset(out, 0, sizeof(__u64) * RD_BYTES__MAX);
+	for (int cpu = 0; cpu < ncpus; cpu++)
+		for (int i = 0; i < RD_BYTES__MAX; i++)
+			out[i] += percpu[cpu].bytes[i];
+	free(percpu);
+}
+
+/* A bridged frame adds its length, as received, to bridged_bytes of the
+ * ingress port and to no other byte counter, whatever the length. */
+Test(bridge, bridged_frames_count_their_bytes)
+{
+	struct frame frames[3] = { frame_to(vm[2], vm[1]), frame_to(vm[3], vm[1]),
+				   frame_to(vm[2], vm[1]) };
+
+	frames[1].len = 1514;
+	frames[2].len = ETH_HLEN + 2;
+	for (int k = 0; k < 3; k++) {
+		__u64 before[N_SLOTS][RD_BYTES__MAX], after[RD_BYTES__MAX];
+		struct result r;
+
+		for (int s = 0; s < N_SLOTS; s++)
+			read_bytes(s, before[s]);
+		r = run_on(1, &frames[k], 0);
+		cr_assert_eq(r.action, XDP_REDIRECT, "frame %d: %s", k, action_str(r.action));
+		for (int s = 0; s < N_SLOTS; s++) {
+			read_bytes(s, after);
+			for (int i = 0; i < RD_BYTES__MAX; i++)
+				cr_assert_eq(after[i] - before[s][i],
+					     s == 1 && i == RD_BYTES_BRIDGED ? frames[k].len : 0,
+					     "frame %d (%u bytes): byte counter %d of slot %d moved by %llu",
+					     k, frames[k].len, i, s,
+					     (unsigned long long)(after[i] - before[s][i]));
+		}
+	}
+}

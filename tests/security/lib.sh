@@ -63,7 +63,7 @@ sec_detached() { [ "$(sec_iface_field eth1 attached)" = false ]; }
 
 sec_exercise() {
 	local n=$1 i fails=0 v
-	for v in status interfaces stats "stats -s" neigh fixups; do
+	for v in status interfaces stats "stats -s" neigh fixups metrics "monitor -i 0.1 -c 1"; do
 		# shellcheck disable=SC2086
 		"$ROUTERCTL" -s "$SOCK" $v >/dev/null 2>&1 || fails=$((fails + 1))
 		# shellcheck disable=SC2086

@@ -37,7 +37,7 @@ static __always_inline int rd_redirect(struct rd_stats *st, __u32 port, __u32 in
 	if (port == ingress)
 		return rd_pass(st, RD_PASS_HAIRPIN);
 	if (bpf_redirect_map(&rd_tx, port, 0) != XDP_REDIRECT)
-		return rd_pass(st, RD_PASS_UNMANAGED_EGRESS);
+		return rd_pass_no_egress(st, port);
 	return XDP_REDIRECT;
 }
 
@@ -164,6 +164,9 @@ int routerd_xdp(struct xdp_md *ctx)
 		return XDP_PASS; /* slot out of range: cannot happen, nothing to count */
 	if (!ifc)
 		return rd_pass(st, RD_PASS_UNCONFIGURED);
+	/* tc ingress filters on this port see every frame (routerd/tc.c). */
+	if (unlikely(ifc->tc & RD_TC_HOLD_INGRESS))
+		return rd_pass(st, RD_PASS_TC);
 	in.rp_filter = ifc->rp_filter;
 
 	why = rd_parse_eth(ctx, &pkt);

@@ -16,6 +16,7 @@ struct cli;
 #include "freshness.h"
 #include "ifaces.h"
 #include "netlink.h"
+#include "tc.h"
 
 struct rd_daemon {
 	struct rd_config cfg;
@@ -26,6 +27,7 @@ struct rd_daemon {
 	struct rd_freshness fresh;
 	struct rd_cachectl cache;
 	struct rd_fdb fdb;
+	struct rd_tc tc;
 	unsigned long reloads;
 	char last_reload_error[512];
 	struct timespec started; /* CLOCK_MONOTONIC */

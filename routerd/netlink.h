@@ -50,6 +50,10 @@ struct rd_netlink {
 	 * a cached flow skips the martian-source check (bpf/lib/cache.h) */
 	void (*on_local4)(void *arg);
 	void *on_local4_arg;
+	/* called for every qdisc, tc filter or chain event (RTNLGRP_TC, on
+	 * the same socket) and after a resync: routerd/tc.c reads again */
+	void (*on_tc)(void *arg);
+	void *on_tc_arg;
 	char resync_reason[96];
 };
 

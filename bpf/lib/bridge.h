@@ -400,7 +400,7 @@ static __always_inline int rd_bridge(struct xdp_md *ctx, const struct rd_iface *
 
 	/* Commit to the port before changing anything. */
 	if (bpf_redirect_map(&rd_tx, egress, 0) != XDP_REDIRECT)
-		return rd_pass(st, RD_PASS_UNMANAGED_EGRESS);
+		return rd_pass_no_egress(st, egress);
 	rd_fdb_note(&dst->used_ns, now);
 	if (src)
 		rd_fdb_note(&src->seen_ns, now);

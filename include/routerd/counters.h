@@ -55,7 +55,8 @@
 	X(BRIDGE_LOCAL, "bridge_local")   /* to the bridge's own MAC */      \
 	X(PORT_STATE, "port_state")       /* bridge port not forwarding */  \
 	X(ISOLATED, "isolated")           /* isolated port to isolated */   \
-	X(BRIDGE_STALE, "bridge_stale")   /* no live FDB mirror (routerd) */
+	X(BRIDGE_STALE, "bridge_stale")   /* no live FDB mirror (routerd) */\
+	X(TC, "tc")                       /* tc qdisc/filters hold the port */
 
 #define RD_DROP_REASONS(X)                                                  \
 	X(BLACKHOLE, "blackhole")                                           \

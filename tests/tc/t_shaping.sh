@@ -14,7 +14,7 @@ set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 RATE=20000 # kbit/s
-SECS=${TC_SECS:-3}
+SECS=${TC_SECS:-2}
 N=100
 
 rtc() { ip netns exec "$(ns r)" tc "$@"; }
@@ -60,7 +60,8 @@ case_tbf() {
 case_htb() {
 	local m=$1
 	rtc qdisc replace dev eth1 root handle 1: htb default 10
-	rtc class add dev eth1 parent 1: classid 1:10 htb rate ${RATE}kbit ceil ${RATE}kbit
+	rtc class add dev eth1 parent 1: classid 1:10 htb rate ${RATE}kbit ceil ${RATE}kbit \
+		quantum 1514
 	held "$m" eth1 "true false" "htb on eth1"
 	shaped "$m" "htb ${RATE}kbit on eth1" ipv6 2001:db8:2::2
 	rtc qdisc del dev eth1 root
@@ -70,24 +71,14 @@ case_htb() {
 # XDP leaves while a shaper is there and comes back once it is gone; the
 # flow (pings every 50 ms) never notices.
 case_live() {
-	local m=$1 f t0 t1 ms fwd before
-	it_ping_bg f "$(ns h1)" 198.18.2.2 5
+	local m=$1 pf ms
+	it_ping_bg pf "$(ns h1)" 198.18.2.2 7
 	sleep 1
-	t0=$(date +%s%N)
+	it_mark
 	rtc qdisc replace dev eth1 root handle 1: htb default 10
-	rtc class add dev eth1 parent 1: classid 1:10 htb rate 100mbit
+	rtc class add dev eth1 parent 1: classid 1:10 htb rate 100mbit quantum 1514
 	if [ "$m" = routerd ]; then
-		# the first packet counted `tc` after the change
-		before=$(it_rd r tc eth0 2>/dev/null)
-		it_mark
-		ms=timeout
-		for _ in $(seq 150); do
-			if [ "$(it_rd r tc eth0)" -gt 0 ] 2>/dev/null; then
-				t1=$(date +%s%N) ms=$(((t1 - t0) / 1000000))
-				break
-			fi
-			sleep 0.02
-		done
+		ms=$(first_ms tc)
 		it_cmp "$m" "shaper added during a flow: XDP hands it to the kernel within 1 s (${ms} ms)" \
 			"$ms" -le 1000
 		it_mark
@@ -100,23 +91,30 @@ case_live() {
 		sleep 1
 	fi
 	it_mark
-	t0=$(date +%s%N)
 	rtc qdisc del dev eth1 root
 	if [ "$m" = routerd ]; then
-		ms=timeout
-		for _ in $(seq 150); do
-			fwd=$(it_rd r forwarded_ipv4 eth0)
-			if [ "$fwd" -gt 0 ] 2>/dev/null; then
-				t1=$(date +%s%N) ms=$(((t1 - t0) / 1000000))
-				break
-			fi
-			sleep 0.02
-		done
+		ms=$(first_ms forwarded_ipv4)
 		it_cmp "$m" "shaper removed during a flow: XDP forwards again within 1 s (${ms} ms)" \
 			"$ms" -le 1000
 	fi
 	it_bg_wait
-	it_gap_ok "$m" "pings every 50 ms while a shaper comes and goes" "$f" 1000
+	it_gap_ok "$m" "pings every 50 ms while a shaper comes and goes" "$pf" 1000
+}
+
+# first_ms KEY: milliseconds from now until r's routerd counts KEY on eth0
+# again since it_mark (the change was made just before); "timeout" after 3 s
+first_ms() {
+	local t0 now
+	t0=$(date +%s%N)
+	while :; do
+		now=$(date +%s%N)
+		if [ "$(it_rd r "$1" eth0)" -gt 0 ] 2>/dev/null; then
+			echo $(((now - t0) / 1000000))
+			return
+		fi
+		((now - t0 > 3000000000)) && { echo timeout; return; }
+		sleep 0.02
+	done
 }
 
 # The kernel's defaults and hook qdiscs without filters: nothing to hold.
@@ -186,4 +184,49 @@ case_ingress_filter() {
 	mon_down
 }
 
-it_main basic tc case_defaults case_tbf case_htb case_live case_egress_filter case_ingress_filter
+# `interface NAME tc bypass`: XDP forwards past the shaper as asked; the
+# same config with `tc hold` and a reload: held. routerd only (a restart
+# with a config file); the kernel has nothing to bypass.
+case_bypass() {
+	local m=$1 conf=$E2E_TMP/tc.conf res
+	[ "$m" = routerd ] || return 0
+	rd_stop "${IT_RD_PID[r]}"
+	printf 'interface eth0\ninterface eth1 tc bypass\n' >"$conf"
+	if rd_start "$(ns r)" "$(sock r)" "$(lab_pin_dir "$IT_P" r)" -- -c "$conf" \
+		2>"$E2E_TMP/start.err"; then
+		E2E_PIDS+=("$RD_PID")
+		IT_RD_PID[r]=$RD_PID
+		tap_ok "[routerd] routerd restarts with 'interface eth1 tc bypass'"
+	else
+		e2e_fail "[routerd] routerd restarts with 'interface eth1 tc bypass'" \
+			"$(cat "$E2E_TMP/start.err")"
+		return
+	fi
+	rtc qdisc replace dev eth1 root tbf rate ${RATE}kbit burst 32kb latency 50ms
+	sleep 0.3
+	held "$m" eth1 "false false" "tbf on eth1 with tc bypass"
+	"$ROUTERCTL" -s "$(rsock)" status | grep -q "eth1 .*tc: bypassed (qdisc tbf)" &&
+		tap_ok "[routerd] routerctl status: eth1 'tc: bypassed (qdisc tbf)'" ||
+		e2e_fail "[routerd] routerctl status: eth1 'tc: bypassed (qdisc tbf)'" \
+			"$("$ROUTERCTL" -s "$(rsock)" status)"
+	it_warm h1 198.18.2.2
+	it_mark
+	res=$(e2e_ping "$(ns h1)" 198.18.2.2 $N 0.01)
+	it_cmp "$m" "tc bypass: $N pings h1 -> h2 answered" "${res#* }" -eq $N
+	it_path "$m" "tc bypass: XDP forwards past the tbf" r ipv4 $((2 * N))
+	it_rd_le "$m" "tc bypass" r tc 0
+	printf 'interface eth0\ninterface eth1 tc hold\n' >"$conf"
+	"$ROUTERCTL" -s "$(rsock)" reload >/dev/null
+	held "$m" eth1 "true false" "reloaded with 'tc hold'"
+	"$ROUTERCTL" -s "$(rsock)" interfaces | grep -q "^eth1 .*tc: held (qdisc tbf)" &&
+		tap_ok "[routerd] routerctl interfaces: eth1 'tc: held (qdisc tbf)'" ||
+		e2e_fail "[routerd] routerctl interfaces: eth1 'tc: held (qdisc tbf)'" \
+			"$("$ROUTERCTL" -s "$(rsock)" interfaces)"
+	it_mark
+	res=$(e2e_ping "$(ns h1)" 198.18.2.2 $N 0.01)
+	it_rd_ge "$m" "tc hold after the reload" r tc "$N" eth0
+	rtc qdisc del dev eth1 root
+}
+
+it_main basic tc case_defaults case_tbf case_htb case_live case_egress_filter case_ingress_filter \
+	case_bypass

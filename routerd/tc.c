@@ -60,9 +60,10 @@ static bool fq_codel_defaults(const struct nlattr *opts)
 			return false;
 		v = mnl_attr_get_u32(a);
 		switch (mnl_attr_get_type(a)) {
-		case TCA_FQ_CODEL_TARGET: if (v != 5000) return false; break;
+		/* 5 ms and 100 ms come back in codel's 1024 ns units, 1 us short */
+		case TCA_FQ_CODEL_TARGET: if (v != 5000 && v != 4999) return false; break;
 		case TCA_FQ_CODEL_LIMIT: if (v != 10240) return false; break;
-		case TCA_FQ_CODEL_INTERVAL: if (v != 100000) return false; break;
+		case TCA_FQ_CODEL_INTERVAL: if (v != 100000 && v != 99999) return false; break;
 		case TCA_FQ_CODEL_ECN: if (v != 1) return false; break;
 		case TCA_FQ_CODEL_FLOWS: if (v != 1024) return false; break;
 		case TCA_FQ_CODEL_QUANTUM: break;

@@ -72,7 +72,9 @@ case_htb() {
 # flow (pings every 50 ms) never notices.
 case_live() {
 	local m=$1 pf ms
-	it_ping_bg pf "$(ns h1)" 198.18.2.2 7
+	# long enough for a loaded machine; stopped (SIGINT: ping's summary)
+	# once both changes were seen
+	it_ping_bg pf "$(ns h1)" 198.18.2.2 15
 	sleep 1
 	it_mark
 	rtc qdisc replace dev eth1 root handle 1: htb default 10
@@ -97,6 +99,8 @@ case_live() {
 		it_cmp "$m" "shaper removed during a flow: XDP forwards again within 1 s (${ms} ms)" \
 			"$ms" -le 1000
 	fi
+	sleep 0.5
+	kill -INT "${IT_BG_PIDS[@]}" 2>/dev/null
 	it_bg_wait
 	it_gap_ok "$m" "pings every 50 ms while a shaper comes and goes" "$pf" 1000
 }

@@ -12,6 +12,7 @@
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 
+#include "fdb.h"
 #include "ifaces.h"
 #include "json.h"
 #include "log.h"
@@ -334,6 +335,27 @@ void rd_tc_why(const struct rd_tc *tc, __u32 ifindex, char *out, size_t outlen)
 			 len ? ", " : "");
 }
 
+static __u8 hold_in(const struct rd_tc_dev *devs, size_t n, __u32 ifindex)
+{
+	for (size_t i = 0; i < n; i++)
+		if (devs[i].ifindex == ifindex)
+			return dev_hold(&devs[i]);
+	return 0;
+}
+
+/* Did the hold of any device, managed or not, change? Bridge and VLAN
+ * devices carry theirs in rd_bridges and rd_vlan_devs. */
+static bool any_change(const struct rd_tc *tc, const struct rd_tc_dev *old, size_t n_old)
+{
+	for (size_t i = 0; i < tc->n_devs; i++)
+		if (dev_hold(&tc->devs[i]) != hold_in(old, n_old, tc->devs[i].ifindex))
+			return true;
+	for (size_t i = 0; i < n_old; i++)
+		if (dev_hold(&old[i]) != hold_in(tc->devs, tc->n_devs, old[i].ifindex))
+			return true;
+	return false;
+}
+
 /* Says what changed for the managed interfaces, and whether any did. */
 static bool log_changes(const struct rd_tc *tc, const struct rd_tc_dev *old, size_t n_old)
 {
@@ -400,9 +422,11 @@ void rd_tc_refresh(struct rd_tc *tc)
 	tc->n_devs = t.n;
 	tc->cap_devs = t.cap;
 	tc->ok = true;
-	if (log_changes(tc, old, n_old)) {
-		tc->changes++;
+	if (log_changes(tc, old, n_old))
 		rd_ifaces_reconcile(tc->ifs); /* describes each port again */
+	if (any_change(tc, old, n_old)) {
+		tc->changes++;
+		rd_fdb_netconf_changed(); /* rewrites rd_bridges and rd_vlan_devs */
 	}
 	free(old);
 }

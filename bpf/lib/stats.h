@@ -28,16 +28,4 @@ static __always_inline int rd_drop(struct rd_stats *st, enum rd_drop_reason why)
 	return XDP_DROP;
 }
 
-/* A redirect to PORT failed: the port is not ours, or routerd took it out
- * of rd_tx because tc shapes or filters what leaves there. Only on this
- * slow path is the port's entry read to tell which. */
-static __always_inline int rd_pass_no_egress(struct rd_stats *st, __u32 port)
-{
-	const struct rd_iface *out = rd_iface_get(port);
-
-	if (out && (out->tc & RD_TC_HOLD_EGRESS))
-		return rd_pass(st, RD_PASS_TC);
-	return rd_pass(st, RD_PASS_UNMANAGED_EGRESS);
-}
-
 #endif /* RD_BPF_STATS_H */

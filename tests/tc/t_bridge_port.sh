@@ -5,6 +5,8 @@
 # (routed into the bridge) to its rate, kernel only and with routerd on
 # the ports and the uplink, where those frames go through the kernel
 # (pass reason tc); without the shaper the same traffic is bridged in XDP.
+# A tbf on br0 itself holds what is routed into the bridge, not what the
+# bridge forwards port to port.
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../e2e/common.sh"
 # shellcheck source=tests/tc/lib.sh
@@ -25,8 +27,9 @@ ctl() { "$ROUTERCTL" -s "$SOCK" "$@"; }
 pass_reason() {
 	ctl -j stats | jq -r --arg i "$2" --arg k "$1" '.interfaces[] | select(.name == $i) | .pass_reasons[$k]'
 }
-shaper_on() { ip netns exec "$R" tc qdisc replace dev eth1 root tbf rate ${RATE}kbit burst 32kb latency 50ms; }
-shaper_off() { ip netns exec "$R" tc qdisc del dev eth1 root; }
+# shaper_on [DEV]: a tbf on DEV (default eth1, vm2's port); shaper_off [DEV]
+shaper_on() { ip netns exec "$R" tc qdisc replace dev "${1:-eth1}" root tbf rate ${RATE}kbit burst 32kb latency 50ms; }
+shaper_off() { ip netns exec "$R" tc qdisc del dev "${1:-eth1}" root; }
 
 # rate_ok DESC CLIENT_NS ADDR
 rate_ok() {
@@ -47,6 +50,9 @@ shaper_on
 rate_ok "kernel only, tbf on vm2's port: vm1 -> vm2 (bridged)" "$VM1" 198.18.1.12
 rate_ok "kernel only, tbf on vm2's port: h2 -> vm2 (routed into br0)" "$H2" 198.18.1.12
 shaper_off
+shaper_on br0
+rate_ok "kernel only, tbf on br0 itself: h2 -> vm2 (routed into br0)" "$H2" 198.18.1.12
+shaper_off br0
 
 # --- routerd on the ports and the uplink -------------------------------
 if rd_start "$R" "$SOCK" "$PIN" eth0 eth1 tap0 eth2 2>"$E2E_TMP/start.err"; then
@@ -84,6 +90,21 @@ b0=$(rd_counter "$SOCK" bridged eth0)
 e2e_check_ping "routerd, shaper gone: $N pings vm1 -> vm2" "$VM1" 198.18.1.12 $N 0.01
 tap_cmp "routerd, shaper gone: bridged in XDP again" \
 	$(($(rd_counter "$SOCK" bridged eth0) - b0)) -ge $N
+
+# A shaper on the bridge device itself: routed traffic into the bridge
+# passes it (bridged port to port does not).
+shaper_on br0
+sleep 0.5
+f0=$(rd_counter "$SOCK" forwarded_ipv4 eth2) t0=$(pass_reason tc eth2)
+rate_ok "routerd, tbf on br0 itself: h2 -> vm2 (routed into br0)" "$H2" 198.18.1.12
+tap_cmp "... through the kernel: tc counted on eth2" $(($(pass_reason tc eth2) - t0)) -ge 100
+tap_cmp "... nothing routed in XDP past br0's shaper" \
+	$(($(rd_counter "$SOCK" forwarded_ipv4 eth2) - f0)) -le 20
+b0=$(rd_counter "$SOCK" bridged eth0)
+e2e_check_ping "routerd, tbf on br0: $N pings vm1 -> vm2" "$VM1" 198.18.1.12 $N 0.01
+tap_cmp "routerd, tbf on br0: vm1 -> vm2 still bridged in XDP (br0's qdisc is not on that path)" \
+	$(($(rd_counter "$SOCK" bridged eth0) - b0)) -ge $N
+shaper_off br0
 
 rd_stop "$RD_PID"
 tap_cmp "routerd exits 0 on SIGTERM" $? -eq 0

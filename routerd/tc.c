@@ -406,10 +406,11 @@ void rd_tc_refresh(struct rd_tc *tc)
 	if (rc) {
 		/* keep what we knew, try again soon */
 		tc->errors++;
-		tc->ok = false;
 		free(t.devs);
-		rd_warn("traffic control: cannot read qdiscs and filters: %s; retrying",
-			strerror(-rc));
+		if (tc->ok || tc->errors == 1) /* once per outage, not per retry */
+			rd_warn("traffic control: cannot read qdiscs and filters: %s; keeping "
+				"what was known and retrying", strerror(-rc));
+		tc->ok = false;
 		if (tc->loop && !ev_is_active(&tc->timer)) {
 			ev_timer_set(&tc->timer, RETRY_DELAY_S, 0);
 			ev_timer_start(tc->loop, &tc->timer);
@@ -421,6 +422,8 @@ void rd_tc_refresh(struct rd_tc *tc)
 	tc->devs = t.devs;
 	tc->n_devs = t.n;
 	tc->cap_devs = t.cap;
+	if (!tc->ok && tc->errors)
+		rd_info("traffic control: qdiscs and filters read again");
 	tc->ok = true;
 	if (log_changes(tc, old, n_old))
 		rd_ifaces_reconcile(tc->ifs); /* describes each port again */
@@ -474,6 +477,7 @@ void rd_tc_start(struct rd_tc *tc, struct ev_loop *loop)
 	tc->loop = loop;
 	ev_timer_init(&tc->timer, on_timer, REFRESH_DELAY_S, 0);
 	tc->timer.data = tc;
+	log_changes(tc, NULL, 0); /* what holds the interfaces from the start */
 	/* what changed between the first read and the subscription */
 	rd_tc_refresh(tc);
 }

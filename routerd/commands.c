@@ -100,12 +100,7 @@ static int cmd_status(struct rd_daemon *d, const struct rd_ctl_request *req, str
 		rd_json_i64(&j, "last_resync_s_ago",
 			    d->nl.last_resync ? (int64_t)(ev_now(d->nl.loop) - d->nl.last_resync) : -1);
 		rd_json_close_object(&j);
-		rd_json_open_object(&j, "tc");
-		rd_json_u64(&j, "events", d->tc.events);
-		rd_json_u64(&j, "reads", d->tc.refreshes);
-		rd_json_u64(&j, "changes", d->tc.changes);
-		rd_json_u64(&j, "errors", d->tc.errors);
-		rd_json_close_object(&j);
+		rd_tc_status_json(&d->tc, &j);
 		rd_json_open_object(&j, "route_cache");
 		rd_json_bool(&j, "enabled", d->cache.enabled);
 		rd_json_u64(&j, "generation", d->cache.generation);
@@ -140,6 +135,7 @@ static int cmd_status(struct rd_daemon *d, const struct rd_ctl_request *req, str
 		rd_tc_text(&d->tc, b, m->ifindex, m->cfg.tc_bypass);
 		rd_buf_printf(b, "\n");
 	}
+	rd_tc_status_text(&d->tc, b);
 	return 0;
 }
 

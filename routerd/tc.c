@@ -524,3 +524,48 @@ void rd_tc_text(const struct rd_tc *tc, struct rd_buf *b, __u32 ifindex, bool by
 		return;
 	rd_buf_printf(b, "  tc: %s (%s)", bypass ? "bypassed" : "held", why);
 }
+
+void rd_tc_status_json(const struct rd_tc *tc, struct rd_json *j)
+{
+	char name[IF_NAMESIZE], why[96];
+
+	rd_json_open_object(j, "tc");
+	rd_json_u64(j, "events", tc->events);
+	rd_json_u64(j, "reads", tc->refreshes);
+	rd_json_u64(j, "changes", tc->changes);
+	rd_json_u64(j, "errors", tc->errors);
+	rd_json_open_array(j, "devices");
+	for (size_t i = 0; i < tc->n_devs; i++) {
+		const struct rd_tc_dev *d = &tc->devs[i];
+
+		if (!dev_hold(d))
+			continue;
+		rd_tc_why(tc, d->ifindex, why, sizeof(why));
+		rd_json_open_object(j, NULL);
+		rd_json_string(j, "name", if_indextoname(d->ifindex, name) ? name : "");
+		rd_json_u64(j, "ifindex", d->ifindex);
+		rd_json_string(j, "reason", why);
+		rd_json_close_object(j);
+	}
+	rd_json_close_array(j);
+	rd_json_close_object(j);
+}
+
+void rd_tc_status_text(const struct rd_tc *tc, struct rd_buf *b)
+{
+	char name[IF_NAMESIZE], why[96];
+	bool any = false;
+
+	for (size_t i = 0; i < tc->n_devs; i++) {
+		const struct rd_tc_dev *d = &tc->devs[i];
+
+		if (!dev_hold(d))
+			continue;
+		rd_tc_why(tc, d->ifindex, why, sizeof(why));
+		rd_buf_printf(b, "%s%s (%s)", any ? ", " : "tc configured on: ",
+			      if_indextoname(d->ifindex, name) ? name : "?", why);
+		any = true;
+	}
+	if (any)
+		rd_buf_printf(b, "\n");
+}

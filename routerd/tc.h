@@ -101,5 +101,11 @@ void rd_tc_why(const struct rd_tc *tc, __u32 ifindex, char *out, size_t outlen);
 void rd_tc_json(const struct rd_tc *tc, struct rd_json *j, __u32 ifindex, bool bypass);
 /* The same for the text form: "" or "  tc: held (qdisc htb)" etc. */
 void rd_tc_text(const struct rd_tc *tc, struct rd_buf *b, __u32 ifindex, bool bypass);
+/* The "tc" object of status -j: counters, and every device whose tc
+ * routerd honours (managed ports, bridge and VLAN devices alike) with why. */
+void rd_tc_status_json(const struct rd_tc *tc, struct rd_json *j);
+/* The same as a status line, "tc configured on: br0 (qdisc tbf), eth1
+ * (ingress filter)", or nothing when no device has any. */
+void rd_tc_status_text(const struct rd_tc *tc, struct rd_buf *b);
 
 #endif

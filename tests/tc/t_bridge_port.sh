@@ -100,6 +100,8 @@ rate_ok "routerd, tbf on br0 itself: h2 -> vm2 (routed into br0)" "$H2" 198.18.1
 tap_cmp "... through the kernel: tc counted on eth2" $(($(pass_reason tc eth2) - t0)) -ge 100
 tap_cmp "... nothing routed in XDP past br0's shaper" \
 	$(($(rd_counter "$SOCK" forwarded_ipv4 eth2) - f0)) -le 20
+reason=$(ctl -j status | jq -r '.tc.devices[] | select(.name == "br0") | .reason')
+tap_cmp "routerctl -j status: br0 under tc ($reason)" "$reason" = "qdisc tbf"
 b0=$(rd_counter "$SOCK" bridged eth0)
 e2e_check_ping "routerd, tbf on br0: $N pings vm1 -> vm2" "$VM1" 198.18.1.12 $N 0.01
 tap_cmp "routerd, tbf on br0: vm1 -> vm2 still bridged in XDP (br0's qdisc is not on that path)" \

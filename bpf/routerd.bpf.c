@@ -18,6 +18,7 @@
 #include "lib/freshness.h"
 #include "lib/fixup.h"
 #include "lib/cache.h"
+#include "lib/tc.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -37,7 +38,7 @@ static __always_inline int rd_redirect(struct rd_stats *st, __u32 port, __u32 in
 	if (port == ingress)
 		return rd_pass(st, RD_PASS_HAIRPIN);
 	if (bpf_redirect_map(&rd_tx, port, 0) != XDP_REDIRECT)
-		return rd_pass(st, RD_PASS_UNMANAGED_EGRESS);
+		return rd_pass(st, rd_no_egress_reason(port));
 	return XDP_REDIRECT;
 }
 
@@ -182,6 +183,9 @@ int routerd_xdp(struct xdp_md *ctx)
 	rd_stats_begin(st, ctx);
 	if (!ifc)
 		return rd_pass(st, RD_PASS_UNCONFIGURED);
+	/* tc ingress filters on this port see every frame (routerd/tc.c). */
+	if (unlikely(ifc->tc & RD_TC_HOLD_INGRESS))
+		return rd_pass(st, RD_PASS_TC);
 	in.rp_filter = ifc->rp_filter;
 
 	why = rd_parse_eth(ctx, &pkt);

@@ -32,6 +32,7 @@
 #include "ifaces.h"
 #include "log.h"
 #include "nlmsg.h"
+#include "tc.h"
 #include "routerd.skel.h"
 
 /* ------------------------------------------------------------------ */
@@ -406,6 +407,7 @@ static void write_bridges(struct rd_fdb *f)
 		if (b->up)
 			memcpy(want.mac, b->mac, sizeof(want.mac));
 		want.rp_filter = rd_ipv4_rp_filter(b->name);
+		want.tc = rd_tc_hold(b->ifindex, false);
 		if (!bpf_map_lookup_elem(fd, &b->ifindex, &cur) && !memcmp(&cur, &want, sizeof(cur)))
 			continue;
 		if (bpf_map_update_elem(fd, &b->ifindex, &want, BPF_ANY))

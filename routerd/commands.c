@@ -89,6 +89,7 @@ static int cmd_status(struct rd_daemon *d, const struct rd_ctl_request *req, str
 			rd_json_string(&j, "mode", rd_mode_name(m->att.mode));
 			rd_json_u64(&j, "program_id", m->att.prog_id);
 			rd_json_bool(&j, "adopted", m->att.adopted);
+			rd_tc_json(&d->tc, &j, m->ifindex, m->cfg.tc_bypass);
 			rd_json_close_object(&j);
 		}
 		rd_json_close_array(&j);
@@ -105,6 +106,7 @@ static int cmd_status(struct rd_daemon *d, const struct rd_ctl_request *req, str
 		rd_json_i64(&j, "last_resync_s_ago",
 			    d->nl.last_resync ? (int64_t)(ev_now(d->nl.loop) - d->nl.last_resync) : -1);
 		rd_json_close_object(&j);
+		rd_tc_status_json(&d->tc, &j);
 		rd_json_open_object(&j, "route_cache");
 		rd_json_bool(&j, "enabled", d->cache.enabled);
 		rd_json_u64(&j, "generation", d->cache.generation);
@@ -136,9 +138,12 @@ static int cmd_status(struct rd_daemon *d, const struct rd_ctl_request *req, str
 	for (size_t i = 0; i < d->ifaces.n; i++) {
 		const struct rd_managed_iface *m = &d->ifaces.list[i];
 
-		rd_buf_printf(b, "%-16s %-8s prog %u%s\n", m->cfg.name, rd_mode_name(m->att.mode),
+		rd_buf_printf(b, "%-16s %-8s prog %u%s", m->cfg.name, rd_mode_name(m->att.mode),
 			      m->att.prog_id, m->att.adopted ? " (adopted)" : "");
+		rd_tc_text(&d->tc, b, m->ifindex, m->cfg.tc_bypass);
+		rd_buf_printf(b, "\n");
 	}
+	rd_tc_status_text(&d->tc, b);
 	return 0;
 }
 
@@ -157,11 +162,13 @@ static int cmd_interfaces(struct rd_daemon *d, const struct rd_ctl_request *req,
 
 		rd_fixups_format(&m->cfg.fixups, fixups, sizeof(fixups));
 		if (!req->json) {
-			rd_buf_printf(b, "%-16s %-10s %-8s ifindex %-5u fixups %s%s%s\n", m->cfg.name,
+			rd_buf_printf(b, "%-16s %-10s %-8s ifindex %-5u fixups %s%s%s", m->cfg.name,
 				      link_state(m->cfg.name),
 				      m->att.link_fd >= 0 ? rd_mode_name(m->att.mode) : "detached",
 				      m->ifindex, fixups, m->last_error[0] ? "  error: " : "",
 				      m->last_error);
+			rd_tc_text(&d->tc, b, m->ifindex, m->cfg.tc_bypass);
+			rd_buf_printf(b, "\n");
 			continue;
 		}
 		rd_json_open_object(&j, NULL);
@@ -173,6 +180,7 @@ static int cmd_interfaces(struct rd_daemon *d, const struct rd_ctl_request *req,
 		rd_json_string(&j, "fixups", fixups);
 		rd_json_u64(&j, "program_id", m->att.prog_id);
 		rd_json_bool(&j, "attached", m->att.link_fd >= 0);
+		rd_tc_json(&d->tc, &j, m->ifindex, m->cfg.tc_bypass);
 		if (m->last_error[0])
 			rd_json_string(&j, "error", m->last_error);
 		rd_json_close_object(&j);

@@ -192,7 +192,7 @@ static int parse_interface(struct rd_config *cfg, char **w, size_t n, char *err,
 {
 	enum rd_xdp_mode mode = RD_MODE_AUTO;
 	struct rd_fixups fixups = { 0 };
-	bool seen_mode = false, seen_fixups = false;
+	bool seen_mode = false, seen_fixups = false, seen_tc = false, tc_bypass = false;
 
 	if (n < 2)
 		return rd_errorf(err, errlen, "'interface' needs a name");
@@ -207,14 +207,24 @@ static int parse_interface(struct rd_config *cfg, char **w, size_t n, char *err,
 			seen_fixups = true;
 			if (rd_config_parse_fixups(w[i + 1], &fixups, err, errlen))
 				return -1;
-		} else if (!strcmp(w[i], "mode") || !strcmp(w[i], "fixups")) {
+		} else if (!strcmp(w[i], "tc") && !seen_tc) {
+			seen_tc = true;
+			if (strcmp(w[i + 1], "hold") && strcmp(w[i + 1], "bypass"))
+				return rd_errorf(err, errlen, "tc: expected hold or bypass, not '%s'",
+						 w[i + 1]);
+			tc_bypass = !strcmp(w[i + 1], "bypass");
+		} else if (!strcmp(w[i], "mode") || !strcmp(w[i], "fixups") || !strcmp(w[i], "tc")) {
 			return rd_errorf(err, errlen, "'%s' given twice", w[i]);
 		} else {
-			return rd_errorf(err, errlen, "unknown interface option '%s' (expected mode or fixups)",
+			return rd_errorf(err, errlen,
+					 "unknown interface option '%s' (expected mode, fixups or tc)",
 					 w[i]);
 		}
 	}
-	return rd_config_add_iface(cfg, w[1], mode, &fixups, err, errlen);
+	if (rd_config_add_iface(cfg, w[1], mode, &fixups, err, errlen))
+		return -1;
+	cfg->ifaces[cfg->n_ifaces - 1].tc_bypass = tc_bypass;
+	return 0;
 }
 
 static int parse_netfilter(const char *s, enum rd_nf_mode *mode, char *err, size_t errlen)

@@ -5,7 +5,7 @@
  * `routerd --check-config` and the unit tests use exactly this code.
  *
  * File format (line based, '#' starts a comment):
- *   interface NAME [mode native|generic|auto] [fixups on|off|LIST]
+ *   interface NAME [mode native|generic|auto] [fixups on|off|LIST] [tc hold|bypass]
  *   socket PATH
  *   socket-group GROUP   (members may use the read-only verbs)
  *   pin-dir PATH
@@ -48,6 +48,8 @@ struct rd_iface_config {
 	char name[IFNAMSIZ];
 	enum rd_xdp_mode mode;
 	struct rd_fixups fixups;
+	bool tc_bypass;     /* `tc bypass`: XDP may bypass this port's qdisc
+			     * and tc filters (routerd/tc.h) */
 };
 
 struct rd_config {

@@ -17,6 +17,7 @@ struct cli;
 #include "ifaces.h"
 #include "netfilter.h"
 #include "netlink.h"
+#include "tc.h"
 
 struct rd_daemon {
 	struct rd_config cfg;
@@ -28,6 +29,7 @@ struct rd_daemon {
 	struct rd_cachectl cache;
 	struct rd_fdb fdb;
 	struct rd_netfilter nf;
+	struct rd_tc tc;
 	unsigned long reloads;
 	char last_reload_error[512];
 	struct timespec started; /* CLOCK_MONOTONIC */

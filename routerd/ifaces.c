@@ -11,6 +11,7 @@
 #include "fdb.h"
 #include "ifaces.h"
 #include "log.h"
+#include "tc.h"
 
 static int read_mac(const char *ifname, __u8 mac[6])
 {
@@ -77,9 +78,19 @@ static int describe(struct rd_ifaces *ifs, struct rd_managed_iface *m, char *err
 		return rd_errorf(err, errlen, "cannot read the MAC address of %s: %s", m->cfg.name,
 				 strerror(-rc));
 	val.rp_filter = rd_ipv4_rp_filter(m->cfg.name);
-	rc = rd_dp_iface_update(ifs->dp, m->ifindex, &val);
-	if (!rc)
+	val.tc = rd_tc_hold(m->ifindex, m->cfg.tc_bypass);
+	/* A port tc holds is not in rd_tx: a redirect to it fails over to the
+	 * kernel. The flag that names the reason is set before the port leaves
+	 * rd_tx and cleared after it is back, so the count says `tc`. */
+	if (val.tc & RD_TC_HOLD_EGRESS) {
+		rc = rd_dp_iface_update(ifs->dp, m->ifindex, &val);
+		if (!rc)
+			rc = rd_dp_tx_delete(ifs->dp, m->ifindex);
+	} else {
 		rc = rd_dp_tx_add(ifs->dp, m->ifindex);
+		if (!rc)
+			rc = rd_dp_iface_update(ifs->dp, m->ifindex, &val);
+	}
 	if (rc)
 		return rd_errorf(err, errlen, "cannot update the maps for %s: %s", m->cfg.name,
 				 strerror(-rc));

@@ -298,6 +298,12 @@ static void on_netconf(void *ifaces)
 	rd_fdb_netconf_changed();
 }
 
+/* A qdisc or tc filter changed somewhere (routerd/tc.c). */
+static void on_tc_event(void *tc)
+{
+	rd_tc_changed(tc);
+}
+
 int rd_daemon_reload(struct rd_daemon *d, char *err, size_t errlen)
 {
 	static struct rd_config next; /* large: keep it off the stack */
@@ -366,8 +372,10 @@ static int run(struct rd_daemon *d, bool foreground)
 		return 1;
 	}
 	if (rd_dp_open(&d->dp, d->cfg.pin_dir, err, sizeof(err)) || netfilter_first(d) ||
+	    rd_tc_open(&d->tc, &d->ifaces, err, sizeof(err)) ||
 	    rd_ifaces_attach_all(&d->ifaces, &d->dp, &d->cfg, err, sizeof(err))) {
 		rd_err("%s", err);
+		rd_tc_stop(&d->tc);
 		/* keep pins an earlier run left; remove only what we made */
 		rd_dp_close(&d->dp, !d->dp.maps_reused);
 		rd_ctl_close(&d->ctl);
@@ -403,6 +411,9 @@ static int run(struct rd_daemon *d, bool foreground)
 	d->nl.on_local4 = bump_route_cache;
 	d->nl.on_local4_arg = &d->cache;
 	rd_nf_start(&d->nf, loop, apply_netfilter, d);
+	d->nl.on_tc = on_tc_event;
+	d->nl.on_tc_arg = &d->tc;
+	rd_tc_start(&d->tc, loop);
 	rd_ctl_start(&d->ctl, loop, rd_commands_dispatch, d);
 	ev_signal_init(&sigterm, on_stop_signal, SIGTERM);
 	ev_signal_init(&sigint, on_stop_signal, SIGINT);
@@ -425,6 +436,7 @@ static int run(struct rd_daemon *d, bool foreground)
 	rd_freshness_stop(&d->fresh);
 	rd_netlink_close(&d->nl);
 out:
+	rd_tc_stop(&d->tc);
 	rd_ifaces_release_all(&d->ifaces, detach_on_exit);
 	rd_dp_close(&d->dp, detach_on_exit);
 	rd_ctl_close(&d->ctl);

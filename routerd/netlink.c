@@ -20,6 +20,7 @@
 
 #include "log.h"
 #include "netlink.h"
+#include "tc.h"
 
 #define RESYNC_DELAY_S 0.1
 
@@ -153,9 +154,16 @@ static void resync_soon(struct rd_netlink *nl, const char *reason)
 static int on_event_in(struct nl_msg *msg, void *arg)
 {
 	struct rd_netlink *nl = arg;
-	const char *why = rd_netlink_msg_refused(nlmsg_hdr(msg));
+	const char *why;
 	char reason[sizeof(nl->resync_reason)];
 
+	/* no libnl cache takes these: they only say "look again" */
+	if (rd_tc_msg_type(nlmsg_hdr(msg)->nlmsg_type)) {
+		if (nl->on_tc)
+			nl->on_tc(nl->on_tc_arg);
+		return NL_SKIP;
+	}
+	why = rd_netlink_msg_refused(nlmsg_hdr(msg));
 	if (!why)
 		return NL_OK;
 	nl->rejected++;
@@ -268,6 +276,8 @@ void rd_netlink_resync(struct rd_netlink *nl, const char *why)
 			nl_cache_nitems(nl->links), nl_cache_nitems(nl->addrs));
 	rd_ifaces_reconcile(nl->ifs);
 	sync_local4(nl);
+	if (nl->on_tc)
+		nl->on_tc(nl->on_tc_arg); /* lost events may have been tc's */
 }
 
 static void on_resync_timer(struct ev_loop *loop, ev_timer *w, int revents)
@@ -325,6 +335,10 @@ int rd_netlink_open(struct rd_netlink *nl, struct ev_loop *loop, struct rd_iface
 	if (rc < 0)
 		goto fail;
 	sync_local4(nl);
+	/* qdisc and tc filter events, for routerd/tc.c (nl->on_tc) */
+	rc = nl_socket_add_membership(nl->events_sk, RTNLGRP_TC);
+	if (rc < 0)
+		goto fail;
 	if (rcvbuf > 0)
 		nl_socket_set_buffer_size(nl->events_sk, rcvbuf, 0);
 

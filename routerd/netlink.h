@@ -4,7 +4,9 @@
  * manager) and turns link events into rd_ifaces_reconcile() calls.
  *
  * Links and addresses are subscribed: links drive the managed interfaces,
- * IPv4 addresses the fast path's martian-source check (rd_local4). Routes,
+ * IPv4 addresses the fast path's martian-source check (rd_local4). The TC
+ * group (qdiscs, tc filters) arrives on the same socket and only tells
+ * routerd/tc.c to look again (on_tc). Routes,
  * nexthops and neighbours stay in the kernel, where bpf_fib_lookup() reads
  * them: routerd keeps no copy of the routing table, so route churn never
  * reaches this process and its memory does not grow with the table. An overrun socket (ENOBUFS) means events
@@ -50,6 +52,10 @@ struct rd_netlink {
 	 * a cached flow skips the martian-source check (bpf/lib/cache.h) */
 	void (*on_local4)(void *arg);
 	void *on_local4_arg;
+	/* called for every qdisc, tc filter or chain event (RTNLGRP_TC, on
+	 * the same socket) and after a resync: routerd/tc.c reads again */
+	void (*on_tc)(void *arg);
+	void *on_tc_arg;
 	char resync_reason[96];
 };
 

@@ -22,6 +22,7 @@
 #include "fdb_internal.h"
 #include "ifaces.h"
 #include "routerd.skel.h"
+#include "tc.h"
 
 bool rd_vlan_dev_parse(const struct ifinfomsg *ifi, const struct nlattr *const *tb,
 		       const struct nlattr *info_data, struct rd_br_vlan_dev *out)
@@ -98,6 +99,7 @@ void rd_vlan_devs_write(struct rd_fdb *f)
 		if (!mirrored(f, v))
 			continue;
 		v->dev.rp_filter = rd_ipv4_rp_filter(v->name);
+		v->dev.tc = rd_tc_hold(v->dev.ifindex, false);
 		if (bpf_map_update_elem(devs, &v->dev.ifindex, &v->dev, BPF_ANY) ||
 		    bpf_map_update_elem(in, &k, &v->dev, BPF_ANY))
 			warn_map(f, "rd_vlan_devs", errno);

@@ -233,6 +233,8 @@ static __always_inline int rd_vlan_dev_in(__u32 lower, __u16 tpid, __u16 vid,
 
 	if (!vd || vd->tpid != tpid)
 		return RD_PASS_VLAN;
+	if (vd->tc & RD_TC_HOLD_INGRESS)
+		return RD_PASS_TC; /* the VLAN device's tc ingress filters */
 	why = rd_routable_frame(pkt, vd->mac);
 	if (why != RD_PARSE_OK)
 		return why;
@@ -275,6 +277,8 @@ static __always_inline int rd_bridge_up(__u32 bridge, const struct rd_pkt *pkt, 
 
 	if (!br)
 		return RD_PASS_BRIDGE_LOCAL;
+	if (br->tc & RD_TC_HOLD_INGRESS)
+		return RD_PASS_TC; /* the bridge device's tc ingress filters */
 	if (!(br->flags & RD_BRPORT_VLAN_FILTERING)) {
 		if (pkt->vlan_depth)
 			return rd_vlan_frame_in(bridge, pkt, in);
@@ -408,7 +412,8 @@ static __always_inline int rd_bridge(struct xdp_md *ctx, const struct rd_iface *
 
 	/* Commit to the port before changing anything. */
 	if (bpf_redirect_map(&rd_tx, egress, 0) != XDP_REDIRECT)
-		return rd_pass(st, RD_PASS_UNMANAGED_EGRESS);
+		return rd_pass(st, out->tc & RD_TC_HOLD_EGRESS ? RD_PASS_TC
+							  : RD_PASS_UNMANAGED_EGRESS);
 	rd_fdb_note(&dst->used_ns, now);
 	if (src)
 		rd_fdb_note(&src->seen_ns, now);
@@ -447,7 +452,8 @@ static __always_inline int rd_bridge_egress(const __u8 *dmac, __u32 bridge, __u1
 	struct rd_fdb_entry *dst;
 	__u64 now = bpf_ktime_get_coarse_ns();
 
-	if (!br || !rd_bridge_live(now))
+	/* a shaper or tc egress filters on the bridge device itself */
+	if (!br || (br->tc & RD_TC_HOLD_EGRESS) || !rd_bridge_live(now))
 		return 0;
 	if (br->flags & RD_BRPORT_VLAN_FILTERING) {
 		if (vid && tpid != rd_bridge_tpid(br->flags))
@@ -492,6 +498,8 @@ static __always_inline int rd_bridge_egress(const __u8 *dmac, __u32 bridge, __u1
 static __always_inline int rd_vlan_dev_egress(const __u8 *dmac, const struct rd_vlan_dev *vd,
 					      struct rd_l2_out *out)
 {
+	if (vd->tc & RD_TC_HOLD_EGRESS)
+		return 0;
 	if (bpf_map_lookup_elem(&rd_bridges, &vd->lower))
 		return rd_bridge_egress(dmac, vd->lower, vd->vid, vd->tpid, out);
 	out->port = vd->lower;

@@ -96,7 +96,7 @@ struct rd_bridge_dev {
 	__u8 mac[6];    /* the bridge device's address; all zero: frames to it
 			 * are not routed in XDP (bridge down, no IP config) */
 	__u8 rp_filter; /* as rd_iface.rp_filter, for the bridge device */
-	__u8 pad;
+	__u8 tc;        /* RD_TC_HOLD_* of the bridge device (routerd/tc.c) */
 };
 
 /* VLAN devices (ip link add link eth0 name eth0.10 type vlan id 10) on a
@@ -115,7 +115,7 @@ struct rd_vlan_dev {
 	__u16 tpid;     /* ETH_P_8021Q or ETH_P_8021AD, host order */
 	__u8 mac[6];    /* its address; all zero while it is down */
 	__u8 rp_filter; /* as rd_iface.rp_filter */
-	__u8 pad;
+	__u8 tc;        /* RD_TC_HOLD_* of the VLAN device (routerd/tc.c) */
 };
 
 struct rd_vlan_key {

@@ -56,7 +56,8 @@
 	X(PORT_STATE, "port_state")       /* bridge port not forwarding */  \
 	X(ISOLATED, "isolated")           /* isolated port to isolated */   \
 	X(BRIDGE_STALE, "bridge_stale")   /* no live FDB mirror (routerd) */\
-	X(NETFILTER, "netfilter")         /* the ruleset could act on it */
+	X(NETFILTER, "netfilter")         /* the ruleset could act on it */\
+	X(TC, "tc")                       /* tc qdisc/filters hold the port */
 
 #define RD_DROP_REASONS(X)                                                  \
 	X(BLACKHOLE, "blackhole")                                           \

@@ -28,6 +28,13 @@
 #define RD_FIXUP_MSS_CLAMP (1u << 2)
 #define RD_FIXUP_ETHERTYPE (RD_FIXUP_IPV4_IN_IPV6 | RD_FIXUP_IPV6_IN_IPV4)
 
+/* rd_iface.tc bits (routerd/tc.c, docs/xdp-bypass.md): tc ingress
+ * filters see every frame received here, so the kernel gets them all; a
+ * shaping qdisc or tc egress filters must see what leaves here, so the port
+ * is also out of rd_tx and a redirect to it fails over to the kernel. */
+#define RD_TC_HOLD_INGRESS (1u << 0)
+#define RD_TC_HOLD_EGRESS (1u << 1)
+
 /* rd_iface.mss_clamp: clamp to the egress MTU minus the headers */
 #define RD_MSS_CLAMP_AUTO 0xffff
 
@@ -55,7 +62,8 @@ struct rd_iface {
 	__u16 fixups;     /* RD_FIXUP_* bits */
 	__u8 rp_filter;   /* effective net.ipv4.conf rp_filter: 0 off,
 			   * 1 strict, 2 loose (see bpf/lib/fib.h) */
-	__u8 pad;
+	__u8 tc;          /* RD_TC_HOLD_*: traffic control keeps this
+			   * interface's traffic (routerd/tc.c) */
 	__u8 mac[6];      /* the interface's own address: frames to another
 			   * unicast MAC are not ours to route */
 	__u16 mss_clamp;  /* with RD_FIXUP_MSS_CLAMP: MSS or RD_MSS_CLAMP_AUTO */

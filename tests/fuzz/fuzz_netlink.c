@@ -28,6 +28,11 @@
  *      Checked: a refused message is counted and has the resync timer
  *      armed; rd_local4 then holds exactly the IPv4 local and broadcast
  *      addresses of the cache (the kernel map and the daemon's copy).
+ *   4. routerd/tc.c's qdisc and filter parser (rd_tc_parse) and the state
+ *      it folds a qdisc into (rd_tc_note_qdisc), for every message as
+ *      routerd's own walk (rd_nlmsg_for_each) delivers it. Checked: only
+ *      tc messages parse, and every kind routerd keeps is a terminated
+ *      string of its field.
  *
  * The static callbacks are reached through tests/fuzz/shim_*.c, which
  * compile routerd/freshness.c and routerd/netlink.c unchanged.
@@ -59,6 +64,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/rtnetlink.h>
+#include <net/if.h>
 
 #include <netlink/cache.h>
 #include <netlink/msg.h>
@@ -73,6 +79,7 @@
 #include "freshness.h"
 #include "netlink.h"
 #include "nf_ruleset.h"
+#include "tc.h"
 #include "datapath.h"
 #include "routerd.skel.h"
 #include "shim.h"
@@ -155,6 +162,46 @@ static void dump_seeds(const char *dir, struct mnl_socket *sk, int type, unsigne
 	}
 }
 
+/* Qdiscs (a shaper, a hook qdisc) and an ingress filter, dumped as
+ * routerd/tc.c dumps them. Skipped where the kernel lacks them. */
+static void dump_tc_seeds(const char *dir, struct mnl_socket *sk)
+{
+	static char buf[32768];
+	static const struct {
+		__u16 type;
+		__u32 parent;
+	} dumps[] = { { RTM_GETQDISC, 0 }, { RTM_GETTFILTER, 0xfffffff2 } };
+	unsigned int ifindex = if_nametoindex("fz0");
+	int n;
+
+	if (system("tc qdisc add dev fz0 root handle 1: htb default 10 2>/dev/null && "
+		   "tc class add dev fz0 parent 1: classid 1:10 htb rate 10mbit 2>/dev/null && "
+		   "tc qdisc add dev fz0 clsact 2>/dev/null && "
+		   "tc filter add dev fz0 ingress protocol ip u32 match ip dst 198.18.1.1/32 "
+		   "classid 1:1 2>/dev/null"))
+		fprintf(stderr, "fuzz_netlink: no tc seeds beyond what the kernel has\n");
+	for (size_t i = 0; i < sizeof(dumps) / sizeof(dumps[0]); i++) {
+		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+		struct tcmsg *tcm;
+		unsigned seq = (unsigned)time(NULL) + (unsigned)i;
+
+		nlh->nlmsg_type = dumps[i].type;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+		nlh->nlmsg_seq = seq;
+		tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+		tcm->tcm_ifindex = dumps[i].type == RTM_GETTFILTER ? (int)ifindex : 0;
+		tcm->tcm_parent = dumps[i].parent;
+		if (mnl_socket_sendto(sk, nlh, nlh->nlmsg_len) < 0)
+			die("netlink tc dump request");
+		while ((n = (int)mnl_socket_recvfrom(sk, buf, sizeof(buf))) > 0) {
+			write_seed(dir, buf, (size_t)n);
+			if (mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(sk), NULL,
+				       NULL) <= MNL_CB_STOP)
+				break;
+		}
+	}
+}
+
 /* A neighbour message as the kernel sends it. */
 static size_t neigh_msg(char *buf, int family, int ifindex, const void *dst, const void *lladdr,
 			__u16 state)
@@ -216,6 +263,7 @@ static void write_seeds(const char *dir)
 	dump_seeds(dir, sk, RTM_GETNEIGH, AF_UNSPEC);
 	dump_seeds(dir, sk, RTM_GETNEIGH, AF_BRIDGE);
 	dump_seeds(dir, sk, RTM_GETVLAN, AF_BRIDGE);
+	dump_tc_seeds(dir, sk);
 	mnl_socket_close(sk);
 
 	/* an nftables ruleset with base chains of every kind netfilter.c
@@ -523,6 +571,35 @@ static void run_libnl(const char *buf, size_t len)
 		check_local4();
 }
 
+/* Step 4: routerd/tc.c's parser. */
+static void run_tc(const char *buf, size_t len)
+{
+	const struct nlmsghdr *nlh;
+	struct rd_tc_dev dev = { .ifindex = 1 };
+	size_t left;
+
+	rd_nlmsg_for_each(nlh, buf, len, left) {
+		struct rd_tc_msg m;
+
+		if (rd_tc_parse(nlh, &m)) {
+			if (rd_tc_msg_type(nlh->nlmsg_type) &&
+			    nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(struct tcmsg)))
+				FAIL("a whole tc message (type %u) was refused", nlh->nlmsg_type);
+			continue;
+		}
+		if (!rd_tc_msg_type(m.type))
+			FAIL("a message of type %u parsed as tc", m.type);
+		if (strnlen(m.kind, sizeof(m.kind)) == sizeof(m.kind))
+			FAIL("kind not terminated");
+		if (m.type == RTM_NEWQDISC)
+			rd_tc_note_qdisc(&dev, &m);
+	}
+	if (strnlen(dev.egress_kind, sizeof(dev.egress_kind)) == sizeof(dev.egress_kind) ||
+	    strnlen(dev.hook_kind, sizeof(dev.hook_kind)) == sizeof(dev.hook_kind) ||
+	    strnlen(dev.root_kind, sizeof(dev.root_kind)) == sizeof(dev.root_kind))
+		FAIL("a kind in the device state is not terminated");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *buf;
@@ -537,6 +614,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_fdb_parse(buf, size);
 	run_nf(buf, size);
 	run_libnl(buf, size);
+	run_tc(buf, size);
 	free(buf);
 	return 0;
 }

@@ -38,6 +38,7 @@
 
 #include "bridge_fixture.h"
 #include "routerd.skel.h"
+#include "tc.h"
 
 #define UPLINK_SLOT (N_MANAGED + 1)
 
@@ -283,6 +284,82 @@ Test(route, without_a_heartbeat_the_kernel_routes)
 
 	set_heartbeat(skel->maps.rd_bridge_ctl, 1);
 	expect_pass(1, &f, PASS(BRIDGE_STALE));
+}
+
+/* Traffic control on the bridge device itself (routerd/tc.c): routerd's
+ * own state, read from the namespace, makes the mirror mark brt0. */
+static __u8 bridge_tc(void)
+{
+	struct rd_bridge_dev b;
+	__u32 key = (__u32)br_ifindex;
+
+	cr_assert_eq(bpf_map__lookup_elem(skel->maps.rd_bridges, &key, sizeof(key), &b, sizeof(b),
+					  0), 0);
+	return b.tc;
+}
+
+static void set_bridge_tc(__u8 bits)
+{
+	struct rd_bridge_dev b;
+	__u32 key = (__u32)br_ifindex;
+
+	cr_assert_eq(bpf_map__lookup_elem(skel->maps.rd_bridges, &key, sizeof(key), &b, sizeof(b),
+					  0), 0);
+	b.tc = bits;
+	cr_assert_eq(bpf_map__update_elem(skel->maps.rd_bridges, &key, sizeof(key), &b, sizeof(b),
+					  0), 0);
+}
+
+Test(route, a_shaper_on_the_bridge_device_is_marked)
+{
+	static struct rd_ifaces none;
+	struct rd_tc tc;
+	char err[256];
+
+	cr_assert_eq(rd_tc_open(&tc, &none, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(bridge_tc(), 0);
+	sh("tc qdisc add dev " BRIDGE " root tbf rate 10mbit burst 32kb latency 50ms");
+	rd_tc_refresh(&tc);
+	rd_fdb_sync(&mirror);
+	cr_assert_eq(bridge_tc(), RD_TC_HOLD_EGRESS);
+	sh("tc qdisc del dev " BRIDGE " root && tc qdisc add dev " BRIDGE " ingress && "
+	   "tc filter add dev " BRIDGE " parent ffff: protocol ip u32 match u32 0 0 classid 1:1");
+	rd_tc_refresh(&tc);
+	rd_fdb_sync(&mirror);
+	cr_assert_eq(bridge_tc(), RD_TC_HOLD_INGRESS);
+	sh("tc qdisc del dev " BRIDGE " ingress");
+	rd_tc_refresh(&tc);
+	rd_fdb_sync(&mirror);
+	cr_assert_eq(bridge_tc(), 0);
+	rd_tc_stop(&tc);
+}
+
+/* Routed into the bridge past its shaper: the kernel transmits on brt0. */
+Test(route, a_bridge_device_shaper_keeps_routed_traffic)
+{
+	struct frame in = ip_frame(up_mac, up_peer, "198.18.51.2", "198.18.50.12", 64);
+	struct result r;
+
+	set_bridge_tc(RD_TC_HOLD_EGRESS);
+	r = run_on_dev(up_ifindex, &in, 0);
+	cr_assert_eq(r.action, XDP_PASS, "%s", moved_str(&r));
+	expect_frame(&r.out, &in, "frame handed on unchanged");
+	expect_counted(&r, UPLINK_SLOT, PASS(TC));
+	/* out of the bridge is not through its qdisc */
+	in = ip_frame(bridge_mac, vm[1], "198.18.50.11", "198.18.51.2", 64);
+	cr_assert_eq(run_on(1, &in, 0).action, XDP_REDIRECT);
+}
+
+/* Filters on the bridge device's ingress see what goes up brt0. */
+Test(route, bridge_device_ingress_filters_keep_what_goes_up)
+{
+	struct frame in = ip_frame(bridge_mac, vm[1], "198.18.50.11", "198.18.51.2", 64);
+
+	set_bridge_tc(RD_TC_HOLD_INGRESS);
+	expect_pass(1, &in, PASS(TC));
+	/* bridged port to port never goes up brt0 */
+	in = ip_frame(vm[2], vm[1], "198.18.50.11", "198.18.50.12", 64);
+	cr_assert_eq(run_on(1, &in, 0).action, XDP_REDIRECT);
 }
 
 /* ------------------------------------------------------------------ */
@@ -552,6 +629,33 @@ Test(vlan_dev, into_a_vlan_device_on_the_bridge_from_a_trunk)
 	struct frame in = tagged(plain, ETH_P_8021Q, 70), want = routed(plain, up_peer, up_mac);
 
 	expect_routed(ifindex[2], 2, &in, "brup-p", &want, EV(FORWARDED_IPV4));
+}
+
+static void set_vlan_dev_tc(int ifx, int lower, __u16 vid, const __u8 *mac, __u8 bits)
+{
+	struct rd_vlan_dev vd = { .ifindex = (__u32)ifx, .lower = (__u32)lower, .vid = vid,
+				  .tpid = ETH_P_8021Q, .tc = bits };
+	struct rd_vlan_key k = { .lower = (__u32)lower, .vid = vid };
+	__u32 key = (__u32)ifx;
+
+	memcpy(vd.mac, mac, ETH_ALEN);
+	cr_assert_eq(bpf_map__update_elem(skel->maps.rd_vlan_devs, &key, sizeof(key), &vd,
+					  sizeof(vd), BPF_ANY), 0);
+	cr_assert_eq(bpf_map__update_elem(skel->maps.rd_vlan_in, &k, sizeof(k), &vd, sizeof(vd),
+					  BPF_ANY), 0);
+}
+
+/* tc on VLAN devices (which this kernel cannot create: the maps by hand) */
+Test(vlan_dev, tc_on_a_vlan_device_keeps_its_traffic)
+{
+	struct frame out = ip_frame(bridge_mac, vm[1], "198.18.50.11", "198.18.60.2", 64);
+	struct frame plain = ip_frame(v70_mac, vm[2], "198.18.70.12", "198.18.51.2", 64);
+	struct frame in = tagged(plain, ETH_P_8021Q, 70);
+
+	set_vlan_dev_tc(v60_ifindex, up_ifindex, 60, v60_mac, RD_TC_HOLD_EGRESS);
+	expect_pass(1, &out, PASS(TC));
+	set_vlan_dev_tc(v70_ifindex, br_ifindex, 70, v70_mac, RD_TC_HOLD_INGRESS);
+	expect_pass(2, &in, PASS(TC));
 }
 
 Test(vlan_dev, what_stays_with_the_kernel)

@@ -485,3 +485,45 @@ Test(pass, martian_source_many_addresses_in_one_subnet)
 	}
 	cr_assert_eq(unplaced, 0, "%zu addresses did not fit rd_local4", unplaced);
 }
+
+/* Traffic control (routerd/tc.c) as routerd sets it up: an ingress hold is
+ * rd_iface.tc; an egress hold is that flag plus the port's absence from
+ * rd_tx. */
+static void set_tc(enum port_id id, __u8 bits)
+{
+	struct rd_iface ifc;
+	__u32 key = ports[id].ifindex;
+
+	cr_assert_eq(bpf_map__lookup_elem(skel->maps.rd_ifaces, &key, sizeof(key), &ifc,
+					  sizeof(ifc), 0), 0);
+	ifc.tc = bits;
+	cr_assert_eq(bpf_map__update_elem(skel->maps.rd_ifaces, &key, sizeof(key), &ifc,
+					  sizeof(ifc), 0), 0);
+	if (bits & RD_TC_HOLD_EGRESS)
+		cr_assert_eq(bpf_map__delete_elem(skel->maps.rd_tx, &key, sizeof(key), 0), 0);
+}
+
+/* tc ingress filters on the ingress: every frame goes to the kernel,
+ * routable or not. */
+Test(pass, tc_ingress_filters)
+{
+	struct frame f4 = udp4(DST4_OUT1), f6 = udp6(DST6_OUT1);
+	struct frame bh = udp4(DST4_BLACKHOLE);
+
+	set_tc(P_IN, RD_TC_HOLD_INGRESS);
+	expect_pass(P_IN, &f4, RD_PASS_TC);
+	expect_pass(P_IN, &f6, RD_PASS_TC);
+	expect_pass(P_IN, &bh, RD_PASS_TC); /* the filters see it before the FIB */
+}
+
+/* A shaper on the egress: routed there, the kernel forwards (through it);
+ * other egresses stay in XDP. */
+Test(pass, tc_egress_shaper)
+{
+	struct frame f4 = udp4(DST4_OUT1), f6 = udp6(DST6_OUT1), other = udp4(DST4_OUT2);
+
+	set_tc(P_OUT1, RD_TC_HOLD_EGRESS);
+	expect_pass(P_IN, &f4, RD_PASS_TC);
+	expect_pass(P_IN, &f6, RD_PASS_TC);
+	expect_forwarded4(&other, P_OUT2);
+}

@@ -50,6 +50,19 @@ Test(config, interface_with_mode_and_fixups_any_order)
 	cr_assert_eq(cfg.ifaces[1].fixups.bits, RD_FIXUP_IPV4_IN_IPV6);
 }
 
+Test(config, interface_tc_hold_or_bypass)
+{
+	cr_assert_eq(rd_config_parse_line(&cfg, "interface eth0", err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(rd_config_parse_line(&cfg, "interface eth1 tc bypass mode native", err,
+					  sizeof(err)), 0, "%s", err);
+	cr_assert_eq(rd_config_parse_line(&cfg, "interface eth2 fixups on tc hold", err,
+					  sizeof(err)), 0, "%s", err);
+	cr_assert_not(cfg.ifaces[0].tc_bypass, "tc hold is the default");
+	cr_assert(cfg.ifaces[1].tc_bypass);
+	cr_assert_eq(cfg.ifaces[1].mode, RD_MODE_NATIVE);
+	cr_assert_not(cfg.ifaces[2].tc_bypass);
+}
+
 Test(config, comments_and_blank_lines_are_ignored)
 {
 	cr_assert_eq(rd_config_parse_line(&cfg, "", err, sizeof(err)), 0);
@@ -83,6 +96,9 @@ static const struct bad_line bad_lines[] = {
 	{ "interface eth0 fixups ,", "empty fix-up list" },
 	{ "interface eth0 speed 10", "unknown interface option 'speed'" },
 	{ "interface eth0 mode native mode generic", "'mode' given twice" },
+	{ "interface eth0 tc off", "tc: expected hold or bypass, not 'off'" },
+	{ "interface eth0 tc bypass tc hold", "'tc' given twice" },
+	{ "interface eth0 tc", "'tc' needs a value" },
 	{ "interface abcdefghijklmnopq", "invalid interface name" },
 	{ "socket", "takes exactly one value" },
 	{ "socket a b", "takes exactly one value" },

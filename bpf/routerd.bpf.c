@@ -18,6 +18,7 @@
 #include "lib/freshness.h"
 #include "lib/fixup.h"
 #include "lib/cache.h"
+#include "lib/unattended.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -121,6 +122,13 @@ static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *i
 		rc = rd_route_lookup(ctx, &flow, pkt, in->ifindex, in->rp_filter, st, v4);
 		if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 			return rd_fib_failure(st, rc);
+		/* routerd killed or stopped: trust only the kernel (lib/unattended.h) */
+		if (unlikely(!flow.attended)) {
+			why = rd_unattended_check(ctx, route, pkt, in->ifindex, in->rp_filter, now,
+						  v4);
+			if (why != RD_PARSE_OK)
+				return rd_pass(st, why);
+		}
 	}
 
 	/* Back out of the interface it came in on: the kernel may owe the
@@ -131,6 +139,9 @@ static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *i
 	action = rd_redirect(st, out.port, in->port);
 	if (action != XDP_REDIRECT)
 		return action;
+	/* Committed: from here on the frame is ours to change. */
+	if (unlikely(pkt->trailer) && rd_trim_trailer(ctx, pkt, v4))
+		return rd_pass(st, RD_PASS_TRAILER);
 
 	/* Non-first IPv4 fragments carry no TCP header. */
 	if (RD_FIXUPS_BUILT && unlikely(ifc->fixups & RD_FIXUP_MSS_CLAMP) &&

@@ -53,7 +53,8 @@ struct {
 
 struct rd_flow {
 	struct rd_route_cache_entry *e; /* the flow's slot */
-	__u64 generation;               /* the cache's; 0: cache off */
+	__u64 generation;               /* the cache's; 0: cache off (or unattended) */
+	bool attended;                  /* routerd's heartbeat is current */
 	__u32 key[RD_ROUTE_KEY_WORDS];  /* IPv4: the first RD_ROUTE_KEY4_WORDS */
 	bool hit;
 };
@@ -122,9 +123,11 @@ rd_route_probe(struct rd_flow *f, const struct rd_pkt *pkt, __u32 ingress, __u64
 	__u32 zero = 0, slot;
 
 	ctl = bpf_map_lookup_elem(&rd_cache_ctl, &zero);
-	/* off, or the daemon went silent; `now` is rd_now_ns() (lib/clock.h),
-	 * which may lag by RD_CLOCK_SLACK_NS */
-	f->generation = ctl && now + RD_CLOCK_SLACK_NS < ctl->valid_until_ns ? ctl->generation : 0;
+	/* The daemon's heartbeat; `now` is rd_now_ns() (lib/clock.h), which
+	 * may lag by RD_CLOCK_SLACK_NS. Silent daemon: no cache (and the
+	 * checks of lib/unattended.h); generation 0: the cache is off. */
+	f->attended = ctl && now + RD_CLOCK_SLACK_NS < ctl->valid_until_ns;
+	f->generation = f->attended ? ctl->generation : 0;
 	rd_route_key(f->key, pkt, ingress, v4);
 	slot = bpf_get_smp_processor_id() << RD_ROUTE_CACHE_SLOT_BITS |
 	       rd_route_key_slot(f->key, v4);

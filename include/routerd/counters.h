@@ -55,7 +55,10 @@
 	X(BRIDGE_LOCAL, "bridge_local")   /* to the bridge's own MAC */      \
 	X(PORT_STATE, "port_state")       /* bridge port not forwarding */  \
 	X(ISOLATED, "isolated")           /* isolated port to isolated */   \
-	X(BRIDGE_STALE, "bridge_stale")   /* no live FDB mirror (routerd) */
+	X(BRIDGE_STALE, "bridge_stale")   /* no live FDB mirror (routerd) */\
+	X(NEIGH_RECHECK, "neigh_recheck") /* routerd silent: kernel re-checks nexthop */\
+	X(SOURCE_RECHECK, "source_recheck") /* routerd silent: source not proven */\
+	X(TRAILER, "trailer")             /* bytes after the packet not trimmed */
 
 #define RD_DROP_REASONS(X)                                                  \
 	X(BLACKHOLE, "blackhole")                                           \

@@ -285,6 +285,15 @@ __u32 local4_at(__u32 key)
 
 /* ------------------------------------------------------------------ */
 
+void set_cache_ctl(__u64 generation, __u64 valid_until_ns)
+{
+	struct rd_cache_ctl ctl = { .generation = generation, .valid_until_ns = valid_until_ns };
+	__u32 zero = 0;
+
+	cr_assert_eq(bpf_map__update_elem(skel->maps.rd_cache_ctl, &zero, sizeof(zero), &ctl,
+					  sizeof(ctl), 0), 0, "rd_cache_ctl");
+}
+
 void setup(void)
 {
 	cr_assert_eq(unshare(CLONE_NEWNET), 0, "unshare(CLONE_NEWNET): %s (needs root)",
@@ -301,6 +310,7 @@ void setup(void)
 	cr_assert_not_null(skel, "rd_dp_load_unpinned: %s", strerror(errno));
 	fill_maps();
 	cr_assert_eq(sync_local4(), 0, "the topology's addresses do not fit rd_local4");
+	set_cache_ctl(0, ~0ull);
 }
 
 void teardown(void)

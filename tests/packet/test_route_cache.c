@@ -3,8 +3,8 @@
  * The route cache (bpf/lib/cache.h): a hit must forward exactly as the
  * lookup did; nothing cached may survive a generation bump; a lapsed
  * deadline turns the cache off; a packet above the cached MTU still goes to
- * the kernel. The fixture leaves the cache off; these tests switch it on as
- * routerd/cachectl.c does.
+ * the kernel. The fixture leaves the cache off (routerd alive, with
+ * `route-cache off`); these tests switch it on as routerd/cachectl.c does.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -27,11 +27,7 @@ static __u64 coarse_now(void)
 
 static void publish(__u64 valid_until)
 {
-	struct rd_cache_ctl ctl = { .generation = generation, .valid_until_ns = valid_until };
-	__u32 zero = 0;
-
-	cr_assert_eq(bpf_map__update_elem(skel->maps.rd_cache_ctl, &zero, sizeof(zero), &ctl,
-					  sizeof(ctl), 0), 0);
+	set_cache_ctl(generation, valid_until);
 }
 
 /* The cache is per CPU: a test that expects a hit must not migrate between
@@ -123,7 +119,8 @@ Test(route_cache, a_route_change_is_followed_after_the_bump)
 }
 
 /* routerd killed: its deadline lapses and every packet takes the full
- * lookup, so route changes are followed with nobody to bump. */
+ * lookup, so route changes are followed with nobody to bump. (The new
+ * nexthop's first packet goes to the kernel: lib/unattended.h.) */
 Test(route_cache, a_lapsed_deadline_turns_the_cache_off)
 {
 	struct frame f = udp4(DST4_OUT1);
@@ -134,6 +131,7 @@ Test(route_cache, a_lapsed_deadline_turns_the_cache_off)
 	check_forwarded(&v, &f, P_OUT1, ports[P_OUT1].nh4_mac);
 	publish(coarse_now() - 1);
 	move_dst4_to_out2();
+	expect_pass(P_IN, &f, RD_PASS_NEIGH_RECHECK);
 	v = run(P_IN, &f);
 	check_forwarded(&v, &f, P_OUT2, ports[P_OUT2].nh4_mac);
 	EXPECT_COUNTS(&v, slot_of(P_IN), { EVENT, RD_EV_FORWARDED_IPV4 });
@@ -283,7 +281,7 @@ Test(route_cache, an_invalidated_entry_never_answers_with_the_cache_off)
 	v = run(P_IN, &big); /* same flow, too big: a miss that fails */
 	EXPECT_COUNTS(&v, slot_of(P_IN), { PASS, RD_PASS_FRAG_NEEDED },
 		      { EVENT, RD_EV_ROUTE_CACHE_MISS });
-	publish(0); /* off */
+	set_cache_ctl(0, coarse_now() + 60000000000ull); /* off, routerd alive */
 	move_dst4_to_out2();
 	v = run(P_IN, &small);
 	check_forwarded(&v, &small, P_OUT2, ports[P_OUT2].nh4_mac);
@@ -314,9 +312,13 @@ Test(route_cache, a_deadline_within_the_clock_slack_counts_as_lapsed)
 
 	stay_on_this_cpu();
 	publish(coarse_now() + 10000000ull);
+	/* only a silent routerd's fast path hands the nexthop's first packet
+	 * to the kernel (lib/unattended.h) */
+	expect_pass(P_IN, &f, RD_PASS_NEIGH_RECHECK);
 	check_forwarded((v = run(P_IN, &f), &v), &f, P_OUT1, ports[P_OUT1].nh4_mac);
 	EXPECT_COUNTS(&v, slot_of(P_IN), { EVENT, RD_EV_FORWARDED_IPV4 }); /* no miss: off */
 	move_dst4_to_out2();
+	expect_pass(P_IN, &f, RD_PASS_NEIGH_RECHECK);
 	v = run(P_IN, &f);
 	check_forwarded(&v, &f, P_OUT2, ports[P_OUT2].nh4_mac);
 }

@@ -126,9 +126,10 @@ static inline __u32 rd_local4_slot(__u32 addr, __u32 probe)
  *    lookup that depends on its key (martian and link-local addresses,
  *    rd_local4) and reverse-path filtering; a hit skips those checks, which
  *    is why rd_local4 changes bump the generation;
- *  - the daemon keeps pushing rd_cache_ctl.valid_until_ns forward; if it
- *    stops (killed), the cache switches itself off and every packet takes
- *    the full lookup again;
+ *  - the daemon keeps pushing rd_cache_ctl.valid_until_ns forward (its
+ *    heartbeat, routerd/cachectl.c); if it stops (killed, SIGSTOP), the
+ *    cache switches itself off and every packet takes the full lookup
+ *    again, under the rules for a silent daemon (bpf/lib/unattended.h);
  *  - a packet longer than the cached MTU always takes the full lookup, so
  *    the kernel still sends frag-needed / packet-too-big.
  */
@@ -161,8 +162,9 @@ struct rd_route_cache_entry {
 _Static_assert(sizeof(struct rd_route_cache_entry) == 128, "a route cache entry is 2 lines");
 
 struct rd_cache_ctl {
-	__u64 generation;     /* never 0 while the cache is on */
-	__u64 valid_until_ns; /* CLOCK_MONOTONIC_COARSE; 0: cache off */
+	__u64 generation;     /* 0: cache off; never 0 while it is on */
+	__u64 valid_until_ns; /* CLOCK_MONOTONIC_COARSE: routerd's heartbeat,
+			       * past (or 0): routerd is silent */
 };
 
 #endif /* ROUTERD_MAPS_H */

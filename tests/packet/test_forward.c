@@ -123,7 +123,8 @@ Test(forward, ipv4_fragments)
 	expect_forwarded4(&later, P_OUT1);
 }
 
-/* Ethernet padding after a short IPv4 packet is carried along untouched. */
+/* Ethernet padding after a short IPv4 packet is not the packet's: the
+ * frame leaves trimmed to it (check_forwarded(); more in test_trailer.c). */
 Test(forward, ipv4_with_ethernet_padding)
 {
 	struct frame f = ipv4_packet(SRC4, DST4_OUT1, IPPROTO_UDP, 64, 28);

@@ -56,8 +56,7 @@ ua_down() {
 	[ "$1" = routerd ] || return 0
 	local pid=${IT_RD_PID[r]}
 	if [ "$2" = kill ]; then
-		kill -KILL "$pid"
-		wait "$pid" 2>/dev/null
+		kill -KILL "$pid" # reaped by ua_up: its exit can take a while
 	else
 		UA_STOPPED=$pid
 		kill -STOP "$pid"
@@ -70,6 +69,7 @@ ua_up() {
 	[ "$1" = routerd ] || return 0
 	local r=r
 	if [ "$2" = kill ]; then
+		wait "${IT_RD_PID[$r]}" 2>/dev/null
 		# shellcheck disable=SC2046
 		if rd_start "$(ns $r)" "$(sock $r)" "$(lab_pin_dir "$IT_P" $r)" \
 			$(_lab_router_ifaces "$IT_P" $r) 2>"$E2E_TMP/start.err"; then
@@ -89,18 +89,21 @@ ua_up() {
 
 # --- a: h2 changes its MAC behind the same address, silently
 case_mac_move() {
-	local m=$1 how=$2 f tx rx gap k mac
+	local m=$1 how=$2 ua_pf tx rx gap k mac
 	mac=$([ "$how" = kill ] && echo 02:00:5e:20:00:21 || echo 02:00:5e:20:00:22)
 	it_warm h1 198.18.2.2
-	it_ping_bg f "$(ns h1)" 198.18.2.2 16
+	it_ping_bg ua_pf "$(ns h1)" 198.18.2.2 18
 	sleep 1
 	ua_down "$m" "$how"
+	# past r's reachable time: whatever routerd did for the entry before
+	# it went silent (NTF_USE) has run its course
+	sleep 4
 	ip -n "$(ns h2)" link set eth0 address "$mac"
 	it_bg_wait
 	ua_up "$m" "$how"
-	read -r tx rx gap <<<"$(it_ping_gap "$f")"
+	read -r tx rx gap <<<"$(it_ping_gap "$ua_pf")"
 	e2e_diag "[$m] MAC move, routerd ${how}: $rx/$tx answered, longest gap $gap ms; r's entry: $(ip -n "$(ns r)" neigh show 198.18.2.2 dev eth1)"
-	it_gap_ok "$m" "h2's MAC moved (routerd ${how}): pings resume" "$f" 12000
+	it_gap_ok "$m" "h2's MAC moved (routerd ${how}): pings resume" "$ua_pf" 12000
 	if [ "$m" = kernel ]; then
 		UA_KERNEL_GAP[$how]=$gap
 	elif [ -n "${UA_KERNEL_GAP[$how]:-}" ]; then
@@ -163,8 +166,8 @@ case_blackhole() {
 	ua_up "$m" "$how"
 	ip -n "$(ns r)" route del blackhole 198.18.2.2/32
 	# the last answer after the route was added, in ms after it
-	last=$(awk '/ bytes from / { ts = $1; gsub(/[][]/, "", ts); last = ts } END { print last + 0 }' "$f")
-	win=$(awk -v a="$t_add" -v l="$last" 'BEGIN { w = (l - a) * 1000; printf "%d", w < 0 ? 0 : w }')
+	last=$(awk '/ bytes from / { ts = $1; gsub(/[][]/, "", ts); last = ts } END { print last "" }' "$f")
+	win=$(awk -v a="$t_add" -v l="${last:-0}" 'BEGIN { w = (l - a) * 1000; printf "%d", w < 0 ? 0 : w }')
 	e2e_diag "[$m] blackhole (routerd ${how}): answers up to ${win} ms after the route was added"
 	if [ "$win" -le 500 ]; then
 		it_record "$m" "blackhole route honoured within 500 ms (routerd ${how})" yes

@@ -121,13 +121,16 @@ rd_route_probe(struct rd_flow *f, const struct rd_pkt *pkt, __u32 ingress, __u64
 	struct rd_route_cache_entry *e;
 	struct rd_cache_ctl *ctl;
 	__u32 zero = 0, slot;
+	__u64 until;
 
 	ctl = bpf_map_lookup_elem(&rd_cache_ctl, &zero);
 	/* The daemon's heartbeat; `now` is rd_now_ns() (lib/clock.h), which
-	 * may lag by RD_CLOCK_SLACK_NS. Silent daemon: no cache (and the
-	 * checks of lib/unattended.h); generation 0: the cache is off. */
-	f->attended = ctl && now + RD_CLOCK_SLACK_NS < ctl->valid_until_ns;
-	f->generation = f->attended ? ctl->generation : 0;
+	 * may lag by RD_CLOCK_SLACK_NS. Past it, no cache; RD_SILENT_AFTER_NS
+	 * later, the rules of lib/unattended.h too. Generation 0: the cache is
+	 * off. (`now` is far above RD_SILENT_AFTER_NS: time since boot.) */
+	until = ctl ? ctl->valid_until_ns : 0;
+	f->attended = now + RD_CLOCK_SLACK_NS - RD_SILENT_AFTER_NS < until;
+	f->generation = ctl && now + RD_CLOCK_SLACK_NS < until ? ctl->generation : 0;
 	rd_route_key(f->key, pkt, ingress, v4);
 	slot = bpf_get_smp_processor_id() << RD_ROUTE_CACHE_SLOT_BITS |
 	       rd_route_key_slot(f->key, v4);

@@ -4,7 +4,10 @@
  * deadline, lib/cache.h) lapses when it is killed or stopped; the program
  * keeps forwarding from the kernel's FIB, but no longer trusts what only
  * routerd keeps fresh:
- *  - the route cache: off (lib/cache.h), every packet takes the lookup;
+ *  - the route cache: off (lib/cache.h) as soon as the deadline passes,
+ *    every packet takes the lookup;
+ * and once the deadline is RD_SILENT_AFTER_NS past (routerd silent, not
+ * just late):
  *  - the neighbour entries routerd re-validates with NTF_USE
  *    (routerd/freshness.c): with nobody doing that, a STALE entry would
  *    keep its MAC forever. So each nexthop's first packet of every

@@ -163,8 +163,14 @@ _Static_assert(sizeof(struct rd_route_cache_entry) == 128, "a route cache entry 
 
 struct rd_cache_ctl {
 	__u64 generation;     /* 0: cache off; never 0 while it is on */
-	__u64 valid_until_ns; /* CLOCK_MONOTONIC_COARSE: routerd's heartbeat,
-			       * past (or 0): routerd is silent */
+	__u64 valid_until_ns; /* CLOCK_MONOTONIC_COARSE: routerd's heartbeat;
+			       * 0: routerd stopped */
 };
+
+/* Past valid_until_ns the route cache is off at once; only this much later
+ * does the fast path call routerd silent and apply bpf/lib/unattended.h. A
+ * routerd that is merely late (a loaded box, a long netlink dump) costs
+ * the cache, not packets handed to the kernel. */
+#define RD_SILENT_AFTER_NS 750000000ull
 
 #endif /* ROUTERD_MAPS_H */

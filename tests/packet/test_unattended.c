@@ -27,6 +27,14 @@ static void stay_on_this_cpu(void)
 	cr_assert_eq(sched_setaffinity(0, sizeof(set), &set), 0);
 }
 
+static __u64 coarse_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
 static void silent(void)
 {
 	stay_on_this_cpu();
@@ -79,6 +87,21 @@ Test(unattended, alive_routerd_forwards_every_packet)
 	silent();
 	/* noted while alive, within the interval: not due yet */
 	expect_forwarded4(&f4, P_OUT1);
+}
+
+/* A heartbeat just missed (routerd late: a loaded box, a long dump) costs
+ * the route cache at once, and nothing else until RD_SILENT_AFTER_NS. */
+Test(unattended, a_late_routerd_is_not_yet_silent)
+{
+	struct frame f = udp4(DST4_OUT1);
+	struct verdict v;
+
+	stay_on_this_cpu();
+	set_cache_ctl(1, coarse_now() - RD_SILENT_AFTER_NS / 2);
+	check_forwarded((v = run(P_IN, &f), &v), &f, P_OUT1, ports[P_OUT1].nh4_mac);
+	EXPECT_COUNTS(&v, slot_of(P_IN), { EVENT, RD_EV_FORWARDED_IPV4 }); /* no cache */
+	set_cache_ctl(1, coarse_now() - RD_SILENT_AFTER_NS - 100000000ull);
+	expect_pass(P_IN, (struct frame[]){ udp4(DST4_OUT2) }, RD_PASS_NEIGH_RECHECK);
 }
 
 /* An address added while routerd is silent is not in rd_local4; with

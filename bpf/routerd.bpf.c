@@ -123,7 +123,7 @@ static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *i
 		if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 			return rd_fib_failure(st, rc);
 		/* routerd killed or stopped: trust only the kernel (lib/unattended.h) */
-		if (unlikely(!flow.attended)) {
+		if (unlikely(!rd_flow_attended(&flow, now))) {
 			why = rd_unattended_check(ctx, route, pkt, in->ifindex, in->rp_filter, now,
 						  v4);
 			if (why != RD_PARSE_OK)

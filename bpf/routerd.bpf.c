@@ -19,6 +19,7 @@
 #include "lib/fixup.h"
 #include "lib/cache.h"
 #include "lib/tc.h"
+#include "lib/unattended.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -135,6 +136,13 @@ static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *i
 		rc = rd_route_lookup(ctx, &flow, pkt, in->ifindex, in->rp_filter, st, v4);
 		if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 			return rd_fib_failure(st, rc);
+		/* routerd killed or stopped: trust only the kernel (lib/unattended.h) */
+		if (unlikely(!rd_flow_attended(&flow, now))) {
+			why = rd_unattended_check(ctx, &flow, route, pkt, in->ifindex, in->rp_filter,
+						  now, v4);
+			if (why != RD_PARSE_OK)
+				return rd_pass(st, why);
+		}
 	}
 
 	/* Back out of the interface it came in on: the kernel may owe the
@@ -144,11 +152,14 @@ static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *i
 	rd_route_egress(route, &out);
 	/* A packet XDP would forward, which the netfilter ruleset could act
 	 * on: the kernel's, so every rule sees it (routerd/netfilter.c). */
-	if (unlikely(flow.nf_hold) && rd_nf_holds(flow.nf_hold, in, &out, route, v4))
+	if (unlikely(flow.nf_hold & RD_NF_HOLD_ALL) && rd_nf_holds(flow.nf_hold, in, &out, route, v4))
 		return rd_pass(st, RD_PASS_NETFILTER);
 	action = rd_redirect(st, out.port, in->port);
 	if (action != XDP_REDIRECT)
 		return action;
+	/* Committed: from here on the frame is ours to change. */
+	if (unlikely(pkt->trailer) && rd_trim_trailer(ctx, pkt, v4))
+		return rd_pass(st, RD_PASS_TRAILER);
 
 	/* Non-first IPv4 fragments carry no TCP header. */
 	if (RD_FIXUPS_BUILT && unlikely(ifc->fixups & RD_FIXUP_MSS_CLAMP) &&

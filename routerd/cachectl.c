@@ -18,8 +18,14 @@
 #include "nlmsg.h"
 #include "routerd.skel.h"
 
-#define HEARTBEAT_S 0.25
-#define VALIDITY_NS 1000000000ull /* the cache outlives a silent daemon by 1 s */
+/* The heartbeat also tells the fast path whether routerd is there at all
+ * (bpf/lib/unattended.h). VALIDITY_NS bounds how long a routerd that stops
+ * (SIGSTOP, a hang) or dies can leave cached routes in use that it can no
+ * longer invalidate: docs/architecture.md promises it. The program allows
+ * RD_CLOCK_SLACK_NS (50 ms) for its clock, so a heartbeat may come up to
+ * 200 ms late before the fast path calls routerd silent. */
+#define HEARTBEAT_S 0.05
+#define VALIDITY_NS 250000000ull
 
 static const unsigned int groups[] = {
 	RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
@@ -27,11 +33,13 @@ static const unsigned int groups[] = {
 	RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF, RTNLGRP_NEXTHOP,
 };
 
-static void publish(struct rd_cachectl *cc)
+/* `live`: routerd is running and vouches for the next VALIDITY_NS; the
+ * cache's generation is published only while the cache is on (0: off). */
+static void publish(struct rd_cachectl *cc, bool live)
 {
 	struct rd_cache_ctl val = {
-		.generation = cc->generation,
-		.valid_until_ns = cc->enabled ? rd_coarse_now_ns() + VALIDITY_NS : 0,
+		.generation = cc->enabled ? cc->generation : 0,
+		.valid_until_ns = live ? rd_coarse_now_ns() + VALIDITY_NS : 0,
 		.netfilter = cc->netfilter,
 	};
 	__u32 zero = 0;
@@ -72,7 +80,7 @@ void rd_cachectl_bump(struct rd_cachectl *cc)
 
 	cc->generation = now > cc->generation ? now : cc->generation + 1;
 	cc->bumps++;
-	publish(cc);
+	publish(cc, true);
 }
 
 /* Bridge FDB changes share the neighbour group but never affect routing. */
@@ -120,7 +128,7 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 
 static void on_heartbeat(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	publish(w->data);
+	publish(w->data, true);
 }
 
 int rd_cachectl_start(struct rd_cachectl *cc, struct ev_loop *loop, struct rd_datapath *dp,
@@ -183,7 +191,8 @@ void rd_cachectl_set_netfilter(struct rd_cachectl *cc, __u32 netfilter)
 	if (cc->netfilter == netfilter)
 		return;
 	cc->netfilter = netfilter;
-	publish(cc);
+	if (cc->nl) /* started, not stopped */
+		publish(cc, true);
 }
 
 void rd_cachectl_stop(struct rd_cachectl *cc)
@@ -191,7 +200,7 @@ void rd_cachectl_stop(struct rd_cachectl *cc)
 	if (!cc->nl)
 		return;
 	cc->enabled = false;
-	publish(cc);
+	publish(cc, false); /* from here on the program trusts only the kernel */
 	ev_io_stop(cc->loop, &cc->io);
 	ev_timer_stop(cc->loop, &cc->heartbeat);
 	mnl_socket_close(cc->nl);

@@ -8,8 +8,11 @@
  * parsed beyond their type and family, so route churn costs a recv and a
  * map write per batch, and no memory.
  *
- * It also keeps pushing the cache's deadline forward; if routerd dies, the
- * deadline passes and the program falls back to a full lookup per packet.
+ * It also keeps pushing the deadline forward, which is routerd's heartbeat
+ * for the fast path: if routerd dies or stops, the deadline passes and the
+ * program falls back to a full lookup per packet and to trusting only the
+ * kernel (bpf/lib/unattended.h). With the cache off, the heartbeat goes on
+ * and the published generation is 0.
  *
  * The same record carries the netfilter hold for routed traffic
  * (RD_NF_HOLD_*), which routerd/netfilter.c decides and this module writes.
@@ -43,7 +46,8 @@ struct rd_cachectl {
 
 int rd_cachectl_start(struct rd_cachectl *cc, struct ev_loop *loop, struct rd_datapath *dp,
 		      bool enabled, char *err, size_t errlen);
-/* Turns the cache off in the program (before detaching or exiting). */
+/* Turns the cache off in the program and stops the heartbeat (before
+ * detaching or exiting). */
 void rd_cachectl_stop(struct rd_cachectl *cc);
 void rd_cachectl_set_enabled(struct rd_cachectl *cc, bool enabled);
 /* Before rd_cachectl_start() and before XDP is attached: the whole record

@@ -324,12 +324,19 @@ int rd_daemon_reload(struct rd_daemon *d, char *err, size_t errlen)
 	return 0;
 }
 
+/* The hold routed traffic gets: the verdict's, and with netfilter auto,
+ * everything once routerd falls silent (RD_NF_HOLD_SILENT). */
+static __u32 routed_hold(const struct rd_daemon *d, __u32 hold)
+{
+	return hold | (d->nf.mode == RD_NF_AUTO ? RD_NF_HOLD_SILENT : 0);
+}
+
 /* The ruleset is read before XDP is attached, so that no packet is
  * forwarded past a rule routerd does not know of yet. Never fails. */
 static int netfilter_first(struct rd_daemon *d)
 {
 	rd_nf_open(&d->nf, d->cfg.netfilter);
-	rd_cachectl_preset(&d->cache, &d->dp, d->nf.verdict.hold);
+	rd_cachectl_preset(&d->cache, &d->dp, routed_hold(d, d->nf.verdict.hold));
 	rd_fdb_set_netfilter(&d->fdb, d->nf.verdict.hold & RD_NF_HOLD_BRIDGE);
 	return 0;
 }
@@ -339,7 +346,7 @@ static void apply_netfilter(void *arg, __u32 hold)
 {
 	struct rd_daemon *d = arg;
 
-	rd_cachectl_set_netfilter(&d->cache, hold);
+	rd_cachectl_set_netfilter(&d->cache, routed_hold(d, hold));
 	rd_fdb_set_netfilter(&d->fdb, hold & RD_NF_HOLD_BRIDGE);
 }
 

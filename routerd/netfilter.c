@@ -299,6 +299,10 @@ void rd_nf_set_mode(struct rd_netfilter *nf, enum rd_nf_mode mode)
 			ev_timer_start(nf->loop, &nf->poll);
 	}
 	rd_nf_refresh(nf);
+	/* the mode itself is part of what the fast path is told (a silent
+	 * routerd holds everything under auto), even when the verdict is not */
+	if (nf->apply)
+		nf->apply(nf->apply_arg, nf->verdict.hold);
 }
 
 void rd_nf_stop(struct rd_netfilter *nf)

@@ -53,7 +53,8 @@ struct {
 
 struct rd_flow {
 	struct rd_route_cache_entry *e; /* the flow's slot */
-	__u64 generation;               /* the cache's; 0: cache off */
+	__u64 generation;               /* the cache's; 0: cache off, or no heartbeat */
+	__u64 until;                    /* routerd's heartbeat: its deadline */
 	__u32 key[RD_ROUTE_KEY_WORDS];  /* IPv4: the first RD_ROUTE_KEY4_WORDS */
 	__u32 nf_hold;                  /* rd_cache_ctl.netfilter: RD_NF_HOLD_* */
 	bool hit;
@@ -121,11 +122,16 @@ rd_route_probe(struct rd_flow *f, const struct rd_pkt *pkt, __u32 ingress, __u64
 	struct rd_route_cache_entry *e;
 	struct rd_cache_ctl *ctl;
 	__u32 zero = 0, slot;
+	__u64 until;
 
 	ctl = bpf_map_lookup_elem(&rd_cache_ctl, &zero);
-	/* off, or the daemon went silent; `now` is rd_now_ns() (lib/clock.h),
-	 * which may lag by RD_CLOCK_SLACK_NS */
-	f->generation = ctl && now + RD_CLOCK_SLACK_NS < ctl->valid_until_ns ? ctl->generation : 0;
+	/* The daemon's heartbeat; `now` is rd_now_ns() (lib/clock.h), which
+	 * may lag by RD_CLOCK_SLACK_NS. Past it, no cache (and later, the
+	 * rules of lib/unattended.h: rd_flow_attended()). Generation 0: the
+	 * cache is off. */
+	until = ctl ? ctl->valid_until_ns : 0;
+	f->until = until;
+	f->generation = ctl && now + RD_CLOCK_SLACK_NS < until ? ctl->generation : 0;
 	/* read with the generation, from the same line: free when idle */
 	f->nf_hold = ctl ? ctl->netfilter : RD_NF_HOLD_ALL;
 	rd_route_key(f->key, pkt, ingress, v4);
@@ -137,6 +143,14 @@ rd_route_probe(struct rd_flow *f, const struct rd_pkt *pkt, __u32 ingress, __u64
 	f->hit = e && f->generation && e->generation == f->generation &&
 		 pkt->l3_len <= e->mtu && rd_route_key_equal(e->key, f->key, v4);
 	return e;
+}
+
+/* routerd's heartbeat is at most RD_SILENT_AFTER_NS past: late perhaps,
+ * not silent. Asked on a miss only (a hit implies it). `now` is time since
+ * boot, far above RD_SILENT_AFTER_NS. */
+static __always_inline bool rd_flow_attended(const struct rd_flow *f, __u64 now)
+{
+	return now + RD_CLOCK_SLACK_NS - RD_SILENT_AFTER_NS < f->until;
 }
 
 /*

@@ -12,19 +12,22 @@
 
 #include "maps.h"
 
-static __always_inline void rd_note_nexthop(__u32 ifindex, __u32 family, const __u32 *a,
-					    __u64 now)
+/* Notes the nexthop unless this CPU noted it within the last
+ * RD_NH_NOTE_INTERVAL_NS. Returns 1 when it wrote a note: the nexthop's
+ * first packet of an interval on this CPU. */
+static __always_inline int rd_note_nexthop(__u32 ifindex, __u32 family, const __u32 *a,
+					   __u64 now)
 {
 	__u32 key = RD_FIB_HASH(a[0] ^ a[1] ^ a[2] ^ a[3] ^ ifindex, RD_NH_SLOT_BITS);
 	struct rd_nh_use *u;
 
 	u = bpf_map_lookup_elem(&rd_nh_used, &key);
 	if (!u)
-		return;
+		return 0;
 	if (u->ifindex == ifindex && u->family == family &&
 	    u->addr[0] == a[0] && u->addr[1] == a[1] && u->addr[2] == a[2] &&
 	    u->addr[3] == a[3] && now - u->last_ns < RD_NH_NOTE_INTERVAL_NS)
-		return;
+		return 0;
 	u->last_ns = now;
 	u->ifindex = ifindex;
 	u->family = family;
@@ -32,6 +35,7 @@ static __always_inline void rd_note_nexthop(__u32 ifindex, __u32 family, const _
 	u->addr[1] = a[1];
 	u->addr[2] = a[2];
 	u->addr[3] = a[3];
+	return 1;
 }
 
 /* Per flow, the route cache entry rate-limits the notes: a hit costs one

@@ -26,6 +26,8 @@ struct rd_pkt {
 	struct ipv6hdr *ip6; /* set for IPv6 */
 	__u16 l3_proto;      /* ethertype, host order */
 	__u16 l3_len;        /* IPv4 total length / IPv6 40 + payload length */
+	__u16 trailer;       /* bytes after the IP packet (Ethernet padding,
+			      * junk): trimmed before forwarding */
 	__u8 l4_proto;
 	__be16 sport;        /* TCP/UDP ports for ECMP hashing, else 0 */
 	__be16 dport;
@@ -109,8 +111,10 @@ static __always_inline int rd_routable_frame(const struct rd_pkt *pkt, const __u
 	return RD_PARSE_OK;
 }
 
-/* TCP and UDP both start with the two ports. */
-static __always_inline void rd_parse_ports(struct rd_pkt *pkt, void *l4)
+/* TCP and UDP both start with the two ports. Only the packet's own bytes
+ * count: ports in the trailer are not the packet's (the kernel trims it
+ * before it hashes). */
+static __always_inline void rd_parse_ports(struct rd_pkt *pkt, void *l4, __u32 hlen)
 {
 	__be16 *ports = l4;
 
@@ -118,8 +122,9 @@ static __always_inline void rd_parse_ports(struct rd_pkt *pkt, void *l4)
 	pkt->dport = 0;
 	if (pkt->l4_proto != NEXTHDR_TCP && pkt->l4_proto != NEXTHDR_UDP)
 		return;
-	if ((void *)(ports + 2) > pkt->data_end)
-		return; /* the kernel forwards it too; it just hashes on L3 */
+	/* the kernel forwards a packet too short for them; it hashes on L3 */
+	if ((void *)(ports + 2) > pkt->data_end || pkt->l3_len < hlen + 4)
+		return;
 	pkt->sport = ports[0];
 	pkt->dport = ports[1];
 }
@@ -166,6 +171,7 @@ static __always_inline int rd_parse_ipv4(struct rd_pkt *pkt)
 		return RD_PASS_MALFORMED;
 	if (!rd_ipv4_csum_ok(ip))
 		return RD_PASS_MALFORMED;
+	pkt->trailer = avail - pkt->l3_len;
 
 	pkt->ip4 = ip;
 	pkt->l4_proto = ip->protocol;
@@ -174,7 +180,7 @@ static __always_inline int rd_parse_ipv4(struct rd_pkt *pkt)
 		pkt->sport = 0;
 		pkt->dport = 0;
 	} else {
-		rd_parse_ports(pkt, ip + 1);
+		rd_parse_ports(pkt, ip + 1, sizeof(*ip));
 	}
 	return RD_PARSE_OK;
 }
@@ -205,6 +211,7 @@ static __always_inline int rd_parse_ipv6(struct rd_pkt *pkt)
 	if (len > avail)
 		return RD_PASS_MALFORMED;
 	pkt->l3_len = len;
+	pkt->trailer = avail - len;
 
 	pkt->ip6 = ip6;
 	pkt->l4_proto = ip6->nexthdr;
@@ -212,8 +219,46 @@ static __always_inline int rd_parse_ipv6(struct rd_pkt *pkt)
 		return RD_PASS_HOP_BY_HOP;
 	if (rd_is_nd_or_mld(pkt, ip6 + 1))
 		return RD_PASS_ND;
-	rd_parse_ports(pkt, ip6 + 1);
+	rd_parse_ports(pkt, ip6 + 1, sizeof(*ip6));
 	return RD_PARSE_OK;
+}
+
+/*
+ * Cuts the trailer off a frame whose redirect is committed, as the kernel
+ * trims a packet on input (ip_rcv_core(), ipv6_rcv()): the bytes after the
+ * IP packet are not the packet's, and could push the frame past the
+ * egress MTU, where the redirect would fail after the program returned.
+ * bpf_xdp_adjust_tail() invalidates every packet pointer, so those in
+ * `pkt` are derived again from their offsets and checked again. Returns 0,
+ * or -1 if the frame could not be trimmed (unchanged then, in practice:
+ * shrinking a linear frame by its trailer cannot fail).
+ */
+static __always_inline int rd_trim_trailer(struct xdp_md *ctx, struct rd_pkt *pkt,
+					   const bool v4)
+{
+	__u64 l3_off = pkt->l3 - (void *)pkt->eth;
+	void *data;
+
+	if (l3_off > sizeof(struct ethhdr) + 2 * sizeof(struct vlan_hdr))
+		return -1;
+	if (bpf_xdp_adjust_tail(ctx, -(int)pkt->trailer))
+		return -1;
+	data = (void *)(long)ctx->data;
+	pkt->data_end = (void *)(long)ctx->data_end;
+	pkt->eth = data;
+	pkt->l3 = data + l3_off;
+	pkt->proto = pkt->l3 - sizeof(__be16);
+	pkt->trailer = 0;
+	if (v4) {
+		pkt->ip4 = pkt->l3;
+		if ((void *)(pkt->ip4 + 1) > pkt->data_end)
+			return -1;
+	} else {
+		pkt->ip6 = pkt->l3;
+		if ((void *)(pkt->ip6 + 1) > pkt->data_end)
+			return -1;
+	}
+	return (void *)(pkt->eth + 1) > pkt->data_end ? -1 : 0;
 }
 
 #endif /* RD_BPF_PARSE_H */

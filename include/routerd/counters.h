@@ -57,7 +57,10 @@
 	X(ISOLATED, "isolated")           /* isolated port to isolated */   \
 	X(BRIDGE_STALE, "bridge_stale")   /* no live FDB mirror (routerd) */\
 	X(NETFILTER, "netfilter")         /* the ruleset could act on it */\
-	X(TC, "tc")                       /* tc qdisc/filters hold the port */
+	X(TC, "tc")                       /* tc qdisc/filters hold the port */\
+	X(NEIGH_RECHECK, "neigh_recheck") /* routerd silent: kernel re-checks nexthop */\
+	X(SOURCE_RECHECK, "source_recheck") /* routerd silent: source not proven */\
+	X(TRAILER, "trailer")             /* bytes after the packet not trimmed */
 
 #define RD_DROP_REASONS(X)                                                  \
 	X(BLACKHOLE, "blackhole")                                           \

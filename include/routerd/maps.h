@@ -134,9 +134,10 @@ static inline __u32 rd_local4_slot(__u32 addr, __u32 probe)
  *    lookup that depends on its key (martian and link-local addresses,
  *    rd_local4) and reverse-path filtering; a hit skips those checks, which
  *    is why rd_local4 changes bump the generation;
- *  - the daemon keeps pushing rd_cache_ctl.valid_until_ns forward; if it
- *    stops (killed), the cache switches itself off and every packet takes
- *    the full lookup again;
+ *  - the daemon keeps pushing rd_cache_ctl.valid_until_ns forward (its
+ *    heartbeat, routerd/cachectl.c); if it stops (killed, SIGSTOP), the
+ *    cache switches itself off and every packet takes the full lookup
+ *    again, under the rules for a silent daemon (bpf/lib/unattended.h);
  *  - a packet longer than the cached MTU always takes the full lookup, so
  *    the kernel still sends frag-needed / packet-too-big.
  */
@@ -169,11 +170,18 @@ struct rd_route_cache_entry {
 _Static_assert(sizeof(struct rd_route_cache_entry) == 128, "a route cache entry is 2 lines");
 
 struct rd_cache_ctl {
-	__u64 generation;     /* never 0 while the cache is on */
-	__u64 valid_until_ns; /* CLOCK_MONOTONIC_COARSE; 0: cache off */
+	__u64 generation;     /* 0: cache off; never 0 while it is on */
+	__u64 valid_until_ns; /* CLOCK_MONOTONIC_COARSE: routerd's heartbeat;
+			       * 0: routerd stopped */
 	__u32 netfilter;      /* RD_NF_HOLD_* (routerd/netfilter.h) */
 	__u32 pad;
 };
+
+/* Past valid_until_ns the route cache is off at once; only this much later
+ * does the fast path call routerd silent and apply bpf/lib/unattended.h. A
+ * routerd that is merely late (a loaded box, a long netlink dump) costs
+ * the cache, not packets handed to the kernel. */
+#define RD_SILENT_AFTER_NS 750000000ull
 
 /* rd_cache_ctl.netfilter: traffic the netfilter ruleset could drop, rewrite
  * or mark goes to the kernel (pass reason netfilter) instead of being
@@ -186,5 +194,9 @@ struct rd_cache_ctl {
 #define RD_NF_HOLD_IPV6 (1u << 1)   /* routed IPv6 */
 #define RD_NF_HOLD_BRIDGE (1u << 2) /* bridged, and routed into or out of a bridge */
 #define RD_NF_HOLD_ALL (RD_NF_HOLD_IPV4 | RD_NF_HOLD_IPV6 | RD_NF_HOLD_BRIDGE)
+/* netfilter auto: once routerd is silent (bpf/lib/unattended.h), hold every
+ * routed packet, since nobody would see a rule added meanwhile. Not a hold
+ * while routerd runs: the routing walk masks it off (RD_NF_HOLD_ALL). */
+#define RD_NF_HOLD_SILENT (1u << 3)
 
 #endif /* ROUTERD_MAPS_H */

@@ -41,7 +41,9 @@
  *     every byte after the L3 header is unchanged except an MSS option
  *     lowered to the configured limit in a TCP SYN (with the TCP checksum
  *     adjusted so the segment's one's-complement sum is unchanged), and
- *     only inside the IP packet and the TCP header.
+ *     only inside the IP packet and the TCP header; the frame ends where
+ *     the IP packet does (bytes after it are trimmed, as the kernel does).
+ *     Only a forwarded frame may come out shorter than it went in.
  *
  * libFuzzer cannot see coverage inside the kernel, so each run reports its
  * outcome (ingress, verdict, fix-up events, L3 kind) as extra coverage
@@ -855,6 +857,7 @@ struct outcome {
 	int action;
 	unsigned verdict;  /* flat counter index */
 	unsigned events;   /* bit per non-verdict event counted */
+	__u32 out_len;     /* the frame's length after the program */
 };
 
 /* The frame's length, as received, went to its verdict's byte counter in
@@ -1079,7 +1082,11 @@ static void check_forwarded(const struct port *p, const struct outcome *o, const
 		violation("a SYN with MSS %u was forwarded from an ingress clamping to %u unclamped",
 			  get16(in + mss_at), p->mss_clamp);
 	}
-	for (size_t i = l4; i < len; i++) {
+	/* the kernel forwards the IP packet without what follows it */
+	if (o->out_len != l3_end)
+		violation("forwarded %u bytes of a %zu-byte frame whose IP packet ends at %zu",
+			  o->out_len, len, l3_end);
+	for (size_t i = l4; i < l3_end; i++) {
 		if (in[i] == out[i])
 			continue;
 		if (clamped && (i == mss_at || i == mss_at + 1 || i == l4 + 16 || i == l4 + 17))
@@ -1228,14 +1235,17 @@ static bool run_once(struct port *p, const __u8 *in, size_t len, size_t size_in,
 	cur_in = in;
 	cur_len = len;
 	cur_out = NULL;
-	if (opts.data_size_out != size_in)
+	o->action = (int)opts.retval;
+	o->out_len = opts.data_size_out;
+	/* only a forwarded frame may shrink: trimmed to its IP packet */
+	if (opts.data_size_out != size_in &&
+	    (o->action != XDP_REDIRECT || opts.data_size_out > len))
 		violation("output of %u bytes for %zu in", opts.data_size_out, size_in);
 	cur_out = out;
-	for (size_t i = len; i < size_in; i++)
+	for (size_t i = len; i < opts.data_size_out; i++)
 		if (out[i] != 0)
 			violation("padding byte %zu changed", i);
 
-	o->action = (int)opts.retval;
 	check_counters(p, o);
 	if (o->action == XDP_REDIRECT)
 		check_forwarded(p, o, in, out, len);
@@ -1276,7 +1286,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		violation("the same frame twice: %s then %s (events %#x, %#x): the route cache "
 			  "disagrees with the lookup",
 			  counter_name(o1.verdict), counter_name(o2.verdict), o1.events, o2.events);
-	if (memcmp(out1, out2, len))
+	if (o1.out_len != o2.out_len || memcmp(out1, out2, o1.out_len < len ? o1.out_len : len))
 		violation("the same frame twice, different output: the route cache disagrees "
 			  "with the lookup");
 	return 0;

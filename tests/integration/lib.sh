@@ -31,6 +31,7 @@ export IT_DIR # used by the suites
 PY=/usr/bin/python3 # Debian's python3 sees python3-scapy
 
 IT_P=""        # the prefix of the lab running now
+IT_RD_ARGS=()  # extra routerd arguments a suite sets (e.g. --netfilter off)
 IT_ROUTERS=()  # routers of the lab running now
 IT_MARK=""     # directory of the last it_mark snapshot
 declare -A IT_RD_PID=()    # router -> routerd PID (routerd mode)
@@ -353,7 +354,7 @@ _it_start_routerd() {
 	for r in "${IT_ROUTERS[@]}"; do
 		# shellcheck disable=SC2046
 		if rd_start "$(ns "$r")" "$(sock "$r")" "$(lab_pin_dir "$IT_P" "$r")" \
-			$(_lab_router_ifaces "$IT_P" "$r") 2>"$E2E_TMP/start.err"; then
+			$(_lab_router_ifaces "$IT_P" "$r") -- "${IT_RD_ARGS[@]}" 2>"$E2E_TMP/start.err"; then
 			E2E_PIDS+=("$RD_PID")
 			IT_RD_PID[$r]=$RD_PID
 		else

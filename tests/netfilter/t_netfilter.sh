@@ -282,6 +282,46 @@ restart_routerd() {
 	it_warm h1 198.18.2.2 2001:db8:2::2
 }
 
+# A rule added while routerd is dead (kill -9): nobody reads the ruleset,
+# so once routerd is silent (bpf/lib/unattended.h) the program hands every
+# routed packet to the kernel, and the new rule applies as without routerd.
+case_dead_daemon() {
+	local m=$1 pid probe
+	it_mark
+	if [ "$m" = routerd ]; then
+		pid=${IT_RD_PID[r]}
+		kill -KILL "$pid"
+		wait "$pid" 2>/dev/null
+		sleep 1.5 # past the silence bound (about 1 s after the last heartbeat)
+	fi
+	rnft add table ip t
+	rnft add chain ip t forward '{ type filter hook forward priority 0; policy accept; }'
+	rnft add rule ip t forward icmp type echo-request counter drop
+	probe=$(ping4 198.18.2.2)
+	it_same "$m" "dead routerd: a ping dropped by a rule added meanwhile" "$probe" none
+	it_same "$m" "dead routerd: the new rule counted it" \
+		"$(rnft -j list chain ip t forward | jq '[.nftables[].rule.expr[]?.counter.packets // empty] | .[0] > 0')" true
+	rnft delete table ip t
+	[ "$m" = routerd ] || return 0
+	# back: the restarted routerd adopts the program (counters kept)
+	# shellcheck disable=SC2046
+	if rd_start "$(ns r)" "$(sock r)" "$(lab_pin_dir "$IT_P" r)" \
+		$(_lab_router_ifaces "$IT_P" r) 2>"$E2E_TMP/start.err"; then
+		E2E_PIDS+=("$RD_PID")
+		IT_RD_PID[r]=$RD_PID
+	else
+		e2e_fail "[routerd] dead routerd: restarts" "$(cat "$E2E_TMP/start.err")"
+		unset 'IT_RD_PID[r]'
+		return 1
+	fi
+	held "$m" "dead routerd" 1
+	settle
+	it_warm h1 198.18.2.2
+	it_mark
+	e2e_ping "$(ns h1)" 198.18.2.2 20 0.01 >/dev/null
+	it_path "$m" "dead routerd, restarted, no rule: IPv4 pings" r ipv4 20 eth0
+}
+
 case_unreadable() {
 	local m=$1 shim=$RD_BUILD_DIR/tests/netfilter/libnf_deny.so
 	[ "$m" = routerd ] || return 0
@@ -319,4 +359,4 @@ case_off() {
 
 it_main basic nf case_nft_ip_port case_nft_ip6_icmp case_nft_inet_source case_policy_drop \
 	case_masquerade case_snat case_dnat case_iptables_legacy case_live_change \
-	case_accept_only case_other_namespace case_unreadable case_off
+	case_accept_only case_other_namespace case_dead_daemon case_unreadable case_off

@@ -169,6 +169,10 @@ void build(void)
 	dp.skel = skel;
 	dp.n_cpus = libbpf_num_possible_cpus();
 	set_heartbeat(skel->maps.rd_bridge_ctl, ~0ull); /* maps filled by hand stay valid */
+	/* routerd's own heartbeat, with the route cache off (routerd/cachectl.c) */
+	cr_assert_eq(bpf_map__update_elem(skel->maps.rd_cache_ctl, &(__u32){ 0 }, sizeof(__u32),
+					  &(struct rd_cache_ctl){ .valid_until_ns = ~0ull },
+					  sizeof(struct rd_cache_ctl), 0), 0, "rd_cache_ctl");
 }
 
 /* The mirror fills rd_fdb and the bridge fields of rd_iface. */

@@ -285,6 +285,32 @@ __u32 local4_at(__u32 key)
 
 /* ------------------------------------------------------------------ */
 
+bool pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return !sched_setaffinity(0, sizeof(set), &set);
+}
+
+void stay_on_this_cpu(void)
+{
+	int cpu = sched_getcpu();
+
+	cr_assert_geq(cpu, 0);
+	cr_assert(pin_to_cpu(cpu));
+}
+
+void set_cache_ctl(__u64 generation, __u64 valid_until_ns)
+{
+	struct rd_cache_ctl ctl = { .generation = generation, .valid_until_ns = valid_until_ns };
+	__u32 zero = 0;
+
+	cr_assert_eq(bpf_map__update_elem(skel->maps.rd_cache_ctl, &zero, sizeof(zero), &ctl,
+					  sizeof(ctl), 0), 0, "rd_cache_ctl");
+}
+
 void setup(void)
 {
 	cr_assert_eq(unshare(CLONE_NEWNET), 0, "unshare(CLONE_NEWNET): %s (needs root)",
@@ -301,6 +327,7 @@ void setup(void)
 	cr_assert_not_null(skel, "rd_dp_load_unpinned: %s", strerror(errno));
 	fill_maps();
 	cr_assert_eq(sync_local4(), 0, "the topology's addresses do not fit rd_local4");
+	set_cache_ctl(0, ~0ull);
 }
 
 void teardown(void)

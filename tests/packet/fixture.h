@@ -101,9 +101,21 @@ extern struct port ports[P__COUNT];
 extern struct routerd_bpf *skel;
 
 /* The suites' .init and .fini: a namespace with the topology, the program
- * loaded, its maps filled. */
+ * loaded, its maps filled, and routerd's heartbeat current for good with
+ * the route cache off (set_cache_ctl(0, ~0ull)), as a running routerd with
+ * `route-cache off` keeps it. */
 void setup(void);
 void teardown(void);
+
+/* rd_cache_ctl as routerd/cachectl.c publishes it: the cache's generation
+ * (0: off) and the heartbeat's deadline (CLOCK_MONOTONIC_COARSE; past:
+ * routerd is silent, lib/unattended.h). */
+void set_cache_ctl(__u64 generation, __u64 valid_until_ns);
+/* Per-CPU state (route cache, rd_nh_used): BPF_PROG_TEST_RUN runs on the
+ * caller's CPU, so a test that expects state from an earlier run stays on
+ * one CPU. pin_to_cpu() is false when the CPU cannot be had. */
+bool pin_to_cpu(int cpu);
+void stay_on_this_cpu(void);
 
 #define PACKET_SUITE(name) TestSuite(name, .init = setup, .fini = teardown, .timeout = 20)
 
@@ -268,7 +280,9 @@ void expect_drop(enum port_id ingress, const struct frame *in, enum rd_drop_reas
 
 /* V redirected IN (as it should look on entry) out of EGRESS to the
  * neighbour NH_MAC: MACs rewritten, TTL or hop limit one less, IPv4
- * checksum right, every other byte as it came. Counters not checked. */
+ * checksum right, every other byte as it came, and nothing after the IP
+ * packet (the frame trimmed to its IPv4 total length / IPv6 payload length
+ * + 40). IN is untagged. Counters not checked. */
 void check_forwarded(const struct verdict *v, const struct frame *in, enum port_id egress,
 		     const __u8 *nh_mac);
 /* Runs IN, checks it was forwarded so, and that only forwarded_ipv4/6
@@ -277,5 +291,12 @@ struct verdict expect_forwarded(enum port_id ingress, const struct frame *in,
 				enum port_id egress, const __u8 *nh_mac);
 void expect_forwarded4(const struct frame *in, enum port_id egress);
 void expect_forwarded6(const struct frame *in, enum port_id egress);
+
+/* Live frames (BPF_F_TEST_XDP_LIVE_FRAMES) really leave through the port
+ * the FIB chose: with the peer's GRO on, a redirect into a veth arrives
+ * there (otherwise it is dropped). packet_socket() listens on IFNAME;
+ * received() waits up to TIMEOUT_MS for exactly WANT among its frames. */
+int packet_socket(const char *ifname);
+bool received(int fd, const struct frame *want, int timeout_ms);
 
 #endif /* RD_TEST_PACKET_FIXTURE_H */

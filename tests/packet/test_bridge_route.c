@@ -517,6 +517,30 @@ Test(route_vlan, a_tag_is_rewritten_in_place_between_bridges)
 	expect_counted(&r, 2, EV(FORWARDED_IPV4));
 }
 
+/* Bytes after the IP packet are not the packet's: trimmed behind a tag
+ * that goes (bpf/lib/parse.h finds the packet after it) and in front of
+ * one that comes. */
+static struct frame with_junk(struct frame f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		f.data[f.len + i] = (__u8)(0x5a ^ i);
+	f.len += n;
+	return f;
+}
+
+Test(route_vlan, a_trailer_is_trimmed_around_the_tags)
+{
+	struct frame plain = ip_frame(bridge_mac, vm[2], "198.18.50.12", "198.18.51.2", 64);
+	struct frame in = tagged(with_junk(plain, 24), ETH_P_8021Q, 10);
+	struct frame want = routed(plain, up_peer, up_mac);
+
+	expect_routed(ifindex[2], 2, &in, "brup-p", &want, EV(FORWARDED_IPV4));
+	plain = ip_frame(up_mac, up_peer, "198.18.51.2", "198.18.50.12", 64);
+	in = with_junk(plain, 24);
+	want = tagged(routed(plain, vm[2], bridge_mac), ETH_P_8021Q, 10);
+	expect_routed(up_ifindex, UPLINK_SLOT, &in, "brp2-p", &want, EV(FORWARDED_IPV4));
+}
+
 Test(route_vlan, what_stays_with_the_kernel)
 {
 	struct frame plain = ip_frame(bridge_mac, vm[2], "198.18.50.12", "198.18.51.2", 64);

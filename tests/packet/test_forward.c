@@ -123,7 +123,8 @@ Test(forward, ipv4_fragments)
 	expect_forwarded4(&later, P_OUT1);
 }
 
-/* Ethernet padding after a short IPv4 packet is carried along untouched. */
+/* Ethernet padding after a short IPv4 packet is not the packet's: the
+ * frame leaves trimmed to it (check_forwarded(); more in test_trailer.c). */
 Test(forward, ipv4_with_ethernet_padding)
 {
 	struct frame f = ipv4_packet(SRC4, DST4_OUT1, IPPROTO_UDP, 64, 28);
@@ -207,48 +208,6 @@ ParameterizedTest(struct csum_case *c, forward, checksum_edges)
 
 /* The frame really leaves through the port the FIB chose: with the peer's
  * GRO on, a redirect into a veth arrives there (otherwise it is dropped). */
-static int packet_socket(const char *ifname)
-{
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
-				   .sll_ifindex = (int)if_nametoindex(ifname) };
-	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons(ETH_P_ALL));
-
-	cr_assert_geq(fd, 0, "AF_PACKET socket: %s", strerror(errno));
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), 0, "bind to %s: %s", ifname,
-		     strerror(errno));
-	return fd;
-}
-
-/* Waits up to TIMEOUT_MS for WANT among the frames received on FD. */
-static bool received(int fd, const struct frame *want, int timeout_ms)
-{
-	struct timespec start, now;
-	__u8 buf[FRAME_MAX];
-
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		struct sockaddr_ll from;
-		socklen_t fromlen = sizeof(from);
-		ssize_t n;
-		long left;
-
-		while ((n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
-				     &fromlen)) >= 0) {
-			if (from.sll_pkttype != PACKET_OUTGOING && (size_t)n == want->len &&
-			    !memcmp(buf, want->data, want->len))
-				return true;
-			fromlen = sizeof(from);
-		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left = timeout_ms - ((now.tv_sec - start.tv_sec) * 1000 +
-				     (now.tv_nsec - start.tv_nsec) / 1000000);
-		if (left <= 0)
-			return false;
-		poll(&pfd, 1, (int)left);
-	}
-}
-
 Test(forward, live_frame_leaves_through_the_chosen_port)
 {
 	struct frame f = udp4(DST4_OUT1);

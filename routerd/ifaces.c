@@ -11,6 +11,9 @@
 #include "fdb.h"
 #include "ifaces.h"
 #include "log.h"
+#include "xdp_target.h"
+
+#define POLL_S 1.0 /* xdp targets; matching names and bridges */
 
 static int read_mac(const char *ifname, __u8 mac[6])
 {
@@ -54,12 +57,36 @@ __u8 rd_ipv4_rp_filter(const char *ifname)
 	return (all > dev ? all : dev) & 3;
 }
 
+/* The devmap holds only ports that take redirected frames: a veth whose
+ * peer has neither GRO nor XDP drops them all, silently (xdp_target.h), so
+ * traffic for it goes to the kernel (pass unmanaged_egress) until it can. */
+static int update_tx(struct rd_ifaces *ifs, struct rd_managed_iface *m, bool target)
+{
+	if (target && m->no_tx)
+		rd_info("%s: takes XDP redirects now", m->cfg.name);
+	m->no_tx = !target;
+	if (!target) {
+		rd_dp_tx_delete(ifs->dp, m->ifindex);
+		return 0;
+	}
+	return rd_dp_tx_add(ifs->dp, m->ifindex);
+}
+
 /* Keep the slot (and so the counters) an earlier run gave this ifindex. */
 static int describe(struct rd_ifaces *ifs, struct rd_managed_iface *m, char *err, size_t errlen)
 {
 	struct rd_iface val = { 0 };
 	int rc;
 
+	/* asked once per device (it can be costly); on_poll_timer re-asks */
+	if (m->tx_checked != m->ifindex) {
+		m->tx_checked = m->ifindex;
+		m->no_tx = rd_xdp_target(m->ifindex) == RD_XDP_TARGET_NO;
+		if (m->no_tx)
+			rd_warn("%s: cannot take XDP redirects (a veth whose peer has neither GRO "
+				"nor an XDP program: ethtool -K PEER gro on); traffic to it goes "
+				"through the kernel", m->cfg.name);
+	}
 	if (!rd_dp_iface_lookup(ifs->dp, m->ifindex, &val) && val.slot != RD_SLOT_UNCONFIGURED &&
 	    val.slot < RD_MAX_IFACES) {
 		m->slot = val.slot;
@@ -79,7 +106,7 @@ static int describe(struct rd_ifaces *ifs, struct rd_managed_iface *m, char *err
 	val.rp_filter = rd_ipv4_rp_filter(m->cfg.name);
 	rc = rd_dp_iface_update(ifs->dp, m->ifindex, &val);
 	if (!rc)
-		rc = rd_dp_tx_add(ifs->dp, m->ifindex);
+		rc = update_tx(ifs, m, !m->no_tx);
 	if (rc)
 		return rd_errorf(err, errlen, "cannot update the maps for %s: %s", m->cfg.name,
 				 strerror(-rc));
@@ -233,6 +260,27 @@ void rd_ifaces_apply_config(struct rd_ifaces *ifs, const struct rd_config *cfg)
 	rd_ifaces_reconcile(ifs);
 }
 
+/* A port left out of the devmap is asked again until it takes redirects. */
+static void on_poll_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct rd_ifaces *ifs = w->data;
+
+	for (size_t i = 0; i < ifs->n; i++) {
+		struct rd_managed_iface *m = &ifs->list[i];
+
+		if (m->ifindex && m->no_tx && rd_xdp_target(m->ifindex) != RD_XDP_TARGET_NO)
+			update_tx(ifs, m, true);
+	}
+}
+
+void rd_ifaces_start(struct rd_ifaces *ifs, struct ev_loop *loop)
+{
+	ifs->loop = loop;
+	ev_timer_init(&ifs->poll_timer, on_poll_timer, POLL_S, POLL_S);
+	ifs->poll_timer.data = ifs;
+	ev_timer_start(loop, &ifs->poll_timer);
+}
+
 int rd_ifaces_repin(struct rd_ifaces *ifs)
 {
 	int restored = 0;
@@ -249,6 +297,9 @@ int rd_ifaces_repin(struct rd_ifaces *ifs)
 
 void rd_ifaces_release_all(struct rd_ifaces *ifs, bool detach)
 {
+	if (ifs->loop)
+		ev_timer_stop(ifs->loop, &ifs->poll_timer);
+	ifs->loop = NULL;
 	for (size_t i = 0; i < ifs->n; i++) {
 		rd_attach_release(&ifs->list[i].att, detach);
 		if (detach)

@@ -10,6 +10,8 @@
 
 #include <time.h>
 
+#include <ev.h>
+
 #include "attach.h"
 #include "config.h"
 #include "datapath.h"
@@ -20,10 +22,14 @@ struct rd_managed_iface {
 	__u32 slot;
 	struct rd_attachment att; /* att.link_fd < 0 while not attached */
 	char last_error[160];     /* why the last (re)attach failed, if it did */
+	bool no_tx;               /* redirects into it would be dropped: not in rd_tx */
+	__u32 tx_checked;         /* the ifindex no_tx was found for */
 };
 
 struct rd_ifaces {
 	struct rd_datapath *dp;
+	struct ev_loop *loop;     /* NULL until rd_ifaces_start() */
+	ev_timer poll_timer;
 	size_t n;
 	struct rd_managed_iface list[RD_MAX_CONFIG_IFACES];
 };
@@ -39,6 +45,9 @@ void rd_ifaces_reconcile(struct rd_ifaces *ifs);
  * or changed mode are detached, new ones attached, fix-up changes applied in
  * place; the others are not touched. */
 void rd_ifaces_apply_config(struct rd_ifaces *ifs, const struct rd_config *cfg);
+/* The timers: which interfaces take XDP redirects is re-read once a second
+ * (a veth's peer may turn GRO on or off with no event in our namespace). */
+void rd_ifaces_start(struct rd_ifaces *ifs, struct ev_loop *loop);
 /* The pins of every attached link, restored where they disappeared.
  * Returns how many, or -1 if one could not be (errno). */
 int rd_ifaces_repin(struct rd_ifaces *ifs);

@@ -353,6 +353,7 @@ static int run(struct rd_daemon *d, bool foreground)
 	}
 	/* events between our attach and the subscription */
 	rd_ifaces_reconcile(&d->ifaces);
+	rd_ifaces_start(&d->ifaces, loop);
 	d->cache.on_netconf = on_netconf;
 	d->cache.on_netconf_arg = &d->ifaces;
 	d->nl.on_local4 = bump_route_cache;

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "fdb.h"
+#include "iface_rules.h"
 #include "ifaces.h"
 #include "log.h"
 #include "xdp_target.h"
@@ -119,29 +121,60 @@ static void forget(struct rd_ifaces *ifs, struct rd_managed_iface *m)
 	rd_dp_iface_delete(ifs->dp, m->ifindex);
 }
 
+/* Room for one more entry (ifs->list may move). */
+static struct rd_managed_iface *append(struct rd_ifaces *ifs)
+{
+	struct rd_managed_iface *m;
+
+	if (ifs->n == ifs->cap) {
+		size_t cap = ifs->cap ? ifs->cap * 2 : 16;
+
+		m = realloc(ifs->list, cap * sizeof(*m));
+		if (!m)
+			return NULL;
+		ifs->list = m;
+		ifs->cap = cap;
+	}
+	m = &ifs->list[ifs->n];
+	memset(m, 0, sizeof(*m));
+	m->att.link_fd = -1;
+	return m;
+}
+
+static void sync_rules(struct rd_ifaces *ifs);
+static void reconcile_one(struct rd_ifaces *ifs, struct rd_managed_iface *m);
+
 int rd_ifaces_attach_all(struct rd_ifaces *ifs, struct rd_datapath *dp,
 			 const struct rd_config *cfg, char *err, size_t errlen)
 {
-	__u32 keep[RD_MAX_CONFIG_IFACES];
-	size_t i;
+	size_t i, n_names = 0;
+	__u32 *keep;
 
 	memset(ifs, 0, sizeof(*ifs));
 	ifs->dp = dp;
 
 	/* Resolve every name before touching anything. */
 	for (i = 0; i < cfg->n_ifaces; i++) {
-		struct rd_managed_iface *m = &ifs->list[i];
+		struct rd_managed_iface *m;
 
+		if (cfg->ifaces[i].match != RD_MATCH_NAME) {
+			ifs->rules[ifs->n_rules++] = cfg->ifaces[i];
+			continue;
+		}
+		m = append(ifs);
+		if (!m)
+			return rd_errorf(err, errlen, "out of memory");
 		m->cfg = cfg->ifaces[i];
-		m->att.link_fd = -1;
 		m->ifindex = if_nametoindex(m->cfg.name);
 		if (!m->ifindex)
 			return rd_errorf(err, errlen, "unknown interface '%s': %s", m->cfg.name,
 					 strerror(errno));
-		keep[i] = m->ifindex;
+		n_names++;
+		ifs->n++;
 	}
+	ifs->n = 0;
 
-	for (i = 0; i < cfg->n_ifaces; i++) {
+	for (i = 0; i < n_names; i++) {
 		struct rd_managed_iface *m = &ifs->list[i];
 
 		/* The devmap and rd_ifaces first: the program must never run
@@ -165,7 +198,21 @@ int rd_ifaces_attach_all(struct rd_ifaces *ifs, struct rd_datapath *dp,
 			m->att.adopted ? "adopted" : "attached", rd_mode_name(m->att.mode),
 			m->ifindex, m->att.prog_id);
 	}
-	rd_attach_sweep_stale(dp->pin_dir, keep, cfg->n_ifaces);
+	/* what the patterns and bridges select now; failures are logged */
+	sync_rules(ifs);
+	for (i = 0; i < ifs->n; i++)
+		if (ifs->list[i].cfg.match != RD_MATCH_NAME && !ifs->list[i].ifindex)
+			reconcile_one(ifs, &ifs->list[i]);
+	keep = calloc(ifs->n + 1, sizeof(*keep));
+	if (keep) {
+		size_t n = 0;
+
+		for (i = 0; i < ifs->n; i++)
+			if (ifs->list[i].ifindex)
+				keep[n++] = ifs->list[i].ifindex;
+		rd_attach_sweep_stale(dp->pin_dir, keep, n);
+		free(keep);
+	}
 	return 0;
 }
 
@@ -209,18 +256,92 @@ static void reconcile_one(struct rd_ifaces *ifs, struct rd_managed_iface *m)
 		rd_warn("%s: %s", m->cfg.name, m->last_error);
 }
 
+/* The rule-selected part of the list made to match the kernel: entries the
+ * rules no longer select are detached and removed, new ones appended
+ * (attached by reconcile_one). A failed dump changes nothing. */
+static void sync_rules(struct rd_ifaces *ifs)
+{
+	struct rd_link *links;
+	size_t kept = 0;
+	int n;
+
+	if (!ifs->n_rules)
+		return; /* apply_config dropped what a removed rule had selected */
+	n = rd_links_dump(&links);
+	if (n < 0) {
+		rd_warn("cannot list the interfaces for the pattern and bridge rules: %s",
+			strerror(-n));
+		return;
+	}
+	for (size_t i = 0; i < ifs->n; i++) {
+		struct rd_managed_iface *m = &ifs->list[i];
+		const struct rd_link *l = NULL;
+		int r = -1;
+
+		for (int k = 0; m->cfg.match != RD_MATCH_NAME && k < n && !l; k++)
+			if (!strcmp(links[k].name, m->cfg.name))
+				l = &links[k];
+		if (l)
+			r = rd_rules_match(ifs->rules, ifs->n_rules, links, n, l);
+		if (m->cfg.match == RD_MATCH_NAME ||
+		    (r >= 0 && ifs->rules[r].match == m->cfg.match &&
+		     !strcmp(ifs->rules[r].name, m->rule))) {
+			ifs->list[kept++] = *m;
+			continue;
+		}
+		rd_info("%s: no longer selected by %s %s, detaching", m->cfg.name,
+			rd_match_name(m->cfg.match), m->rule);
+		if (m->ifindex)
+			drop_attachment(ifs, m, l != NULL);
+		ifs->rule_removes++;
+	}
+	ifs->n = kept;
+	for (int k = 0; k < n; k++) {
+		struct rd_managed_iface *m;
+		bool known = false;
+		int r = rd_rules_match(ifs->rules, ifs->n_rules, links, n, &links[k]);
+
+		if (r < 0)
+			continue;
+		for (size_t i = 0; i < ifs->n && !known; i++)
+			known = !strcmp(ifs->list[i].cfg.name, links[k].name);
+		if (known)
+			continue;
+		m = append(ifs);
+		if (!m) {
+			rd_err("%s: out of memory, not managed", links[k].name);
+			break;
+		}
+		m->cfg = ifs->rules[r];
+		snprintf(m->cfg.name, sizeof(m->cfg.name), "%s", links[k].name);
+		snprintf(m->rule, sizeof(m->rule), "%s", ifs->rules[r].name);
+		ifs->n++;
+		ifs->rule_adds++;
+		rd_info("%s: selected by %s %s", m->cfg.name, rd_match_name(m->cfg.match),
+			m->rule);
+	}
+	free(links);
+}
+
 void rd_ifaces_reconcile(struct rd_ifaces *ifs)
 {
+	sync_rules(ifs);
 	for (size_t i = 0; i < ifs->n; i++)
 		reconcile_one(ifs, &ifs->list[i]);
 	rd_fdb_ifaces_changed();
 }
 
-static const struct rd_iface_config *find_config(const struct rd_config *cfg, const char *name)
+/* The entry of CFG that selects M: its name, or the rule that did. */
+static const struct rd_iface_config *find_config(const struct rd_config *cfg,
+						 const struct rd_managed_iface *m)
 {
-	for (size_t i = 0; i < cfg->n_ifaces; i++)
-		if (!strcmp(cfg->ifaces[i].name, name))
-			return &cfg->ifaces[i];
+	for (size_t i = 0; i < cfg->n_ifaces; i++) {
+		const struct rd_iface_config *c = &cfg->ifaces[i];
+
+		if (c->match == m->cfg.match &&
+		    !strcmp(c->name, m->cfg.match == RD_MATCH_NAME ? m->cfg.name : m->rule))
+			return c;
+	}
 	return NULL;
 }
 
@@ -230,7 +351,8 @@ void rd_ifaces_apply_config(struct rd_ifaces *ifs, const struct rd_config *cfg)
 
 	for (size_t i = 0; i < ifs->n; i++) {
 		struct rd_managed_iface *m = &ifs->list[i];
-		const struct rd_iface_config *want = find_config(cfg, m->cfg.name);
+		const struct rd_iface_config *want = find_config(cfg, m);
+		char name[IFNAMSIZ];
 
 		if (!want || want->mode != m->cfg.mode) {
 			rd_info("%s: %s", m->cfg.name, want ? "mode changed, re-attaching"
@@ -242,19 +364,37 @@ void rd_ifaces_apply_config(struct rd_ifaces *ifs, const struct rd_config *cfg)
 		}
 		if (memcmp(&want->fixups, &m->cfg.fixups, sizeof(want->fixups)))
 			rd_info("%s: fix-ups changed", m->cfg.name);
+		memcpy(name, m->cfg.name, sizeof(name));
 		m->cfg = *want;
+		memcpy(m->cfg.name, name, sizeof(name)); /* a rule's entry keeps its interface */
 		ifs->list[kept++] = *m;
 	}
 	ifs->n = kept;
+	ifs->n_rules = 0;
 	for (size_t i = 0; i < cfg->n_ifaces; i++) {
-		bool known = false;
+		struct rd_managed_iface *m = NULL;
 
-		for (size_t k = 0; k < ifs->n && !known; k++)
-			known = !strcmp(ifs->list[k].cfg.name, cfg->ifaces[i].name);
-		if (known)
+		if (cfg->ifaces[i].match != RD_MATCH_NAME) {
+			ifs->rules[ifs->n_rules++] = cfg->ifaces[i];
 			continue;
-		ifs->list[ifs->n] = (struct rd_managed_iface){ .cfg = cfg->ifaces[i] };
-		ifs->list[ifs->n++].att.link_fd = -1;
+		}
+		for (size_t k = 0; k < ifs->n && !m; k++)
+			if (!strcmp(ifs->list[k].cfg.name, cfg->ifaces[i].name))
+				m = &ifs->list[k];
+		if (m && m->cfg.match == RD_MATCH_NAME)
+			continue;
+		if (m) { /* a rule had it: named now, attached as it is */
+			m->cfg = cfg->ifaces[i];
+			m->rule[0] = '\0';
+			continue;
+		}
+		m = append(ifs);
+		if (!m) {
+			rd_err("%s: out of memory, not added", cfg->ifaces[i].name);
+			continue;
+		}
+		m->cfg = cfg->ifaces[i];
+		ifs->n++;
 		rd_info("%s: added to the config", cfg->ifaces[i].name);
 	}
 	rd_ifaces_reconcile(ifs);
@@ -306,4 +446,7 @@ void rd_ifaces_release_all(struct rd_ifaces *ifs, bool detach)
 			forget(ifs, &ifs->list[i]);
 	}
 	ifs->n = 0;
+	free(ifs->list);
+	ifs->list = NULL;
+	ifs->cap = 0;
 }

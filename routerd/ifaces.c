@@ -15,7 +15,8 @@
 #include "log.h"
 #include "xdp_target.h"
 
-#define POLL_S 1.0 /* xdp targets; matching names and bridges */
+#define POLL_S 1.0 /* ports that cannot take redirects, asked again */
+#define RECONCILE_DELAY_S 0.02
 
 static int read_mac(const char *ifname, __u8 mac[6])
 {
@@ -323,12 +324,32 @@ static void sync_rules(struct rd_ifaces *ifs)
 	free(links);
 }
 
-void rd_ifaces_reconcile(struct rd_ifaces *ifs)
+static void reconcile_now(struct rd_ifaces *ifs)
 {
 	sync_rules(ifs);
 	for (size_t i = 0; i < ifs->n; i++)
 		reconcile_one(ifs, &ifs->list[i]);
 	rd_fdb_ifaces_changed();
+}
+
+/* Once the loop runs, a burst of link events (a VM host starting a hundred
+ * VMs, our own attaches) is reconciled once, RECONCILE_DELAY_S after its
+ * first event: each pass walks every managed interface and dumps the links. */
+void rd_ifaces_reconcile(struct rd_ifaces *ifs)
+{
+	if (!ifs->loop) {
+		reconcile_now(ifs);
+		return;
+	}
+	if (!ev_is_active(&ifs->reconcile_timer)) {
+		ev_timer_set(&ifs->reconcile_timer, RECONCILE_DELAY_S, 0);
+		ev_timer_start(ifs->loop, &ifs->reconcile_timer);
+	}
+}
+
+static void on_reconcile_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	reconcile_now(w->data);
 }
 
 /* The entry of CFG that selects M: its name, or the rule that did. */
@@ -397,7 +418,7 @@ void rd_ifaces_apply_config(struct rd_ifaces *ifs, const struct rd_config *cfg)
 		ifs->n++;
 		rd_info("%s: added to the config", cfg->ifaces[i].name);
 	}
-	rd_ifaces_reconcile(ifs);
+	reconcile_now(ifs);
 }
 
 /* A port left out of the devmap is asked again until it takes redirects. */
@@ -419,6 +440,8 @@ void rd_ifaces_start(struct rd_ifaces *ifs, struct ev_loop *loop)
 	ev_timer_init(&ifs->poll_timer, on_poll_timer, POLL_S, POLL_S);
 	ifs->poll_timer.data = ifs;
 	ev_timer_start(loop, &ifs->poll_timer);
+	ev_timer_init(&ifs->reconcile_timer, on_reconcile_timer, RECONCILE_DELAY_S, 0);
+	ifs->reconcile_timer.data = ifs;
 }
 
 int rd_ifaces_repin(struct rd_ifaces *ifs)
@@ -437,8 +460,10 @@ int rd_ifaces_repin(struct rd_ifaces *ifs)
 
 void rd_ifaces_release_all(struct rd_ifaces *ifs, bool detach)
 {
-	if (ifs->loop)
+	if (ifs->loop) {
 		ev_timer_stop(ifs->loop, &ifs->poll_timer);
+		ev_timer_stop(ifs->loop, &ifs->reconcile_timer);
+	}
 	ifs->loop = NULL;
 	for (size_t i = 0; i < ifs->n; i++) {
 		rd_attach_release(&ifs->list[i].att, detach);

@@ -35,6 +35,7 @@ struct rd_ifaces {
 	struct rd_datapath *dp;
 	struct ev_loop *loop;     /* NULL until rd_ifaces_start() */
 	ev_timer poll_timer;
+	ev_timer reconcile_timer; /* coalesces bursts of link events */
 	size_t n, cap;
 	struct rd_managed_iface *list;  /* configured names first, then what rules selected */
 	size_t n_rules;
@@ -48,14 +49,16 @@ int rd_ifaces_attach_all(struct rd_ifaces *ifs, struct rd_datapath *dp,
  * the kernel after a link
  * or netconf event or a resync: an interface deleted, renamed away,
  * re-created under a new ifindex, with a new MAC or rp_filter setting.
- * Failures are logged, never fatal. */
+ * Failures are logged, never fatal. Once rd_ifaces_start() ran, a burst of
+ * calls is done once, 20 ms after the first. */
 void rd_ifaces_reconcile(struct rd_ifaces *ifs);
 /* SIGHUP: make the managed set match cfg. Interfaces that left the config
  * or changed mode are detached, new ones attached, fix-up changes applied in
  * place; the others are not touched. */
 void rd_ifaces_apply_config(struct rd_ifaces *ifs, const struct rd_config *cfg);
 /* The timers: which interfaces take XDP redirects is re-read once a second
- * (a veth's peer may turn GRO on or off with no event in our namespace). */
+ * (a veth's peer may turn GRO on or off with no event in our namespace);
+ * from now on rd_ifaces_reconcile() waits for the end of a burst. */
 void rd_ifaces_start(struct rd_ifaces *ifs, struct ev_loop *loop);
 /* The pins of every attached link, restored where they disappeared.
  * Returns how many, or -1 if one could not be (errno). */

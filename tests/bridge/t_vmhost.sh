@@ -7,7 +7,9 @@
 # each time) is attached each time and leaves nothing behind; a VM
 # migrates to a port created after the start with no more loss than
 # kernel only; a port released from the bridge is let go and taken back;
-# a port flapping under traffic; an interface matching the pattern.
+# a port flapping under traffic; STP state and the locked flag changed
+# under it; a port moved to another bridge; the bridge itself deleted and
+# re-created; an interface matching the pattern.
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../e2e/common.sh"
 
@@ -205,6 +207,59 @@ tap_cmp "vp4 flapping 3 times under traffic: vm2's pings answered between the fl
 b4=$(counter bridged vp4)
 e2e_check_ping "... and all of them once it is up again" "$P-vm4" 198.18.1.12 30 0.02
 tap_cmp "... bridged in XDP" $(($(counter bridged vp4) - b4)) -ge 30
+
+# --- STP state and locked flag, set while routerd runs ------------------------
+pass_reason() {
+	ctl -j stats | jq -r --arg i "$2" --arg k "$1" '.interfaces[] | select(.name == $i) | .pass_reasons[$k]'
+}
+ip netns exec "$R" bridge link set dev vp4 state 2 # learning: no data forwarded
+sleep 0.3
+ps0=$(pass_reason port_state vp4)
+read -r tx rx <<<"$(e2e_ping "$P-vm4" 198.18.1.12 5 0.05)"
+tap_cmp "vp4 set to STP learning: vm4's pings go nowhere, as with the kernel bridge ($rx/$tx)" "$rx" -eq 0
+tap_cmp "... XDP handed them to the kernel (pass port_state on vp4)" \
+	$(($(pass_reason port_state vp4) - ps0)) -ge 5
+ip netns exec "$R" bridge link set dev vp4 state 3 # forwarding
+sleep 0.3
+e2e_ping "$P-vm4" 198.18.1.12 2 0.05 >/dev/null
+b4=$(counter bridged vp4)
+e2e_check_ping "vp4 forwarding again: vm4 -> vm2" "$P-vm4" 198.18.1.12 20 0.02
+tap_cmp "... bridged in XDP" $(($(counter bridged vp4) - b4)) -ge 20
+ip netns exec "$R" bridge link set dev vp4 locked on
+sleep 0.3
+ps0=$(pass_reason port_state vp4)
+e2e_ping "$P-vm4" 198.18.1.12 5 0.05 >/dev/null
+tap_cmp "vp4 locked: its frames go to the kernel (pass port_state)" \
+	$(($(pass_reason port_state vp4) - ps0)) -ge 5
+ip netns exec "$R" bridge link set dev vp4 locked off
+
+# --- moved to another bridge, and back ------------------------------------------
+ip -n "$R" link add name br2 type bridge stp_state 0 && ip -n "$R" link set br2 up
+ip -n "$R" link set vp4 master br2
+wait_for 3 not managed vp4 >/dev/null && [ -z "$(xdp_id "$R" vp4)" ] &&
+	tap_ok "vp4 moved to br2 (not configured): detached" ||
+	e2e_fail "vp4 moved to br2: detached" "$(ctl interfaces)"
+ip -n "$R" link set vp4 master br0
+wait_for 3 managed vp4 >/dev/null && tap_ok "vp4 back in br0: attached" ||
+	e2e_fail "vp4 back in br0: attached" "$(ctl interfaces)"
+
+# --- the bridge deleted and re-created -------------------------------------------
+ip -n "$R" link del br0
+wait_for 3 not managed eth0 >/dev/null && [ -z "$(xdp_id "$R" eth1)" ] &&
+	tap_ok "br0 deleted: its ports detached" || e2e_fail "br0 deleted: its ports detached" "$(ctl interfaces)"
+ip -n "$R" link add name br0 address "$LAB_BRIDGE_MAC" type bridge stp_state 0 &&
+	for i in eth0 eth1 tap0 vp4; do ip -n "$R" link set $i master br0; done &&
+	ip -n "$R" link set br0 up && ip -n "$R" addr add 198.18.1.1/24 dev br0
+if wait_for 3 managed eth0 >/dev/null && wait_for 3 managed eth1 >/dev/null; then
+	tap_ok "br0 re-created with its ports: attached again"
+else
+	e2e_fail "br0 re-created with its ports: attached again" "$(ctl interfaces)"
+fi
+sleep 0.5 # the re-created bridge: ports through listening? (stp off: at once)
+e2e_ping "$VM1" 198.18.1.12 3 0.05 >/dev/null
+b=$(counter bridged eth0)
+e2e_check_ping "vm1 -> vm2 on the re-created br0" "$VM1" 198.18.1.12 30 0.02
+tap_cmp "... bridged in XDP" $(($(counter bridged eth0) - b)) -ge 30
 
 # --- a pattern: an interface named up* that appears later --------------------
 ip -n "$R" link add name up1 type veth peer name pv1 && ip -n "$R" link set up1 up

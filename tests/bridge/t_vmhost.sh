@@ -276,4 +276,17 @@ ip -n "$R" link set up1 name down1
 wait_for 3 not managed up1 >/dev/null && [ -z "$(xdp_id "$R" down1)" ] &&
 	tap_ok "renamed to down1: no longer matched, detached" ||
 	e2e_fail "renamed to down1: detached" "$(ctl interfaces)"
+
+# --- reload without the pattern line ------------------------------------------
+ip -n "$R" link add name up2 type veth peer name pv2 && ip -n "$R" link set up2 up
+wait_for 3 managed up2 >/dev/null || e2e_diag "up2 not attached: $(ctl interfaces | grep up2)"
+id0=$(xdp_id "$R" eth0) link0=$(ctl -j interfaces | jq '.[] | select(.name == "eth0") | .program_id')
+sed -i '/^interface up\*/d' "$E2E_TMP/routerd.conf"
+ctl reload >/dev/null || e2e_fail "routerctl reload" "$(ctl reload 2>&1)"
+wait_for 3 not managed up2 >/dev/null && [ -z "$(xdp_id "$R" up2)" ] &&
+	tap_ok "reload without 'interface up*': up2 detached" ||
+	e2e_fail "reload without 'interface up*': up2 detached" "$(ctl interfaces)"
+managed eth0 && [ "$(xdp_id "$R" eth0)" = "$id0" ] &&
+	tap_ok "... br0's ports left as they were (program $id0)" ||
+	e2e_fail "... br0's ports left as they were" "$(ctl interfaces)" "was program $link0"
 tap_done

@@ -248,8 +248,9 @@ static void reconcile_one(struct rd_ifaces *ifs, struct rd_managed_iface *m)
 			return;
 		}
 		m->last_error[0] = '\0';
-		rd_info("%s: XDP attached in %s mode (ifindex %u, program id %u)", m->cfg.name,
-			rd_mode_name(m->att.mode), now, m->att.prog_id);
+		rd_info("%s: XDP %s in %s mode (ifindex %u, program id %u)", m->cfg.name,
+			m->att.adopted ? "adopted" : "attached", rd_mode_name(m->att.mode), now,
+			m->att.prog_id);
 		return;
 	}
 	/* Same device: its MAC may have changed. */

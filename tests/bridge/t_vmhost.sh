@@ -289,4 +289,21 @@ wait_for 3 not managed up2 >/dev/null && [ -z "$(xdp_id "$R" up2)" ] &&
 managed eth0 && [ "$(xdp_id "$R" eth0)" = "$id0" ] &&
 	tap_ok "... br0's ports left as they were (program $id0)" ||
 	e2e_fail "... br0's ports left as they were" "$(ctl interfaces)" "was program $link0"
+
+# --- kill -9 and a new routerd: the bridge's ports adopted, hitless ------------
+b=$(counter bridged eth0)
+kill -KILL "$RD_PID"
+wait "$RD_PID" 2>/dev/null
+if rd_start "$R" "$SOCK" "$PIN" -- -c "$E2E_TMP/routerd.conf" 2>"$E2E_TMP/start2.err"; then
+	E2E_PIDS+=("$RD_PID")
+	[ "$(xdp_id "$R" eth0)" = "$id0" ] && managed eth0 && managed vp4 &&
+		tap_ok "kill -9, restart: br0's ports adopted, same program ($id0)" ||
+		e2e_fail "kill -9, restart: br0's ports adopted" "$(ctl interfaces)"
+	grep -q "eth0: XDP adopted" "$(lab_log "$P" r)" && tap_ok "... and logged as adopted" ||
+		e2e_fail "... and logged as adopted" "$(tail -n 12 "$(lab_log "$P" r)")"
+	e2e_check_ping "... vm1 -> vm2" "$VM1" 198.18.1.12 20 0.02
+	tap_cmp "... bridged in XDP, the counters continued" "$(counter bridged eth0)" -ge $((b + 20))
+else
+	e2e_fail "routerd restarts after kill -9" "$(cat "$E2E_TMP/start2.err")"
+fi
 tap_done

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "xdp_target.h"
 
 /* uapi linux/netdev.h (6.3), absent from older headers */
@@ -314,7 +315,7 @@ static int socket_in(int nsfd)
 		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		if (setns(self, CLONE_NEWNET)) {
 			/* cannot get home: nothing else of routerd would work */
-			perror("routerd: setns back to its own namespace");
+			rd_err("cannot return to its own network namespace: %s", strerror(errno));
 			_exit(1);
 		}
 	}

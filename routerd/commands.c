@@ -162,11 +162,16 @@ static int cmd_interfaces(struct rd_daemon *d, const struct rd_ctl_request *req,
 
 		rd_fixups_format(&m->cfg.fixups, fixups, sizeof(fixups));
 		if (!req->json) {
-			rd_buf_printf(b, "%-16s %-10s %-8s ifindex %-5u fixups %s%s%s", m->cfg.name,
-				      link_state(m->cfg.name),
+			char from[IFNAMSIZ + 16];
+
+			snprintf(from, sizeof(from), "%s%s%s", rd_match_name(m->cfg.match),
+				 m->rule[0] ? " " : "", m->rule);
+			rd_buf_printf(b, "%-16s %-10s %-8s ifindex %-5u fixups %s  from %s%s%s%s",
+				      m->cfg.name, link_state(m->cfg.name),
 				      m->att.link_fd >= 0 ? rd_mode_name(m->att.mode) : "detached",
-				      m->ifindex, fixups, m->last_error[0] ? "  error: " : "",
-				      m->last_error);
+				      m->ifindex, fixups, from,
+				      m->no_tx ? "  no XDP redirects into it" : "",
+				      m->last_error[0] ? "  error: " : "", m->last_error);
 			rd_tc_text(&d->tc, b, m->ifindex, m->cfg.tc_bypass);
 			rd_buf_printf(b, "\n");
 			continue;
@@ -181,6 +186,10 @@ static int cmd_interfaces(struct rd_daemon *d, const struct rd_ctl_request *req,
 		rd_json_u64(&j, "program_id", m->att.prog_id);
 		rd_json_bool(&j, "attached", m->att.link_fd >= 0);
 		rd_tc_json(&d->tc, &j, m->ifindex, m->cfg.tc_bypass);
+		rd_json_string(&j, "source", rd_match_name(m->cfg.match));
+		if (m->rule[0])
+			rd_json_string(&j, "source_name", m->rule);
+		rd_json_bool(&j, "xdp_redirect_target", !m->no_tx);
 		if (m->last_error[0])
 			rd_json_string(&j, "error", m->last_error);
 		rd_json_close_object(&j);

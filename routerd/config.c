@@ -133,23 +133,58 @@ void rd_fixups_format(const struct rd_fixups *fixups, char *out, size_t outlen)
 		snprintf(out, outlen, "off");
 }
 
-int rd_config_add_iface(struct rd_config *cfg, const char *name, enum rd_xdp_mode mode,
-			const struct rd_fixups *fixups, char *err, size_t errlen)
+const char *rd_match_name(enum rd_iface_match match)
 {
+	switch (match) {
+	case RD_MATCH_PATTERN: return "pattern";
+	case RD_MATCH_BRIDGE: return "bridge";
+	default: return "configured";
+	}
+}
+
+static bool is_glob(const char *name)
+{
+	return strpbrk(name, "*?[") != NULL;
+}
+
+static int add_entry(struct rd_config *cfg, const char *name, enum rd_iface_match match,
+		     enum rd_xdp_mode mode, const struct rd_fixups *fixups, char *err,
+		     size_t errlen)
+{
+	const char *what = match == RD_MATCH_BRIDGE ? "bridge" : "interface";
 	struct rd_iface_config *ifc;
 
 	if (!*name || strlen(name) >= IFNAMSIZ || strchr(name, '/') || strchr(name, ' '))
-		return rd_errorf(err, errlen, "invalid interface name '%s'", name);
+		return rd_errorf(err, errlen, "invalid %s name '%s'", what, name);
+	if (match == RD_MATCH_BRIDGE && is_glob(name))
+		return rd_errorf(err, errlen, "invalid bridge name '%s' (a bridge is named, not "
+				 "matched)", name);
 	for (size_t i = 0; i < cfg->n_ifaces; i++)
-		if (!strcmp(cfg->ifaces[i].name, name))
-			return rd_errorf(err, errlen, "interface '%s' listed twice", name);
+		if (!strcmp(cfg->ifaces[i].name, name) &&
+		    (cfg->ifaces[i].match == RD_MATCH_BRIDGE) == (match == RD_MATCH_BRIDGE))
+			return rd_errorf(err, errlen, "%s '%s' listed twice", what, name);
 	if (cfg->n_ifaces == RD_MAX_CONFIG_IFACES)
-		return rd_errorf(err, errlen, "too many interfaces (at most %d)", RD_MAX_CONFIG_IFACES);
+		return rd_errorf(err, errlen, "too many interface and bridge lines (at most %d)",
+				 RD_MAX_CONFIG_IFACES);
 	ifc = &cfg->ifaces[cfg->n_ifaces++];
 	snprintf(ifc->name, sizeof(ifc->name), "%s", name);
+	ifc->match = match;
 	ifc->mode = mode;
 	ifc->fixups = *fixups;
 	return 0;
+}
+
+int rd_config_add_iface(struct rd_config *cfg, const char *name, enum rd_xdp_mode mode,
+			const struct rd_fixups *fixups, char *err, size_t errlen)
+{
+	return add_entry(cfg, name, is_glob(name) ? RD_MATCH_PATTERN : RD_MATCH_NAME, mode,
+			 fixups, err, errlen);
+}
+
+int rd_config_add_bridge(struct rd_config *cfg, const char *name, enum rd_xdp_mode mode,
+			 const struct rd_fixups *fixups, char *err, size_t errlen)
+{
+	return add_entry(cfg, name, RD_MATCH_BRIDGE, mode, fixups, err, errlen);
 }
 
 int rd_config_set_path(char *dst, size_t dstlen, const char *what, const char *path,
@@ -195,7 +230,7 @@ static int parse_interface(struct rd_config *cfg, char **w, size_t n, char *err,
 	bool seen_mode = false, seen_fixups = false, seen_tc = false, tc_bypass = false;
 
 	if (n < 2)
-		return rd_errorf(err, errlen, "'interface' needs a name");
+		return rd_errorf(err, errlen, "'%s' needs a name", w[0]);
 	for (size_t i = 2; i < n; i += 2) {
 		if (i + 1 >= n)
 			return rd_errorf(err, errlen, "'%s' needs a value", w[i]);
@@ -221,8 +256,12 @@ static int parse_interface(struct rd_config *cfg, char **w, size_t n, char *err,
 					 w[i]);
 		}
 	}
-	if (rd_config_add_iface(cfg, w[1], mode, &fixups, err, errlen))
+	if (!strcmp(w[0], "bridge")) {
+		if (rd_config_add_bridge(cfg, w[1], mode, &fixups, err, errlen))
+			return -1;
+	} else if (rd_config_add_iface(cfg, w[1], mode, &fixups, err, errlen)) {
 		return -1;
+	}
 	cfg->ifaces[cfg->n_ifaces - 1].tc_bypass = tc_bypass;
 	return 0;
 }
@@ -266,7 +305,7 @@ int rd_config_parse_line(struct rd_config *cfg, const char *line, char *err, siz
 		return -1;
 	if (!n)
 		return 0;
-	if (!strcmp(w[0], "interface"))
+	if (!strcmp(w[0], "interface") || !strcmp(w[0], "bridge"))
 		return parse_interface(cfg, w, n, err, errlen);
 	if (!strcmp(w[0], "socket"))
 		return parse_single_value(w, n, err, errlen) ?:
@@ -301,7 +340,7 @@ int rd_config_parse_line(struct rd_config *cfg, const char *line, char *err, siz
 		return 0;
 	}
 	return rd_errorf(err, errlen,
-			 "unknown keyword '%s' (expected interface, socket, socket-group, pin-dir, "
+			 "unknown keyword '%s' (expected interface, bridge, socket, socket-group, pin-dir, "
 			 "log-level, route-cache or netfilter)", w[0]);
 }
 

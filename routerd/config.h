@@ -6,6 +6,8 @@
  *
  * File format (line based, '#' starts a comment):
  *   interface NAME [mode native|generic|auto] [fixups on|off|LIST] [tc hold|bypass]
+ *   interface PATTERN ...  (a glob, e.g. vnet*: present and future names)
+ *   bridge NAME ...        (every port of bridge NAME, present and future)
  *   socket PATH
  *   socket-group GROUP   (members may use the read-only verbs)
  *   pin-dir PATH
@@ -44,8 +46,16 @@ struct rd_fixups {
 	uint16_t mss_clamp; /* with RD_FIXUP_MSS_CLAMP: MSS or RD_MSS_CLAMP_AUTO */
 };
 
+/* What an interface line selects. */
+enum rd_iface_match {
+	RD_MATCH_NAME,    /* interface NAME: that interface */
+	RD_MATCH_PATTERN, /* interface PATTERN: every name fnmatch() takes */
+	RD_MATCH_BRIDGE,  /* bridge NAME: every port of that bridge */
+};
+
 struct rd_iface_config {
-	char name[IFNAMSIZ];
+	char name[IFNAMSIZ]; /* the interface, pattern or bridge */
+	enum rd_iface_match match;
 	enum rd_xdp_mode mode;
 	struct rd_fixups fixups;
 	bool tc_bypass;     /* `tc bypass`: XDP may bypass this port's qdisc
@@ -71,9 +81,13 @@ int rd_config_parse_line(struct rd_config *cfg, const char *line,
 			 char *err, size_t errlen);
 int rd_config_parse_file(struct rd_config *cfg, const char *path,
 			 char *err, size_t errlen);
+/* NAME with a glob character (*?[) is a pattern. */
 int rd_config_add_iface(struct rd_config *cfg, const char *name,
 			enum rd_xdp_mode mode, const struct rd_fixups *fixups,
 			char *err, size_t errlen);
+int rd_config_add_bridge(struct rd_config *cfg, const char *name,
+			 enum rd_xdp_mode mode, const struct rd_fixups *fixups,
+			 char *err, size_t errlen);
 /* "on", "off" or a comma-separated list such as ipv4-in-ipv6,mss-clamp=1400 */
 int rd_config_parse_fixups(const char *list, struct rd_fixups *out,
 			   char *err, size_t errlen);
@@ -82,6 +96,8 @@ int rd_config_set_path(char *dst, size_t dstlen, const char *what,
 
 const char *rd_mode_name(enum rd_xdp_mode mode);
 const char *rd_nf_mode_name(enum rd_nf_mode mode);
+/* "configured", "pattern" or "bridge" */
+const char *rd_match_name(enum rd_iface_match match);
 /* Writes the comma-separated fix-up list as the config spells it, or "off". */
 void rd_fixups_format(const struct rd_fixups *fixups, char *out, size_t outlen);
 

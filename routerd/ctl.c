@@ -220,6 +220,12 @@ static void on_client_write(struct ev_loop *loop, ev_io *w, int revents)
 		if (n <= 0)
 			break;
 		c->sent += n;
+		/* a large reply (fdb -j with 65536 entries: megabytes) may take
+		 * longer than CLIENT_TIMEOUT to a reader that keeps reading; a
+		 * client that stops reading still times out */
+		ev_timer_stop(loop, &c->timer);
+		ev_timer_set(&c->timer, CLIENT_TIMEOUT, 0);
+		ev_timer_start(loop, &c->timer);
 	}
 	client_free(c);
 }

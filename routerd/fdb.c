@@ -102,20 +102,23 @@ bool rd_fdb_is_managed(const struct rd_fdb *f, __u32 ifindex)
 
 bool rd_fdb_update_managed(struct rd_fdb *f)
 {
-	__u32 now[RD_MAX_CONFIG_IFACES];
+	__u32 *now = f->ifs && f->ifs->n ? malloc(f->ifs->n * sizeof(*now)) : NULL;
 	size_t n = 0;
 
-	for (size_t i = 0; f->ifs && i < f->ifs->n; i++)
+	for (size_t i = 0; now && i < f->ifs->n; i++)
 		if (f->ifs->list[i].ifindex)
 			now[n++] = f->ifs->list[i].ifindex;
-	qsort(now, n, sizeof(now[0]), cmp_u32);
-	if (n == f->n_managed && (!n || !memcmp(now, f->managed, n * sizeof(now[0]))))
+	if (n)
+		qsort(now, n, sizeof(now[0]), cmp_u32);
+	if (n == f->n_managed && (!n || !memcmp(now, f->managed, n * sizeof(now[0])))) {
+		free(now);
 		return false;
+	}
 	free(f->managed);
-	f->managed = n ? malloc(n * sizeof(now[0])) : NULL;
-	f->n_managed = f->managed ? n : 0;
-	if (f->managed)
-		memcpy(f->managed, now, n * sizeof(now[0]));
+	f->managed = n ? now : NULL;
+	f->n_managed = n;
+	if (!n)
+		free(now);
 	return true;
 }
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -9,9 +10,14 @@
 #include <unistd.h>
 
 #include "fdb.h"
+#include "iface_rules.h"
 #include "ifaces.h"
 #include "log.h"
 #include "tc.h"
+#include "xdp_target.h"
+
+#define POLL_S 1.0 /* ports that cannot take redirects, asked again */
+#define RECONCILE_DELAY_S 0.02
 
 static int read_mac(const char *ifname, __u8 mac[6])
 {
@@ -55,12 +61,38 @@ __u8 rd_ipv4_rp_filter(const char *ifname)
 	return (all > dev ? all : dev) & 3;
 }
 
+/* The devmap holds only ports that take redirected frames: a veth whose
+ * peer has neither GRO nor XDP drops them all, silently (xdp_target.h), so
+ * traffic for it goes to the kernel (pass unmanaged_egress) until it can. */
+/* The port's place in rd_tx: in, unless it cannot take redirects (target
+ * false) or traffic control holds its egress (tc, RD_TC_HOLD_*). */
+static int update_tx(struct rd_ifaces *ifs, struct rd_managed_iface *m, bool target, __u8 tc)
+{
+	if (target && m->no_tx)
+		rd_info("%s: takes XDP redirects now", m->cfg.name);
+	m->no_tx = !target;
+	if (!target || (tc & RD_TC_HOLD_EGRESS)) {
+		rd_dp_tx_delete(ifs->dp, m->ifindex);
+		return 0;
+	}
+	return rd_dp_tx_add(ifs->dp, m->ifindex);
+}
+
 /* Keep the slot (and so the counters) an earlier run gave this ifindex. */
 static int describe(struct rd_ifaces *ifs, struct rd_managed_iface *m, char *err, size_t errlen)
 {
 	struct rd_iface val = { 0 };
 	int rc;
 
+	/* asked once per device (it can be costly); on_poll_timer re-asks */
+	if (m->tx_checked != m->ifindex) {
+		m->tx_checked = m->ifindex;
+		m->no_tx = rd_xdp_target(m->ifindex) == RD_XDP_TARGET_NO;
+		if (m->no_tx)
+			rd_warn("%s: cannot take XDP redirects (a veth whose peer has neither GRO "
+				"nor an XDP program: ethtool -K PEER gro on); traffic to it goes "
+				"through the kernel", m->cfg.name);
+	}
 	if (!rd_dp_iface_lookup(ifs->dp, m->ifindex, &val) && val.slot != RD_SLOT_UNCONFIGURED &&
 	    val.slot < RD_MAX_IFACES) {
 		m->slot = val.slot;
@@ -79,15 +111,16 @@ static int describe(struct rd_ifaces *ifs, struct rd_managed_iface *m, char *err
 				 strerror(-rc));
 	val.rp_filter = rd_ipv4_rp_filter(m->cfg.name);
 	val.tc = rd_tc_hold(m->ifindex, m->cfg.tc_bypass);
-	/* A port tc holds is not in rd_tx: a redirect to it fails over to the
-	 * kernel. The flag that names the reason is set before the port leaves
-	 * rd_tx and cleared after it is back, so the count says `tc`. */
+	/* A port tc holds is not in rd_tx (update_tx): a redirect to it fails
+	 * over to the kernel. The flag that names the reason is set before the
+	 * port leaves rd_tx and cleared after it is back, so the count says
+	 * `tc`. */
 	if (val.tc & RD_TC_HOLD_EGRESS) {
 		rc = rd_dp_iface_update(ifs->dp, m->ifindex, &val);
 		if (!rc)
-			rc = rd_dp_tx_delete(ifs->dp, m->ifindex);
+			rc = update_tx(ifs, m, !m->no_tx, val.tc);
 	} else {
-		rc = rd_dp_tx_add(ifs->dp, m->ifindex);
+		rc = update_tx(ifs, m, !m->no_tx, val.tc);
 		if (!rc)
 			rc = rd_dp_iface_update(ifs->dp, m->ifindex, &val);
 	}
@@ -103,29 +136,60 @@ static void forget(struct rd_ifaces *ifs, struct rd_managed_iface *m)
 	rd_dp_iface_delete(ifs->dp, m->ifindex);
 }
 
+/* Room for one more entry (ifs->list may move). */
+static struct rd_managed_iface *append(struct rd_ifaces *ifs)
+{
+	struct rd_managed_iface *m;
+
+	if (ifs->n == ifs->cap) {
+		size_t cap = ifs->cap ? ifs->cap * 2 : 16;
+
+		m = realloc(ifs->list, cap * sizeof(*m));
+		if (!m)
+			return NULL;
+		ifs->list = m;
+		ifs->cap = cap;
+	}
+	m = &ifs->list[ifs->n];
+	memset(m, 0, sizeof(*m));
+	m->att.link_fd = -1;
+	return m;
+}
+
+static void sync_rules(struct rd_ifaces *ifs);
+static void reconcile_one(struct rd_ifaces *ifs, struct rd_managed_iface *m);
+
 int rd_ifaces_attach_all(struct rd_ifaces *ifs, struct rd_datapath *dp,
 			 const struct rd_config *cfg, char *err, size_t errlen)
 {
-	__u32 keep[RD_MAX_CONFIG_IFACES];
-	size_t i;
+	size_t i, n_names = 0;
+	__u32 *keep;
 
 	memset(ifs, 0, sizeof(*ifs));
 	ifs->dp = dp;
 
 	/* Resolve every name before touching anything. */
 	for (i = 0; i < cfg->n_ifaces; i++) {
-		struct rd_managed_iface *m = &ifs->list[i];
+		struct rd_managed_iface *m;
 
+		if (cfg->ifaces[i].match != RD_MATCH_NAME) {
+			ifs->rules[ifs->n_rules++] = cfg->ifaces[i];
+			continue;
+		}
+		m = append(ifs);
+		if (!m)
+			return rd_errorf(err, errlen, "out of memory");
 		m->cfg = cfg->ifaces[i];
-		m->att.link_fd = -1;
 		m->ifindex = if_nametoindex(m->cfg.name);
 		if (!m->ifindex)
 			return rd_errorf(err, errlen, "unknown interface '%s': %s", m->cfg.name,
 					 strerror(errno));
-		keep[i] = m->ifindex;
+		n_names++;
+		ifs->n++;
 	}
+	ifs->n = 0;
 
-	for (i = 0; i < cfg->n_ifaces; i++) {
+	for (i = 0; i < n_names; i++) {
 		struct rd_managed_iface *m = &ifs->list[i];
 
 		/* The devmap and rd_ifaces first: the program must never run
@@ -149,7 +213,21 @@ int rd_ifaces_attach_all(struct rd_ifaces *ifs, struct rd_datapath *dp,
 			m->att.adopted ? "adopted" : "attached", rd_mode_name(m->att.mode),
 			m->ifindex, m->att.prog_id);
 	}
-	rd_attach_sweep_stale(&dp->pins, dp->prog_fd, keep, cfg->n_ifaces);
+	/* what the patterns and bridges select now; failures are logged */
+	sync_rules(ifs);
+	for (i = 0; i < ifs->n; i++)
+		if (ifs->list[i].cfg.match != RD_MATCH_NAME && !ifs->list[i].ifindex)
+			reconcile_one(ifs, &ifs->list[i]);
+	keep = calloc(ifs->n + 1, sizeof(*keep));
+	if (keep) {
+		size_t n = 0;
+
+		for (i = 0; i < ifs->n; i++)
+			if (ifs->list[i].ifindex)
+				keep[n++] = ifs->list[i].ifindex;
+		rd_attach_sweep_stale(&dp->pins, dp->prog_fd, keep, n);
+		free(keep);
+	}
 	return 0;
 }
 
@@ -184,8 +262,9 @@ static void reconcile_one(struct rd_ifaces *ifs, struct rd_managed_iface *m)
 			return;
 		}
 		m->last_error[0] = '\0';
-		rd_info("%s: XDP attached in %s mode (ifindex %u, program id %u)", m->cfg.name,
-			rd_mode_name(m->att.mode), now, m->att.prog_id);
+		rd_info("%s: XDP %s in %s mode (ifindex %u, program id %u)", m->cfg.name,
+			m->att.adopted ? "adopted" : "attached", rd_mode_name(m->att.mode), now,
+			m->att.prog_id);
 		return;
 	}
 	/* Same device: its MAC may have changed. */
@@ -193,18 +272,112 @@ static void reconcile_one(struct rd_ifaces *ifs, struct rd_managed_iface *m)
 		rd_warn("%s: %s", m->cfg.name, m->last_error);
 }
 
-void rd_ifaces_reconcile(struct rd_ifaces *ifs)
+/* The rule-selected part of the list made to match the kernel: entries the
+ * rules no longer select are detached and removed, new ones appended
+ * (attached by reconcile_one). A failed dump changes nothing. */
+static void sync_rules(struct rd_ifaces *ifs)
 {
+	struct rd_link *links;
+	size_t kept = 0;
+	int n;
+
+	if (!ifs->n_rules)
+		return; /* apply_config dropped what a removed rule had selected */
+	n = rd_links_dump(&links);
+	if (n < 0) {
+		rd_warn("cannot list the interfaces for the pattern and bridge rules: %s",
+			strerror(-n));
+		return;
+	}
+	for (size_t i = 0; i < ifs->n; i++) {
+		struct rd_managed_iface *m = &ifs->list[i];
+		const struct rd_link *l = NULL;
+		int r = -1;
+
+		for (int k = 0; m->cfg.match != RD_MATCH_NAME && k < n && !l; k++)
+			if (!strcmp(links[k].name, m->cfg.name))
+				l = &links[k];
+		if (l)
+			r = rd_rules_match(ifs->rules, ifs->n_rules, links, n, l);
+		if (m->cfg.match == RD_MATCH_NAME ||
+		    (r >= 0 && ifs->rules[r].match == m->cfg.match &&
+		     !strcmp(ifs->rules[r].name, m->rule))) {
+			ifs->list[kept++] = *m;
+			continue;
+		}
+		rd_info("%s: no longer selected by %s %s, detaching", m->cfg.name,
+			rd_match_name(m->cfg.match), m->rule);
+		if (m->ifindex)
+			drop_attachment(ifs, m, l != NULL);
+		ifs->rule_removes++;
+	}
+	ifs->n = kept;
+	for (int k = 0; k < n; k++) {
+		struct rd_managed_iface *m;
+		bool known = false;
+		int r = rd_rules_match(ifs->rules, ifs->n_rules, links, n, &links[k]);
+
+		if (r < 0)
+			continue;
+		for (size_t i = 0; i < ifs->n && !known; i++)
+			known = !strcmp(ifs->list[i].cfg.name, links[k].name);
+		if (known)
+			continue;
+		m = append(ifs);
+		if (!m) {
+			rd_err("%s: out of memory, not managed", links[k].name);
+			break;
+		}
+		m->cfg = ifs->rules[r];
+		snprintf(m->cfg.name, sizeof(m->cfg.name), "%s", links[k].name);
+		snprintf(m->rule, sizeof(m->rule), "%s", ifs->rules[r].name);
+		ifs->n++;
+		ifs->rule_adds++;
+		rd_info("%s: selected by %s %s", m->cfg.name, rd_match_name(m->cfg.match),
+			m->rule);
+	}
+	free(links);
+}
+
+static void reconcile_now(struct rd_ifaces *ifs)
+{
+	sync_rules(ifs);
 	for (size_t i = 0; i < ifs->n; i++)
 		reconcile_one(ifs, &ifs->list[i]);
 	rd_fdb_ifaces_changed();
 }
 
-static const struct rd_iface_config *find_config(const struct rd_config *cfg, const char *name)
+/* Once the loop runs, a burst of link events (a VM host starting a hundred
+ * VMs, our own attaches) is reconciled once, RECONCILE_DELAY_S after its
+ * first event: each pass walks every managed interface and dumps the links. */
+void rd_ifaces_reconcile(struct rd_ifaces *ifs)
 {
-	for (size_t i = 0; i < cfg->n_ifaces; i++)
-		if (!strcmp(cfg->ifaces[i].name, name))
-			return &cfg->ifaces[i];
+	if (!ifs->loop) {
+		reconcile_now(ifs);
+		return;
+	}
+	if (!ev_is_active(&ifs->reconcile_timer)) {
+		ev_timer_set(&ifs->reconcile_timer, RECONCILE_DELAY_S, 0);
+		ev_timer_start(ifs->loop, &ifs->reconcile_timer);
+	}
+}
+
+static void on_reconcile_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	reconcile_now(w->data);
+}
+
+/* The entry of CFG that selects M: its name, or the rule that did. */
+static const struct rd_iface_config *find_config(const struct rd_config *cfg,
+						 const struct rd_managed_iface *m)
+{
+	for (size_t i = 0; i < cfg->n_ifaces; i++) {
+		const struct rd_iface_config *c = &cfg->ifaces[i];
+
+		if (c->match == m->cfg.match &&
+		    !strcmp(c->name, m->cfg.match == RD_MATCH_NAME ? m->cfg.name : m->rule))
+			return c;
+	}
 	return NULL;
 }
 
@@ -214,7 +387,8 @@ void rd_ifaces_apply_config(struct rd_ifaces *ifs, const struct rd_config *cfg)
 
 	for (size_t i = 0; i < ifs->n; i++) {
 		struct rd_managed_iface *m = &ifs->list[i];
-		const struct rd_iface_config *want = find_config(cfg, m->cfg.name);
+		const struct rd_iface_config *want = find_config(cfg, m);
+		char name[IFNAMSIZ];
 
 		if (!want || want->mode != m->cfg.mode) {
 			rd_info("%s: %s", m->cfg.name, want ? "mode changed, re-attaching"
@@ -226,22 +400,63 @@ void rd_ifaces_apply_config(struct rd_ifaces *ifs, const struct rd_config *cfg)
 		}
 		if (memcmp(&want->fixups, &m->cfg.fixups, sizeof(want->fixups)))
 			rd_info("%s: fix-ups changed", m->cfg.name);
+		memcpy(name, m->cfg.name, sizeof(name));
 		m->cfg = *want;
+		memcpy(m->cfg.name, name, sizeof(name)); /* a rule's entry keeps its interface */
 		ifs->list[kept++] = *m;
 	}
 	ifs->n = kept;
+	ifs->n_rules = 0;
 	for (size_t i = 0; i < cfg->n_ifaces; i++) {
-		bool known = false;
+		struct rd_managed_iface *m = NULL;
 
-		for (size_t k = 0; k < ifs->n && !known; k++)
-			known = !strcmp(ifs->list[k].cfg.name, cfg->ifaces[i].name);
-		if (known)
+		if (cfg->ifaces[i].match != RD_MATCH_NAME) {
+			ifs->rules[ifs->n_rules++] = cfg->ifaces[i];
 			continue;
-		ifs->list[ifs->n] = (struct rd_managed_iface){ .cfg = cfg->ifaces[i] };
-		ifs->list[ifs->n++].att.link_fd = -1;
+		}
+		for (size_t k = 0; k < ifs->n && !m; k++)
+			if (!strcmp(ifs->list[k].cfg.name, cfg->ifaces[i].name))
+				m = &ifs->list[k];
+		if (m && m->cfg.match == RD_MATCH_NAME)
+			continue;
+		if (m) { /* a rule had it: named now, attached as it is */
+			m->cfg = cfg->ifaces[i];
+			m->rule[0] = '\0';
+			continue;
+		}
+		m = append(ifs);
+		if (!m) {
+			rd_err("%s: out of memory, not added", cfg->ifaces[i].name);
+			continue;
+		}
+		m->cfg = cfg->ifaces[i];
+		ifs->n++;
 		rd_info("%s: added to the config", cfg->ifaces[i].name);
 	}
-	rd_ifaces_reconcile(ifs);
+	reconcile_now(ifs);
+}
+
+/* A port left out of the devmap is asked again until it takes redirects. */
+static void on_poll_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct rd_ifaces *ifs = w->data;
+
+	for (size_t i = 0; i < ifs->n; i++) {
+		struct rd_managed_iface *m = &ifs->list[i];
+
+		if (m->ifindex && m->no_tx && rd_xdp_target(m->ifindex) != RD_XDP_TARGET_NO)
+			update_tx(ifs, m, true, rd_tc_hold(m->ifindex, m->cfg.tc_bypass));
+	}
+}
+
+void rd_ifaces_start(struct rd_ifaces *ifs, struct ev_loop *loop)
+{
+	ifs->loop = loop;
+	ev_timer_init(&ifs->poll_timer, on_poll_timer, POLL_S, POLL_S);
+	ifs->poll_timer.data = ifs;
+	ev_timer_start(loop, &ifs->poll_timer);
+	ev_timer_init(&ifs->reconcile_timer, on_reconcile_timer, RECONCILE_DELAY_S, 0);
+	ifs->reconcile_timer.data = ifs;
 }
 
 int rd_ifaces_repin(struct rd_ifaces *ifs)
@@ -289,10 +504,18 @@ int rd_ifaces_verify(struct rd_ifaces *ifs)
 
 void rd_ifaces_release_all(struct rd_ifaces *ifs, bool detach)
 {
+	if (ifs->loop) {
+		ev_timer_stop(ifs->loop, &ifs->poll_timer);
+		ev_timer_stop(ifs->loop, &ifs->reconcile_timer);
+	}
+	ifs->loop = NULL;
 	for (size_t i = 0; i < ifs->n; i++) {
 		rd_attach_release(&ifs->list[i].att, detach);
 		if (detach)
 			forget(ifs, &ifs->list[i]);
 	}
 	ifs->n = 0;
+	free(ifs->list);
+	ifs->list = NULL;
+	ifs->cap = 0;
 }

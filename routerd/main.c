@@ -21,13 +21,16 @@
 #include "log.h"
 
 static const char usage[] =
-"Usage: routerd [OPTIONS] (-i IFACE ... | -c FILE)\n"
+"Usage: routerd [OPTIONS] (-i IFACE ... | -b BRIDGE ... | -c FILE)\n"
 "\n"
 "Route IPv4 and IPv6 in XDP on the given interfaces, using the kernel's FIB.\n"
 "Everything the fast path does not handle is passed to the kernel unchanged.\n"
 "\n"
 "Options:\n"
-"  -i, --interface IFACE  serve IFACE (repeatable); mode auto, fix-ups off\n"
+"  -i, --interface IFACE  serve IFACE (repeatable); mode auto, fix-ups off;\n"
+"                         a pattern (vnet*) serves present and future matches\n"
+"  -b, --bridge BRIDGE    serve every port of BRIDGE, present and future\n"
+"                         (repeatable); mode auto, fix-ups off\n"
 "  -c, --config FILE      read interfaces and settings from FILE\n"
 "                         (format: routerd.conf(5); default when no -i:\n"
 "                         " RD_DEFAULT_CONFIG ")\n"
@@ -75,6 +78,7 @@ struct cli {
 	const char *route_cache;
 	const char *netfilter;
 	const char *ifaces[RD_MAX_CONFIG_IFACES];
+	bool is_bridge[RD_MAX_CONFIG_IFACES]; /* -b rather than -i */
 	size_t n_ifaces;
 };
 
@@ -84,6 +88,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	       OPT_NETFILTER };
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
+		{ "bridge", required_argument, NULL, 'b' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, OPT_CHECK },
 		{ "socket", required_argument, NULL, 's' },
@@ -100,14 +105,16 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "i:c:s:fl:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:b:c:s:fl:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
+		case 'b':
 			if (cli->n_ifaces == RD_MAX_CONFIG_IFACES) {
-				fprintf(stderr, "routerd: too many -i (at most %d)\n",
+				fprintf(stderr, "routerd: too many -i and -b (at most %d)\n",
 					RD_MAX_CONFIG_IFACES);
 				return 2;
 			}
+			cli->is_bridge[cli->n_ifaces] = c == 'b';
 			cli->ifaces[cli->n_ifaces++] = optarg;
 			break;
 		case 'c': cli->config_file = optarg; break;
@@ -157,8 +164,8 @@ static int build_config(const struct cli *cli, struct rd_config *cfg, char *err,
 			goto bad;
 	}
 	for (size_t i = 0; i < cli->n_ifaces; i++)
-		if (rd_config_add_iface(cfg, cli->ifaces[i], RD_MODE_AUTO, &(struct rd_fixups){ 0 },
-					err, errlen))
+		if ((cli->is_bridge[i] ? rd_config_add_bridge : rd_config_add_iface)(
+			    cfg, cli->ifaces[i], RD_MODE_AUTO, &(struct rd_fixups){ 0 }, err, errlen))
 			goto bad;
 	if (cli->socket_path &&
 	    rd_config_set_path(cfg->socket_path, sizeof(cfg->socket_path), "--socket",
@@ -196,8 +203,8 @@ static int build_config(const struct cli *cli, struct rd_config *cfg, char *err,
 		}
 	}
 	if (!cfg->n_ifaces) {
-		snprintf(err, errlen, "no interfaces configured (use -i IFACE or an "
-					   "'interface' line in the config file)");
+		snprintf(err, errlen, "no interfaces configured (use -i IFACE, -b BRIDGE, or an "
+					   "'interface' or 'bridge' line in the config file)");
 		goto bad;
 	}
 	return 0;
@@ -413,6 +420,7 @@ static int run(struct rd_daemon *d, bool foreground)
 	}
 	/* events between our attach and the subscription */
 	rd_ifaces_reconcile(&d->ifaces);
+	rd_ifaces_start(&d->ifaces, loop);
 	d->cache.on_netconf = on_netconf;
 	d->cache.on_netconf_arg = &d->ifaces;
 	d->nl.on_local4 = bump_route_cache;

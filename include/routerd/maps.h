@@ -14,8 +14,10 @@
 
 #include "counters.h"
 
-/* Interfaces one routerd instance can manage (devmap and stats size). */
-#define RD_MAX_IFACES 1024
+/* Interfaces one routerd instance can manage (devmap and stats size): a VM
+ * host with a few thousand VM ports. rd_stats costs sizeof(struct rd_stats)
+ * per slot and possible CPU (~1.4 MB per CPU). */
+#define RD_MAX_IFACES 4096
 
 /* Stats slot 0 collects packets from an interface the program runs on but
  * the daemon has not (yet) described in rd_ifaces. */

@@ -86,9 +86,14 @@ static void check_sane(const struct rd_config *cfg)
 			FAIL("fix-up bits %#x", c->fixups.bits);
 		if ((c->fixups.bits & RD_FIXUP_MSS_CLAMP) && c->fixups.mss_clamp < 536)
 			FAIL("mss clamp %u", c->fixups.mss_clamp);
+		if (c->match == RD_MATCH_BRIDGE ? strpbrk(c->name, "*?[") != NULL
+		    : (c->match == RD_MATCH_PATTERN) != (strpbrk(c->name, "*?[") != NULL))
+			FAIL("%s '%s' of the wrong kind", rd_match_name(c->match), c->name);
+		/* a bridge and an interface may share a name; two of a kind may not */
 		for (size_t k = 0; k < i; k++)
-			if (!strcmp(cfg->ifaces[k].name, c->name))
-				FAIL("interface %s twice", c->name);
+			if (!strcmp(cfg->ifaces[k].name, c->name) &&
+			    (cfg->ifaces[k].match == RD_MATCH_BRIDGE) == (c->match == RD_MATCH_BRIDGE))
+				FAIL("%s %s twice", rd_match_name(c->match), c->name);
 	}
 }
 
@@ -104,7 +109,8 @@ static size_t format_config(const struct rd_config *cfg, char *out, size_t cap)
 		len += snprintf(out + len, cap - len, "socket-group %s\n", cfg->socket_group);
 	for (size_t i = 0; i < cfg->n_ifaces && len < cap; i++) {
 		rd_fixups_format(&cfg->ifaces[i].fixups, fixups, sizeof(fixups));
-		len += snprintf(out + len, cap - len, "interface %s mode %s fixups %s\n",
+		len += snprintf(out + len, cap - len, "%s %s mode %s fixups %s\n",
+				cfg->ifaces[i].match == RD_MATCH_BRIDGE ? "bridge" : "interface",
 				cfg->ifaces[i].name, rd_mode_name(cfg->ifaces[i].mode), fixups);
 	}
 	if (len >= cap)

@@ -102,6 +102,7 @@ static void die(const char *what)
 
 static struct rd_datapath dp;
 static struct rd_ifaces ifs;
+static struct rd_managed_iface managed[1]; /* ifs.list */
 static struct rd_netlink nl;
 static struct rd_freshness fr;
 static struct ev_loop *loop;
@@ -330,6 +331,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	/* one configured interface that does not exist: reconcile looks it up */
 	ifs.dp = &dp;
+	ifs.list = managed;
+	ifs.cap = 1;
 	ifs.n = 1;
 	snprintf(ifs.list[0].cfg.name, sizeof(ifs.list[0].cfg.name), "fz-absent");
 	ifs.list[0].att.link_fd = -1;

@@ -57,6 +57,7 @@ struct routerd_bpf *skel;
 int ifindex[N_PORTS + 1], br_ifindex;
 struct rd_datapath dp;
 struct rd_ifaces ifs;
+static struct rd_managed_iface managed[N_PORTS + 1]; /* ifs.list */
 struct rd_fdb mirror;
 bool mirror_on;
 
@@ -155,6 +156,8 @@ void build(void)
 	skel = rd_dp_load_unpinned();
 	cr_assert_not_null(skel, "rd_dp_load_unpinned: %s", strerror(errno));
 	/* what ifaces.c writes for a managed port */
+	ifs.list = managed;
+	ifs.cap = sizeof(managed) / sizeof(managed[0]);
 	for (int n = 1; n <= N_MANAGED; n++) {
 		struct rd_iface val = { .slot = (__u32)n };
 		struct bpf_devmap_val tx = { .ifindex = (__u32)ifindex[n] };

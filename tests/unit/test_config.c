@@ -104,6 +104,13 @@ static const struct bad_line bad_lines[] = {
 	{ "socket a b", "takes exactly one value" },
 	{ "log-level loud", "unknown log level 'loud'" },
 	{ "a b c d e f g h i j k l m n o p q", "too many words" },
+	{ "bridge", "'bridge' needs a name" },
+	{ "bridge br*", "a bridge is named, not matched" },
+	{ "bridge abcdefghijklmnopq", "invalid bridge name" },
+	{ "bridge br0 mode", "'mode' needs a value" },
+	{ "bridge br0 fixups bogus", "unknown fix-up 'bogus'" },
+	{ "bridge br0 learning off", "unknown interface option 'learning'" },
+	{ "interface vnet*/x", "invalid interface name" },
 };
 
 Test(config, bad_lines_are_rejected_with_the_reason)
@@ -124,6 +131,58 @@ Test(config, duplicate_interface_is_rejected)
 	cr_assert_eq(rd_config_parse_line(&cfg, "interface eth0", err, sizeof(err)), 0);
 	cr_assert_eq(rd_config_parse_line(&cfg, "interface eth0 mode native", err, sizeof(err)), -1);
 	cr_assert(strstr(err, "listed twice"), "%s", err);
+}
+
+Test(config, bridge_line_selects_every_port_with_its_settings)
+{
+	cr_assert_eq(rd_config_parse_line(&cfg, "bridge br0 mode native fixups mss-clamp=1400",
+					  err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cfg.n_ifaces, 1);
+	cr_assert_str_eq(cfg.ifaces[0].name, "br0");
+	cr_assert_eq(cfg.ifaces[0].match, RD_MATCH_BRIDGE);
+	cr_assert_eq(cfg.ifaces[0].mode, RD_MODE_NATIVE);
+	cr_assert_eq(cfg.ifaces[0].fixups.bits, RD_FIXUP_MSS_CLAMP);
+	cr_assert_eq(cfg.ifaces[0].fixups.mss_clamp, 1400);
+	/* the bridge device itself by name is another entry; the same bridge twice is not */
+	cr_assert_eq(rd_config_parse_line(&cfg, "interface br0", err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cfg.ifaces[1].match, RD_MATCH_NAME);
+	cr_assert_eq(rd_config_parse_line(&cfg, "bridge br0", err, sizeof(err)), -1);
+	cr_assert(strstr(err, "bridge 'br0' listed twice"), "%s", err);
+	cr_assert_str_eq(rd_match_name(RD_MATCH_BRIDGE), "bridge");
+}
+
+Test(config, interface_with_a_glob_is_a_pattern)
+{
+	static const char *const patterns[] = { "vnet*", "tap?i0", "veth[0-9]*" };
+
+	for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
+		char line[64];
+
+		snprintf(line, sizeof(line), "interface %s fixups on", patterns[i]);
+		cr_assert_eq(rd_config_parse_line(&cfg, line, err, sizeof(err)), 0, "%s", err);
+		cr_assert_str_eq(cfg.ifaces[i].name, patterns[i]);
+		cr_assert_eq(cfg.ifaces[i].match, RD_MATCH_PATTERN, "%s", patterns[i]);
+		cr_assert_eq(cfg.ifaces[i].fixups.bits, RD_FIXUP_IPV4_IN_IPV6 | RD_FIXUP_IPV6_IN_IPV4);
+	}
+	cr_assert_eq(rd_config_parse_line(&cfg, "interface vnet0", err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cfg.ifaces[3].match, RD_MATCH_NAME);
+	cr_assert_eq(rd_config_parse_line(&cfg, "interface vnet*", err, sizeof(err)), -1);
+	cr_assert(strstr(err, "listed twice"), "%s", err);
+	cr_assert_str_eq(rd_match_name(RD_MATCH_PATTERN), "pattern");
+	cr_assert_str_eq(rd_match_name(RD_MATCH_NAME), "configured");
+}
+
+Test(config, add_bridge_as_the_command_line_does)
+{
+	struct rd_fixups none = { 0 };
+
+	cr_assert_eq(rd_config_add_bridge(&cfg, "br1", RD_MODE_AUTO, &none, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_eq(cfg.ifaces[0].match, RD_MATCH_BRIDGE);
+	cr_assert_eq(rd_config_add_bridge(&cfg, "br?", RD_MODE_AUTO, &none, err, sizeof(err)), -1);
+	cr_assert_eq(rd_config_add_iface(&cfg, "br1", RD_MODE_AUTO, &none, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_eq(cfg.n_ifaces, 2);
 }
 
 Test(config, overlong_line_is_rejected)

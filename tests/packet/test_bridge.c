@@ -50,6 +50,7 @@
 #include "routerd.skel.h"
 
 #include "bridge_fixture.h"
+#include "stats_bytes.h"
 
 /* ------------------------------------------------------------------ */
 /* suite bridge: maps filled by the mirror                             */
@@ -790,16 +791,7 @@ Test(mirror_vlan, port_states_and_neighbour_suppression)
 /* rd_stats[slot].bytes, summed over the CPUs. */
 static void read_bytes(__u32 slot, __u64 out[RD_BYTES__MAX])
 {
-	int ncpus = libbpf_num_possible_cpus();
-	struct rd_stats *percpu = calloc((size_t)ncpus, sizeof(*percpu));
-
-	cr_assert_not_null(percpu);
-	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(skel->maps.rd_stats), &slot, percpu), 0);
-	memset(out, 0, sizeof(__u64) * RD_BYTES__MAX);
-	for (int cpu = 0; cpu < ncpus; cpu++)
-		for (int i = 0; i < RD_BYTES__MAX; i++)
-			out[i] += percpu[cpu].bytes[i];
-	free(percpu);
+	read_slot_bytes(bpf_map__fd(skel->maps.rd_stats), slot, out);
 }
 
 /* A bridged frame adds its length, as received, to bridged_bytes of the

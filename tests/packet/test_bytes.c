@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "fixture.h"
+#include "stats_bytes.h"
 
 PACKET_SUITE(bytes);
 
@@ -24,16 +25,7 @@ static const char *const bytes_names[] = { RD_BYTE_COUNTERS(KEY) };
 /* rd_stats[slot].bytes, summed over the CPUs. */
 static void read_bytes(__u32 slot, __u64 out[RD_BYTES__MAX])
 {
-	int ncpus = libbpf_num_possible_cpus();
-	struct rd_stats *percpu = calloc((size_t)ncpus, sizeof(*percpu));
-
-	cr_assert_not_null(percpu);
-	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(skel->maps.rd_stats), &slot, percpu), 0);
-	memset(out, 0, sizeof(__u64) * RD_BYTES__MAX);
-	for (int cpu = 0; cpu < ncpus; cpu++)
-		for (int i = 0; i < RD_BYTES__MAX; i++)
-			out[i] += percpu[cpu].bytes[i];
-	free(percpu);
+	read_slot_bytes(bpf_map__fd(skel->maps.rd_stats), slot, out);
 }
 
 /* Runs F on INGRESS; the verdict must be ACTION, and of all the byte

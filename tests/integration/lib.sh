@@ -349,18 +349,27 @@ _it_links() { ip -n "$(ns "$1")" -j -s link show | jq -r '.[] | "\(.ifname) \(.s
 # ---------------------------------------------------------------------------
 # the two modes
 
+# it_rd_start ROUTER [ARGS...]: routerd on ROUTER with IT_RD_ARGS and ARGS,
+# answering (a restart after a stop or kill -9 adopts the pinned program).
+it_rd_start() {
+	local r=$1
+	shift
+	# shellcheck disable=SC2046
+	if rd_start "$(ns "$r")" "$(sock "$r")" "$(lab_pin_dir "$IT_P" "$r")" \
+		$(_lab_router_ifaces "$IT_P" "$r") -- "${IT_RD_ARGS[@]}" "$@" 2>"$E2E_TMP/start.err"; then
+		E2E_PIDS+=("$RD_PID")
+		IT_RD_PID[$r]=$RD_PID
+		return 0
+	fi
+	e2e_fail "[routerd] routerd starts on $r${*:+ with $*}" "$(cat "$E2E_TMP/start.err")"
+	unset "IT_RD_PID[$r]"
+	return 1
+}
+
 _it_start_routerd() {
 	local r ifs
 	for r in "${IT_ROUTERS[@]}"; do
-		# shellcheck disable=SC2046
-		if rd_start "$(ns "$r")" "$(sock "$r")" "$(lab_pin_dir "$IT_P" "$r")" \
-			$(_lab_router_ifaces "$IT_P" "$r") -- "${IT_RD_ARGS[@]}" 2>"$E2E_TMP/start.err"; then
-			E2E_PIDS+=("$RD_PID")
-			IT_RD_PID[$r]=$RD_PID
-		else
-			e2e_fail "[routerd] routerd starts on $r" "$(cat "$E2E_TMP/start.err")"
-			return 1
-		fi
+		it_rd_start "$r" || return 1
 	done
 	ifs=$(for r in "${IT_ROUTERS[@]}"; do echo "$r: $(_lab_router_ifaces "$IT_P" "$r")"; done | paste -sd';' -)
 	tap_ok "[routerd] routerd runs on every router ($ifs)"

@@ -76,15 +76,7 @@ ua_up() {
 	local r=r
 	if [ "$2" = kill ]; then
 		wait "${IT_RD_PID[$r]}" 2>/dev/null
-		# shellcheck disable=SC2046
-		if rd_start "$(ns $r)" "$(sock $r)" "$(lab_pin_dir "$IT_P" $r)" \
-			$(_lab_router_ifaces "$IT_P" $r) -- "${IT_RD_ARGS[@]}" 2>"$E2E_TMP/start.err"; then
-			E2E_PIDS+=("$RD_PID")
-			IT_RD_PID[$r]=$RD_PID
-		else
-			e2e_fail "[routerd] routerd restarts after kill -9" "$(cat "$E2E_TMP/start.err")"
-			return 1
-		fi
+		it_rd_start $r || return 1
 	else
 		kill -CONT "${IT_RD_PID[$r]}"
 		UA_STOPPED=""

@@ -270,15 +270,7 @@ case_other_namespace() {
 # routerd on r again, with ARGS (the previous one stopped first)
 restart_routerd() {
 	rd_stop "${IT_RD_PID[r]}"
-	# shellcheck disable=SC2046
-	if ! rd_start "$(ns r)" "$(sock r)" "$(lab_pin_dir "$IT_P" r)" \
-		$(_lab_router_ifaces "$IT_P" r) -- "$@" 2>"$E2E_TMP/start.err"; then
-		e2e_fail "[routerd] routerd restarts with $*" "$(cat "$E2E_TMP/start.err")"
-		unset 'IT_RD_PID[r]'
-		return 1
-	fi
-	E2E_PIDS+=("$RD_PID")
-	IT_RD_PID[r]=$RD_PID
+	it_rd_start r "$@" || return 1
 	it_warm h1 198.18.2.2 2001:db8:2::2
 }
 
@@ -304,16 +296,7 @@ case_dead_daemon() {
 	rnft delete table ip t
 	[ "$m" = routerd ] || return 0
 	# back: the restarted routerd adopts the program (counters kept)
-	# shellcheck disable=SC2046
-	if rd_start "$(ns r)" "$(sock r)" "$(lab_pin_dir "$IT_P" r)" \
-		$(_lab_router_ifaces "$IT_P" r) 2>"$E2E_TMP/start.err"; then
-		E2E_PIDS+=("$RD_PID")
-		IT_RD_PID[r]=$RD_PID
-	else
-		e2e_fail "[routerd] dead routerd: restarts" "$(cat "$E2E_TMP/start.err")"
-		unset 'IT_RD_PID[r]'
-		return 1
-	fi
+	it_rd_start r || return 1
 	held "$m" "dead routerd" 1
 	settle
 	it_warm h1 198.18.2.2

@@ -207,6 +207,16 @@ static void client_free(struct ctl_client *c)
 	accept_resume(ctl);
 }
 
+/* CLIENT_TIMEOUT from now (the loop's clock brought up to date: a large
+ * reply may have taken a while to build). */
+static void client_deadline(struct ev_loop *loop, struct ctl_client *c)
+{
+	ev_now_update(loop);
+	ev_timer_stop(loop, &c->timer);
+	ev_timer_set(&c->timer, CLIENT_TIMEOUT, 0);
+	ev_timer_start(loop, &c->timer);
+}
+
 static void on_client_write(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct ctl_client *c = w->data;
@@ -223,9 +233,7 @@ static void on_client_write(struct ev_loop *loop, ev_io *w, int revents)
 		/* a large reply (fdb -j with 65536 entries: megabytes) may take
 		 * longer than CLIENT_TIMEOUT to a reader that keeps reading; a
 		 * client that stops reading still times out */
-		ev_timer_stop(loop, &c->timer);
-		ev_timer_set(&c->timer, CLIENT_TIMEOUT, 0);
-		ev_timer_start(loop, &c->timer);
+		client_deadline(loop, c);
 	}
 	client_free(c);
 }
@@ -233,6 +241,9 @@ static void on_client_write(struct ev_loop *loop, ev_io *w, int revents)
 /* The request is read: stop reading, send what is in c->reply, close. */
 static void start_reply(struct ctl_client *c)
 {
+	/* the time to send starts now, not when the request came in: building
+	 * a large reply on a loaded box must not use it up */
+	client_deadline(c->ctl->loop, c);
 	ev_io_stop(c->ctl->loop, &c->io);
 	ev_io_init(&c->io, on_client_write, c->fd, EV_WRITE);
 	c->io.data = c;

@@ -57,7 +57,9 @@
 	X(ISOLATED, "isolated")           /* isolated port to isolated */   \
 	X(BRIDGE_STALE, "bridge_stale")   /* no live FDB mirror (routerd) */\
 	X(NETFILTER, "netfilter")         /* the ruleset could act on it */\
-	X(TC, "tc")                       /* tc qdisc/filters hold the port */
+	X(TC, "tc")                       /* tc qdisc/filters hold the port */\
+	X(SPLIT_HEADERS, "split_headers") /* header past a jumbo frame's first buffer */\
+	X(FRAGS_EGRESS, "frags_egress")   /* egress cannot send multi-buffer */
 
 #define RD_DROP_REASONS(X)                                                  \
 	X(BLACKHOLE, "blackhole")                                           \

@@ -158,6 +158,20 @@ static int adopt(struct rd_attachment *a, int prog_fd, bool maps_reused, char *e
 		if (bpf_link_update(fd, prog_fd, NULL)) {
 			int e = errno;
 
+			/* The kernel or the driver refuses this pair of
+			 * programs on one link (e.g. veth at a jumbo MTU:
+			 * multi-buffer aware and plain builds, issue 20): the
+			 * old link goes, a new one is created; the kernel
+			 * forwards in between. */
+			if (e == EINVAL || e == ERANGE || e == EOPNOTSUPP) {
+				rd_warn("ifindex %u: the pinned link's program cannot be replaced "
+					"atomically (%s); detaching it and attaching anew, the "
+					"kernel forwards meanwhile", a->ifindex, strerror(e));
+				bpf_link_detach(fd);
+				close(fd);
+				rd_pindir_unlink(a->pins, a->pin_name);
+				return 0;
+			}
 			close(fd);
 			return rd_errorf(err, errlen, "cannot replace the program on the pinned link %s/%s: %s",
 					 a->pins->path, a->pin_name, strerror(e));

@@ -1,15 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Owns the one question routerd asks the netdev generic netlink family:
- * a device's xdp-features. libbpf 1.1 has no bpf_xdp_query() feature
- * flags, so this asks the kernel directly, synchronously, on a socket of
- * its own (once per managed port, when it joins the fast path).
+ * What devices and programs can do with multi-buffer XDP frames (issue
+ * 20): a device's xdp-features, asked of the netdev generic netlink family
+ * (libbpf 1.1 has no bpf_xdp_query() feature flags) synchronously on a
+ * socket of its own, once per managed port when it joins the fast path;
+ * and whether replacing a pinned program in place would keep a limit the
+ * old one set.
  */
 #include "xdp_features.h"
 
+#include <bpf/bpf.h>
 #include <libmnl/libmnl.h>
+#include <linux/ethtool.h>
 #include <linux/genetlink.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -105,4 +114,56 @@ bool rd_xdp_xmit_sg(__u32 ifindex)
 		sg = r.features & RD_NETDEV_XDP_ACT_NDO_XMIT_SG;
 	mnl_socket_close(nl);
 	return sg;
+}
+
+/* The ethtool driver name of `ifname` in this network namespace. */
+static bool driver_is(const char *ifname, const char *driver)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool is = false;
+
+	if (fd < 0)
+		return false;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&info;
+	if (!ioctl(fd, SIOCETHTOOL, &ifr))
+		is = !strcmp(info.driver, driver);
+	close(fd);
+	return is;
+}
+
+/* Does program `prog_id` use a map named `name`? */
+static bool prog_uses_map(__u32 prog_id, const char *name)
+{
+	__u32 ids[64], len = sizeof(struct bpf_prog_info);
+	struct bpf_prog_info info = { 0 };
+	int fd = bpf_prog_get_fd_by_id(prog_id);
+	bool found = false;
+
+	if (fd < 0)
+		return false;
+	info.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
+	info.map_ids = (__u64)(unsigned long)ids;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		for (__u32 i = 0; i < info.nr_map_ids && i < sizeof(ids) / sizeof(ids[0]) && !found; i++) {
+			struct bpf_map_info m = { 0 };
+			__u32 mlen = sizeof(m);
+			int mfd = bpf_map_get_fd_by_id(ids[i]);
+
+			if (mfd < 0)
+				continue;
+			found = !bpf_obj_get_info_by_fd(mfd, &m, &mlen) && !strcmp(m.name, name);
+			close(mfd);
+		}
+	}
+	close(fd);
+	return found;
+}
+
+bool rd_xdp_replace_keeps_cap(const char *ifname, __u32 old_prog_id)
+{
+	/* Every multi-buffer aware build has rd_tx_frags (bpf/lib/frags.h). */
+	return driver_is(ifname, "veth") && !prog_uses_map(old_prog_id, "rd_tx_frags");
 }

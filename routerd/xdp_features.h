@@ -11,4 +11,11 @@
  * when the kernel cannot say: such frames are then left to the kernel. */
 bool rd_xdp_xmit_sg(__u32 ifindex);
 
+/* Would replacing program `old_prog_id` on `ifname` with bpf_link_update()
+ * keep a limit the old program set? On veth, the peer's maximum MTU is set
+ * when a program is first attached (~3506 bytes for a program without
+ * multi-buffer support) and stays across a replacement, so a link running
+ * a routerd build older than the multi-buffer one is re-attached instead. */
+bool rd_xdp_replace_keeps_cap(const char *ifname, __u32 old_prog_id);
+
 #endif /* RD_XDP_FEATURES_H */

@@ -98,8 +98,12 @@ static bool ask(struct mnl_socket *nl, __u16 type, __u8 cmd, __u16 attr, __u32 v
 	return r->found;
 }
 
+/* Asked again whenever a port is described (every link event), so the
+ * answer follows a veth whose peer gains or loses GRO or XDP; the family
+ * id is resolved once. */
 bool rd_xdp_xmit_sg(__u32 ifindex)
 {
+	static __u16 family;
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_GENERIC);
 	struct reply r = { 0 };
 	bool sg = false;
@@ -107,9 +111,9 @@ bool rd_xdp_xmit_sg(__u32 ifindex)
 	if (!nl)
 		return false;
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == 0 &&
-	    ask(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, CTRL_ATTR_FAMILY_NAME, 0,
-		RD_NETDEV_FAMILY, on_family, &r) &&
-	    ask(nl, r.family, RD_NETDEV_CMD_DEV_GET, RD_NETDEV_A_DEV_IFINDEX, ifindex, NULL,
+	    (family || (ask(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, CTRL_ATTR_FAMILY_NAME, 0,
+			    RD_NETDEV_FAMILY, on_family, &r) && (family = r.family))) &&
+	    ask(nl, family, RD_NETDEV_CMD_DEV_GET, RD_NETDEV_A_DEV_IFINDEX, ifindex, NULL,
 		on_dev, &r))
 		sg = r.features & RD_NETDEV_XDP_ACT_NDO_XMIT_SG;
 	mnl_socket_close(nl);

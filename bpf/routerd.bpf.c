@@ -11,6 +11,7 @@
 #include "lib/bridge.h"
 #include "lib/maps.h"
 #include "lib/stats.h"
+#include "lib/frags.h"
 #include "lib/parse.h"
 #include "lib/addr.h"
 #include "lib/fib.h"
@@ -154,6 +155,9 @@ static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *i
 	 * on: the kernel's, so every rule sees it (routerd/netfilter.c). */
 	if (unlikely(flow.nf_hold & RD_NF_HOLD_ALL) && rd_nf_holds(flow.nf_hold, in, &out, route, v4))
 		return rd_pass(st, RD_PASS_NETFILTER);
+	/* A jumbo frame in fragments, to a port that cannot send one. */
+	if (!rd_tx_takes(out.port, pkt->tail_len))
+		return rd_pass(st, RD_PASS_FRAGS_EGRESS);
 	action = rd_redirect(st, out.port, in->port);
 	if (action != XDP_REDIRECT)
 		return action;
@@ -161,11 +165,16 @@ static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *i
 	if (unlikely(pkt->trailer) && rd_trim_trailer(ctx, pkt, v4))
 		return rd_pass(st, RD_PASS_TRAILER);
 
-	/* Non-first IPv4 fragments carry no TCP header. */
+	/* Non-first IPv4 fragments carry no TCP header. Returning XDP_PASS
+	 * after the redirect was recorded cancels it; nothing is written yet. */
 	if (RD_FIXUPS_BUILT && unlikely(ifc->fixups & RD_FIXUP_MSS_CLAMP) &&
-	    (!v4 || !(pkt->ip4->frag_off & bpf_htons(IP_OFFSET))))
-		rd_clamp_mss(ctx, pkt, pkt->l3 + (v4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr)),
-			     rd_mss_limit(ifc, route, v4 ? 40 : 60), st);
+	    (!v4 || !(pkt->ip4->frag_off & bpf_htons(IP_OFFSET)))) {
+		void *l4 = pkt->l3 + (v4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr));
+
+		if (!rd_clamp_reaches(pkt, l4))
+			return rd_pass(st, RD_PASS_SPLIT_HEADERS);
+		rd_clamp_mss(ctx, pkt, l4, rd_mss_limit(ifc, route, v4 ? 40 : 60), st);
+	}
 	if (v4)
 		rd_ipv4_decrease_ttl(pkt->ip4);
 	else
@@ -179,7 +188,9 @@ static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *i
 	return XDP_REDIRECT;
 }
 
-SEC("xdp")
+/* xdp.frags: multi-buffer aware (lib/frags.h), so it attaches natively at
+ * jumbo MTUs. */
+SEC("xdp.frags")
 int routerd_xdp(struct xdp_md *ctx)
 {
 	__u32 ingress = ctx->ingress_ifindex;
@@ -192,6 +203,7 @@ int routerd_xdp(struct xdp_md *ctx)
 	if (!st)
 		return XDP_PASS; /* slot out of range: cannot happen, nothing to count */
 	rd_stats_begin(st, ctx);
+	pkt.tail_len = rd_frame_tail(ctx, st->frame_len);
 	if (!ifc)
 		return rd_pass(st, RD_PASS_UNCONFIGURED);
 	/* tc ingress filters on this port see every frame (routerd/tc.c). */

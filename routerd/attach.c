@@ -15,6 +15,7 @@
 
 #include "attach.h"
 #include "log.h"
+#include "xdp_features.h"
 
 #define LINK_PIN_PREFIX "xdp_link_"
 
@@ -131,8 +132,8 @@ static int refuse_pin(const struct rd_attachment *a, const char *what, char *err
 
 /* Take over a link pinned by an earlier run. Returns 1 when adopted, 0 when
  * there is nothing (usable) to adopt, -1 when the pin is not ours to touch. */
-static int adopt(struct rd_attachment *a, int prog_fd, bool maps_reused, char *err,
-		 size_t errlen)
+static int adopt(struct rd_attachment *a, const char *ifname, int prog_fd, bool maps_reused,
+		 char *err, size_t errlen)
 {
 	struct bpf_link_info info;
 	char why[160];
@@ -155,9 +156,33 @@ static int adopt(struct rd_attachment *a, int prog_fd, bool maps_reused, char *e
 		break;
 	}
 	if (!maps_reused || !same_program(prog_fd, info.prog_id)) {
+		if (rd_xdp_replace_keeps_cap(ifname, info.prog_id)) {
+			rd_warn("%s: the pinned link runs a build without multi-buffer support, "
+				"whose cap on the veth peer's MTU an in-place replacement would "
+				"keep: detaching it and attaching anew, the kernel forwards "
+				"meanwhile", ifname);
+			bpf_link_detach(fd);
+			close(fd);
+			rd_pindir_unlink(a->pins, a->pin_name);
+			return 0;
+		}
 		if (bpf_link_update(fd, prog_fd, NULL)) {
 			int e = errno;
 
+			/* The kernel or the driver refuses this pair of
+			 * programs on one link (e.g. veth at a jumbo MTU:
+			 * multi-buffer aware and plain builds, issue 20): the
+			 * old link goes, a new one is created; the kernel
+			 * forwards in between. */
+			if (e == EINVAL || e == ERANGE || e == EOPNOTSUPP) {
+				rd_warn("ifindex %u: the pinned link's program cannot be replaced "
+					"atomically (%s); detaching it and attaching anew, the "
+					"kernel forwards meanwhile", a->ifindex, strerror(e));
+				bpf_link_detach(fd);
+				close(fd);
+				rd_pindir_unlink(a->pins, a->pin_name);
+				return 0;
+			}
 			close(fd);
 			return rd_errorf(err, errlen, "cannot replace the program on the pinned link %s/%s: %s",
 					 a->pins->path, a->pin_name, strerror(e));
@@ -218,7 +243,7 @@ int rd_attach(struct rd_attachment *a, const struct rd_pindir *pins, const char 
 	a->pins = pins;
 	snprintf(a->pin_name, sizeof(a->pin_name), LINK_PIN_PREFIX "%u", ifindex);
 
-	rc = adopt(a, prog_fd, maps_reused, err, errlen);
+	rc = adopt(a, ifname, prog_fd, maps_reused, err, errlen);
 	if (rc < 0)
 		return -1;
 	if (rc == 0 && create_link(a, ifname, prog_fd, want, err, errlen))

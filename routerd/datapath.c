@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 
 #include "datapath.h"
+#include "xdp_features.h"
 #include "log.h"
 #include "routerd.skel.h"
 
@@ -442,10 +443,19 @@ size_t rd_dp_set_local4(struct rd_datapath *dp, const __u32 *addrs, size_t n)
 	return unplaced;
 }
 
+/* A port joins the fast path's egress set; whether it can also take jumbo
+ * frames in fragments (bpf/lib/frags.h) is written first, so a frame is
+ * never sent to a port that would drop it. */
 int rd_dp_tx_add(struct rd_datapath *dp, __u32 ifindex)
 {
 	struct bpf_devmap_val val = { .ifindex = ifindex };
+	__u8 yes = 1;
 
+	if (rd_xdp_xmit_sg(ifindex))
+		bpf_map__update_elem(dp->skel->maps.rd_tx_frags, &ifindex, sizeof(ifindex), &yes,
+				     sizeof(yes), BPF_ANY);
+	else
+		bpf_map__delete_elem(dp->skel->maps.rd_tx_frags, &ifindex, sizeof(ifindex), 0);
 	return bpf_map__update_elem(dp->skel->maps.rd_tx, &ifindex, sizeof(ifindex), &val,
 				    sizeof(val), BPF_ANY);
 }
@@ -453,6 +463,8 @@ int rd_dp_tx_add(struct rd_datapath *dp, __u32 ifindex)
 int rd_dp_tx_delete(struct rd_datapath *dp, __u32 ifindex)
 {
 	int rc = bpf_map__delete_elem(dp->skel->maps.rd_tx, &ifindex, sizeof(ifindex), 0);
+
+	bpf_map__delete_elem(dp->skel->maps.rd_tx_frags, &ifindex, sizeof(ifindex), 0);
 
 	return rc == -ENOENT ? 0 : rc;
 }

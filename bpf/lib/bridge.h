@@ -410,6 +410,8 @@ static __always_inline int rd_bridge(struct xdp_md *ctx, const struct rd_iface *
 	if (unlikely(ctl->netfilter))
 		return rd_pass(st, RD_PASS_NETFILTER);
 
+	if (!rd_tx_takes(egress, pkt->tail_len))
+		return rd_pass(st, RD_PASS_FRAGS_EGRESS);
 	/* Commit to the port before changing anything. */
 	if (bpf_redirect_map(&rd_tx, egress, 0) != XDP_REDIRECT)
 		return rd_pass(st, out->tc & RD_TC_HOLD_EGRESS ? RD_PASS_TC

@@ -44,23 +44,33 @@ static __always_inline int rd_ipv4_csum_ok_ihl(const struct iphdr *ip, void *dat
 	return sum == 0xffff;
 }
 
-static __always_inline int rd_valid_ipv4_header(const struct iphdr *ip, void *data_end)
+/* `tail`: the frame's bytes beyond data_end (lib/frags.h), which the
+ * packet's length may cover. */
+static __always_inline int rd_valid_ipv4_header(const struct iphdr *ip, void *data_end,
+						__u32 tail)
 {
 	__u32 avail = data_end - (void *)ip, tot;
 
 	if ((void *)(ip + 1) > data_end || ip->version != 4 || ip->ihl < 5)
 		return 0;
 	tot = bpf_ntohs(ip->tot_len);
+	/* keep clang from folding this into arithmetic on data_end */
+	asm volatile("" : "+r"(avail));
+	avail += tail;
 	if (tot < ip->ihl * 4u || tot > avail)
 		return 0;
 	return rd_ipv4_csum_ok_ihl(ip, data_end);
 }
 
-static __always_inline int rd_valid_ipv6_header(const struct ipv6hdr *ip6, void *data_end)
+static __always_inline int rd_valid_ipv6_header(const struct ipv6hdr *ip6, void *data_end,
+						__u32 tail)
 {
+	__u32 avail = data_end - (void *)ip6;
+
 	if ((void *)(ip6 + 1) > data_end || ip6->version != 6)
 		return 0;
-	return sizeof(*ip6) + bpf_ntohs(ip6->payload_len) <= (__u32)(data_end - (void *)ip6);
+	asm volatile("" : "+r"(avail)); /* as above */
+	return sizeof(*ip6) + bpf_ntohs(ip6->payload_len) <= avail + tail;
 }
 
 /* Returns RD_PARSE_OK (repaired, or nothing to repair) or
@@ -75,14 +85,14 @@ static __always_inline int rd_fixup_ethertype(struct rd_pkt *pkt, __u32 fixups,
 
 	if (pkt->l3_proto == ETH_P_IPV6 && (fixups & RD_FIXUP_IPV4_IN_IPV6) &&
 	    (*first >> 4) == 4) {
-		if (!rd_valid_ipv4_header(pkt->l3, pkt->data_end))
+		if (!rd_valid_ipv4_header(pkt->l3, pkt->data_end, pkt->tail_len))
 			return RD_PASS_FIXUP_REJECTED;
 		*pkt->proto = bpf_htons(ETH_P_IP);
 		pkt->l3_proto = ETH_P_IP;
 		rd_count_event(st, RD_EV_FIXUP_IPV4_IN_IPV6);
 	} else if (pkt->l3_proto == ETH_P_IP && (fixups & RD_FIXUP_IPV6_IN_IPV4) &&
 		   (*first >> 4) == 6) {
-		if (!rd_valid_ipv6_header(pkt->l3, pkt->data_end))
+		if (!rd_valid_ipv6_header(pkt->l3, pkt->data_end, pkt->tail_len))
 			return RD_PASS_FIXUP_REJECTED;
 		*pkt->proto = bpf_htons(ETH_P_IPV6);
 		pkt->l3_proto = ETH_P_IPV6;
@@ -183,6 +193,20 @@ __attribute__((noinline)) int rd_clamp_mss_at(struct xdp_md *ctx, __u64 l4_off,
 		opt += len;
 	}
 	return 0;
+}
+
+/* The largest TCP header: options past the first buffer of a multi-buffer
+ * frame are out of the walk's reach. */
+#define RD_TCP_MAX_HEADER 60
+
+/* Whether the clamp can see every option the TCP header at `l4` may have:
+ * always in a single-buffer frame (the walk stops at its end, as the
+ * segment does); in a multi-buffer one only with the longest header in the
+ * first buffer. Otherwise the SYN is the kernel's (RD_PASS_SPLIT_HEADERS). */
+static __always_inline bool rd_clamp_reaches(const struct rd_pkt *pkt, void *l4)
+{
+	return likely(!pkt->tail_len) || pkt->l4_proto != NEXTHDR_TCP ||
+	       l4 + RD_TCP_MAX_HEADER <= pkt->data_end;
 }
 
 static __always_inline void rd_clamp_mss(struct xdp_md *ctx, const struct rd_pkt *pkt,

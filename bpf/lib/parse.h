@@ -7,6 +7,10 @@
  * through the fast path. A frame the kernel would reject (truncated header,
  * bad IHL, bad header checksum, lengths beyond the frame) is RD_PASS_MALFORMED:
  * the kernel then counts and drops it exactly as it would without routerd.
+ *
+ * Multi-buffer frames (lib/frags.h): the headers are read in the first
+ * buffer only; a header that runs past it is RD_PASS_SPLIT_HEADERS, and the
+ * IP length checks count the fragments (`tail_len`) as part of the frame.
  */
 #ifndef RD_BPF_PARSE_H
 #define RD_BPF_PARSE_H
@@ -26,12 +30,31 @@ struct rd_pkt {
 	struct ipv6hdr *ip6; /* set for IPv6 */
 	__u16 l3_proto;      /* ethertype, host order */
 	__u16 l3_len;        /* IPv4 total length / IPv6 40 + payload length */
-	__u16 trailer;       /* bytes after the IP packet (Ethernet padding,
+	__u32 trailer;       /* bytes after the IP packet (Ethernet padding,
 			      * junk): trimmed before forwarding */
 	__u8 l4_proto;
 	__be16 sport;        /* TCP/UDP ports for ECMP hashing, else 0 */
 	__be16 dport;
+	__u32 tail_len;      /* bytes beyond the first buffer (lib/frags.h) */
 };
+
+/* A header that does not fit the first buffer: malformed in a frame that
+ * ends there, out of the parser's reach in a multi-buffer one. */
+static __always_inline int rd_short(const struct rd_pkt *pkt)
+{
+	return pkt->tail_len ? RD_PASS_SPLIT_HEADERS : RD_PASS_MALFORMED;
+}
+
+/* Bytes of the frame from `p` (a pointer into the first buffer) to its
+ * end, fragments included. */
+static __always_inline __u32 rd_bytes_from(const struct rd_pkt *pkt, const void *p)
+{
+	__u32 head = pkt->data_end - p;
+
+	/* keep clang from folding this into arithmetic on data_end */
+	asm volatile("" : "+r"(head));
+	return head + pkt->tail_len;
+}
 
 static __always_inline int rd_mac_is_multicast(const __u8 *mac)
 {
@@ -59,7 +82,7 @@ static __always_inline int rd_parse_eth(struct xdp_md *ctx, struct rd_pkt *pkt)
 	pkt->data_end = (void *)(long)ctx->data_end;
 	pkt->eth = data;
 	if ((void *)(pkt->eth + 1) > pkt->data_end)
-		return RD_PASS_MALFORMED;
+		return rd_short(pkt);
 	pkt->proto = &pkt->eth->h_proto;
 	pkt->l3 = pkt->eth + 1;
 	pkt->l3_proto = bpf_ntohs(*pkt->proto);
@@ -70,7 +93,7 @@ static __always_inline int rd_parse_eth(struct xdp_md *ctx, struct rd_pkt *pkt)
 	for (int i = 0; i < 2; i++) {
 		tag = pkt->l3;
 		if ((void *)(tag + 1) > pkt->data_end)
-			return RD_PASS_MALFORMED;
+			return rd_short(pkt);
 		pkt->vlan_depth++;
 		pkt->proto = &tag->h_vlan_encapsulated_proto;
 		pkt->l3 = tag + 1;
@@ -114,19 +137,23 @@ static __always_inline int rd_routable_frame(const struct rd_pkt *pkt, const __u
 /* TCP and UDP both start with the two ports. Only the packet's own bytes
  * count: ports in the trailer are not the packet's (the kernel trims it
  * before it hashes). */
-static __always_inline void rd_parse_ports(struct rd_pkt *pkt, void *l4, __u32 hlen)
+static __always_inline int rd_parse_ports(struct rd_pkt *pkt, void *l4, __u32 hlen)
 {
 	__be16 *ports = l4;
 
 	pkt->sport = 0;
 	pkt->dport = 0;
 	if (pkt->l4_proto != NEXTHDR_TCP && pkt->l4_proto != NEXTHDR_UDP)
-		return;
+		return RD_PARSE_OK;
 	/* the kernel forwards a packet too short for them; it hashes on L3 */
-	if ((void *)(ports + 2) > pkt->data_end || pkt->l3_len < hlen + 4)
-		return;
+	if (pkt->l3_len < hlen + 4)
+		return RD_PARSE_OK;
+	if ((void *)(ports + 2) > pkt->data_end)
+		/* past the first buffer: the kernel hashes on them, so it decides */
+		return pkt->tail_len ? RD_PASS_SPLIT_HEADERS : RD_PARSE_OK;
 	pkt->sport = ports[0];
 	pkt->dport = ports[1];
+	return RD_PARSE_OK;
 }
 
 /*
@@ -155,8 +182,8 @@ static __always_inline int rd_parse_ipv4(struct rd_pkt *pkt)
 	__u32 avail, hlen;
 
 	if ((void *)(ip + 1) > pkt->data_end)
-		return RD_PASS_MALFORMED;
-	avail = pkt->data_end - (void *)ip;
+		return rd_short(pkt);
+	avail = rd_bytes_from(pkt, ip);
 	pkt->l3_len = bpf_ntohs(ip->tot_len);
 	/* One byte test for the common case: version 4, no options. */
 	if (*(const __u8 *)ip != 0x45) {
@@ -179,18 +206,19 @@ static __always_inline int rd_parse_ipv4(struct rd_pkt *pkt)
 		/* the kernel hashes fragments on L3 only */
 		pkt->sport = 0;
 		pkt->dport = 0;
-	} else {
-		rd_parse_ports(pkt, ip + 1, sizeof(*ip));
+		return RD_PARSE_OK;
 	}
-	return RD_PARSE_OK;
+	return rd_parse_ports(pkt, ip + 1, sizeof(*ip));
 }
 
 static __always_inline int rd_is_nd_or_mld(struct rd_pkt *pkt, void *l4)
 {
 	__u8 *type = l4;
 
-	if (pkt->l4_proto != NEXTHDR_ICMP || (void *)(type + 1) > pkt->data_end)
+	if (pkt->l4_proto != NEXTHDR_ICMP)
 		return 0;
+	if ((void *)(type + 1) > pkt->data_end)
+		return pkt->tail_len != 0; /* unseen: the kernel's, to be safe */
 	return (*type >= ICMPV6_ND_FIRST && *type <= ICMPV6_ND_LAST) ||
 	       (*type >= ICMPV6_MLD_QUERY && *type <= ICMPV6_MLD_DONE) ||
 	       *type == ICMPV6_MLD2_REPORT;
@@ -202,11 +230,11 @@ static __always_inline int rd_parse_ipv6(struct rd_pkt *pkt)
 	__u32 avail, len;
 
 	if ((void *)(ip6 + 1) > pkt->data_end)
-		return RD_PASS_MALFORMED;
+		return rd_short(pkt);
 	if (ip6->version != 6)
 		return RD_PASS_MALFORMED;
 	/* In 32 bits: 40 + a payload length near 65535 must not wrap. */
-	avail = pkt->data_end - (void *)ip6;
+	avail = rd_bytes_from(pkt, ip6);
 	len = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
 	if (len > avail)
 		return RD_PASS_MALFORMED;
@@ -219,8 +247,7 @@ static __always_inline int rd_parse_ipv6(struct rd_pkt *pkt)
 		return RD_PASS_HOP_BY_HOP;
 	if (rd_is_nd_or_mld(pkt, ip6 + 1))
 		return RD_PASS_ND;
-	rd_parse_ports(pkt, ip6 + 1, sizeof(*ip6));
-	return RD_PARSE_OK;
+	return rd_parse_ports(pkt, ip6 + 1, sizeof(*ip6));
 }
 
 /*

@@ -8,6 +8,7 @@
 #define RD_BPF_STATS_H
 
 #include "maps.h"
+#include "frags.h"
 
 static __always_inline struct rd_stats *rd_stats_slot(__u32 slot)
 {
@@ -15,10 +16,11 @@ static __always_inline struct rd_stats *rd_stats_slot(__u32 slot)
 }
 
 /* First thing for every frame: what its verdict will count in bytes, the
- * length as received (a repair or a VLAN retag changes it later). */
+ * length as received (a repair or a VLAN retag changes it later), all of
+ * it for a multi-buffer frame (lib/frags.h). */
 static __always_inline void rd_stats_begin(struct rd_stats *st, const struct xdp_md *ctx)
 {
-	st->frame_len = ctx->data_end - ctx->data;
+	st->frame_len = rd_frame_len(ctx);
 }
 
 /* `ev` is a constant at every call site, so the byte accounting of the

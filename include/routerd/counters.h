@@ -60,7 +60,9 @@
 	X(TC, "tc")                       /* tc qdisc/filters hold the port */\
 	X(NEIGH_RECHECK, "neigh_recheck") /* routerd silent: kernel re-checks nexthop */\
 	X(SOURCE_RECHECK, "source_recheck") /* routerd silent: source not proven */\
-	X(TRAILER, "trailer")             /* bytes after the packet not trimmed */
+	X(TRAILER, "trailer")             /* bytes after the packet not trimmed */\
+	X(SPLIT_HEADERS, "split_headers") /* header past a jumbo frame's first buffer */\
+	X(FRAGS_EGRESS, "frags_egress")   /* egress cannot send multi-buffer */
 
 #define RD_DROP_REASONS(X)                                                  \
 	X(BLACKHOLE, "blackhole")                                           \

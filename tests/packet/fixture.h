@@ -257,6 +257,13 @@ void expect_bytes(const __u8 *got, const __u8 *want, size_t len, const char *wha
 /* One BPF_PROG_TEST_RUN of IN received on INGRESS. Returns 0 or -errno. */
 int try_run(int ingress_ifindex, const struct frame *in, __u32 flags, struct verdict *v);
 struct verdict run(enum port_id ingress, const struct frame *in);
+/* One run of a multi-buffer frame: LEN bytes of IN, the first HEAD of them
+ * in the linear part and the rest in fragments; the frame as the program
+ * left it goes to OUT (LEN bytes). Returns 0 or -errno. */
+int try_run_buffers(int ingress_ifindex, const __u8 *in, __u32 len, __u32 head, __u8 *out,
+		    struct verdict *v);
+/* How much byte counter KIND (RD_BYTES_*) of SLOT moved in the last run. */
+__u64 bytes_moved(__u32 slot, enum rd_bytes kind);
 
 void expect_frame(const struct frame *got, const struct frame *want, const char *what);
 /* Exactly one counter moved, by one. */

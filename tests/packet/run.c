@@ -56,9 +56,11 @@ const char *counter_str(struct counter c)
 }
 
 /* rd_stats summed over the CPUs, one row per slot. */
-static __u64 stats_before[RD_MAX_IFACES][N_COUNTERS], stats_after[RD_MAX_IFACES][N_COUNTERS];
+/* (The byte counters follow the packet counters: RD_COUNTERS + RD_BYTES_*.) */
+#define N_WORDS (RD_COUNTERS + RD_BYTES__MAX)
+static __u64 stats_before[RD_MAX_IFACES][N_WORDS], stats_after[RD_MAX_IFACES][N_WORDS];
 
-static void read_stats(__u64 sums[RD_MAX_IFACES][N_COUNTERS])
+static void read_stats(__u64 sums[RD_MAX_IFACES][N_WORDS])
 {
 	int ncpus = libbpf_num_possible_cpus();
 	int fd = bpf_map__fd(skel->maps.rd_stats);
@@ -71,7 +73,7 @@ static void read_stats(__u64 sums[RD_MAX_IFACES][N_COUNTERS])
 		cr_assert_eq(bpf_map_lookup_elem(fd, &slot, percpu), 0, "rd_stats[%u]", slot);
 		memset(sums[slot], 0, sizeof(sums[slot]));
 		for (int cpu = 0; cpu < ncpus; cpu++)
-			for (unsigned i = 0; i < N_COUNTERS; i++)
+			for (unsigned i = 0; i < N_WORDS; i++)
 				sums[slot][i] += percpu[(size_t)cpu * RD_STATS_WORDS + i];
 	}
 	free(percpu);
@@ -188,6 +190,33 @@ int try_run(int ingress_ifindex, const struct frame *in, __u32 flags, struct ver
 	}
 	memcpy(v->out.data, out, v->out.len);
 	return 0;
+}
+
+int try_run_buffers(int ingress_ifindex, const __u8 *in, __u32 len, __u32 head, __u8 *out,
+		    struct verdict *v)
+{
+	struct xdp_md ctx = { .data_end = head, .ingress_ifindex = (__u32)ingress_ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = in, .data_size_in = len,
+		.data_out = out, .data_size_out = len,
+		.ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+		.repeat = 1);
+
+	memset(v, 0, sizeof(*v));
+	read_stats(stats_before);
+	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.routerd_xdp), &opts))
+		return -errno;
+	read_stats(stats_after);
+	diff_stats(v);
+	v->action = (int)opts.retval;
+	cr_assert_eq(opts.data_size_out, len, "%soutput of %u bytes, input %u", label,
+		     opts.data_size_out, len);
+	return 0;
+}
+
+__u64 bytes_moved(__u32 slot, enum rd_bytes kind)
+{
+	return stats_after[slot][RD_COUNTERS + kind] - stats_before[slot][RD_COUNTERS + kind];
 }
 
 struct verdict run(enum port_id ingress, const struct frame *in)

@@ -48,7 +48,10 @@ ParameterizedTest(int *i, malformed, shapes)
 
 	set_label("%s", s->name);
 	s->make(&f);
-	expect_pass(P_IN, &f, RD_PASS_MALFORMED);
+	/* BPF_PROG_TEST_RUN wants ETH_HLEN bytes: try_run() pads a shorter
+	 * frame with a fragment, which the frags-aware program counts as part
+	 * of the frame, so its Ethernet header is split, not short. */
+	expect_pass(P_IN, &f, f.len < ETH_HLEN ? RD_PASS_SPLIT_HEADERS : RD_PASS_MALFORMED);
 }
 
 /* The header checksum test (bpf/lib/parse.h) replaces the RFC 1071 fold by

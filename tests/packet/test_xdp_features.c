@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * routerd/xdp_features.c against the kernel: which ports may receive
+ * multi-buffer redirects (rd_tx_frags), and which pinned programs predate
+ * multi-buffer support. In the packet fixture's namespace (fixture.h),
+ * whose ports are veths, plus a tap.
+ */
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <criterion/criterion.h>
+
+#include "fixture.h"
+#include "xdp_features.h"
+
+PACKET_SUITE(xdp_features);
+
+/* veth transmits multi-buffer XDP frames, once its peer can take XDP
+ * frames at all (GRO on, or an XDP program: kernel-facts); tun/tap does
+ * not. */
+Test(xdp_features, veth_takes_fragments_and_tap_does_not)
+{
+	char cmd[128];
+	unsigned tap;
+
+	snprintf(cmd, sizeof(cmd), "ethtool -K %s gro off >/dev/null 2>&1", ports[P_OUT1].peer);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_not(rd_xdp_xmit_sg((__u32)ports[P_OUT1].ifindex),
+		      "veth rdfp-out1, peer without GRO or XDP: no NDO_XMIT(_SG)");
+	snprintf(cmd, sizeof(cmd), "ethtool -K %s gro on >/dev/null 2>&1", ports[P_OUT1].peer);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert(rd_xdp_xmit_sg((__u32)ports[P_OUT1].ifindex), "veth rdfp-out1: NDO_XMIT_SG");
+	ip_cmd("tuntap add mode tap name rdfp-tap");
+	tap = if_nametoindex("rdfp-tap");
+	cr_assert_gt(tap, 0);
+	cr_assert_not(rd_xdp_xmit_sg(tap), "tap rdfp-tap: no NDO_XMIT_SG");
+	cr_assert_not(rd_xdp_xmit_sg(999999), "no such device: no");
+}
+
+/* The program this build loads is multi-buffer aware (it has rd_tx_frags),
+ * so replacing it in place keeps no cap; what it says of a veth for a
+ * program without that map is covered by tests/daemon/t_upgrade.sh. */
+Test(xdp_features, this_build_is_replaced_in_place)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	cr_assert_eq(bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.routerd_xdp), &info, &len), 0);
+	cr_assert_not(rd_xdp_replace_keeps_cap("rdfp-out1", info.id));
+}

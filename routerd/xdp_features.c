@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * What devices and programs can do with multi-buffer XDP frames (issue
- * 20): a device's xdp-features, asked of the netdev generic netlink family
- * (libbpf 1.1 has no bpf_xdp_query() feature flags) synchronously on a
- * socket of its own, once per managed port when it joins the fast path;
- * and whether replacing a pinned program in place would keep a limit the
- * old one set.
+ * What devices and programs can do with XDP frames. This module owns the
+ * one way routerd asks the kernel for a device's xdp-features: the netdev
+ * generic netlink family (libbpf 1.1 has no bpf_xdp_query() feature flags),
+ * its family id resolution, the DEV_GET request and the parsing of
+ * NETDEV_A_DEV_XDP_FEATURES, all in rd_xdp_features(), asked synchronously
+ * on a socket of its own. On top of it: NDO_XMIT_SG for multi-buffer
+ * frames (issue 20), once per managed port when it joins the fast path
+ * (xdp_target.c asks it for NDO_XMIT); and whether replacing a pinned
+ * program in place would keep a limit the old one set.
  */
 #include "xdp_features.h"
 
 #include <bpf/bpf.h>
+#include <errno.h>
 #include <libmnl/libmnl.h>
 #include <linux/ethtool.h>
 #include <linux/genetlink.h>
@@ -19,6 +23,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -27,7 +32,9 @@
 #define RD_NETDEV_CMD_DEV_GET 1
 #define RD_NETDEV_A_DEV_IFINDEX 1
 #define RD_NETDEV_A_DEV_XDP_FEATURES 3
-#define RD_NETDEV_XDP_ACT_NDO_XMIT_SG (1ull << 6)
+
+static __u16 netdev_family;    /* 0: not known (yet) */
+static bool no_netdev_family;  /* the kernel has none (before 6.3) */
 
 struct reply {
 	__u16 family;
@@ -42,7 +49,7 @@ static int family_attr(const struct nlattr *a, void *data)
 	if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID &&
 	    mnl_attr_validate(a, MNL_TYPE_U16) >= 0) {
 		r->family = mnl_attr_get_u16(a);
-		r->found = true;
+		r->found = r->family != 0;
 	}
 	return MNL_CB_OK;
 }
@@ -69,9 +76,10 @@ static int on_dev(const struct nlmsghdr *nlh, void *data)
 	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), dev_attr, data);
 }
 
-/* One request, its answer through `cb`. */
-static bool ask(struct mnl_socket *nl, __u16 type, __u8 cmd, __u16 attr, __u32 value,
-		const char *name, mnl_cb_t cb, struct reply *r)
+/* One request, its answer through `cb`: 0, or -errno (-ENODATA when the
+ * answer lacks what `cb` looks for). */
+static int ask(struct mnl_socket *nl, __u16 type, __u8 cmd, __u16 attr, const void *val,
+	       size_t len, mnl_cb_t cb, struct reply *r)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -85,39 +93,67 @@ static bool ask(struct mnl_socket *nl, __u16 type, __u8 cmd, __u16 attr, __u32 v
 	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
 	g->cmd = cmd;
 	g->version = 1;
-	if (name)
-		mnl_attr_put_strz(nlh, attr, name);
-	else
-		mnl_attr_put_u32(nlh, attr, value);
+	mnl_attr_put(nlh, attr, len, val);
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return false;
+		return -errno;
 	r->found = false;
 	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-	if (n <= 0 || mnl_cb_run(buf, n, seq, port, cb, r) < 0)
-		return false;
-	return r->found;
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return -ENODATA;
+	if (mnl_cb_run(buf, n, seq, port, cb, r) < 0)
+		return -errno;
+	return r->found ? 0 : -ENODATA;
 }
 
-/* Asked again whenever a port is described (every link event), so the
- * answer follows a veth whose peer gains or loses GRO or XDP; the family
- * id is resolved once. */
+/* A socket of its own per question, so the answer is always about the
+ * namespace routerd is in; asked again whenever a port is described (every
+ * link event), so the answer follows a veth whose peer gains or loses GRO
+ * or XDP. The family id is resolved once, its absence remembered. */
+int rd_xdp_features(__u32 ifindex, __u64 *features)
+{
+	struct timeval tv = { .tv_sec = 1 };
+	struct reply r = { 0 };
+	struct mnl_socket *nl;
+	int rc;
+
+	if (no_netdev_family)
+		return -EOPNOTSUPP;
+	nl = mnl_socket_open(NETLINK_GENERIC);
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (!netdev_family) {
+		rc = ask(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, CTRL_ATTR_FAMILY_NAME,
+			 RD_NETDEV_FAMILY, sizeof(RD_NETDEV_FAMILY), on_family, &r);
+		if (rc == -ENOENT) {
+			no_netdev_family = true;
+			rc = -EOPNOTSUPP;
+		}
+		if (rc)
+			goto out;
+		netdev_family = r.family;
+	}
+	rc = ask(nl, netdev_family, RD_NETDEV_CMD_DEV_GET, RD_NETDEV_A_DEV_IFINDEX, &ifindex,
+		 sizeof(ifindex), on_dev, &r);
+	if (!rc)
+		*features = r.features;
+out:
+	mnl_socket_close(nl);
+	return rc;
+}
+
 bool rd_xdp_xmit_sg(__u32 ifindex)
 {
-	static __u16 family;
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_GENERIC);
-	struct reply r = { 0 };
-	bool sg = false;
+	__u64 features;
 
-	if (!nl)
-		return false;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == 0 &&
-	    (family || (ask(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, CTRL_ATTR_FAMILY_NAME, 0,
-			    RD_NETDEV_FAMILY, on_family, &r) && (family = r.family))) &&
-	    ask(nl, family, RD_NETDEV_CMD_DEV_GET, RD_NETDEV_A_DEV_IFINDEX, ifindex, NULL,
-		on_dev, &r))
-		sg = r.features & RD_NETDEV_XDP_ACT_NDO_XMIT_SG;
-	mnl_socket_close(nl);
-	return sg;
+	return !rd_xdp_features(ifindex, &features) &&
+	       (features & RD_NETDEV_XDP_ACT_NDO_XMIT_SG);
 }
 
 /* The ethtool driver name of `ifname` in this network namespace. */

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* xdp_target.h: does a veth's peer have GRO on? */
+/* xdp_target.h: does XDP redirect into an interface? The NDO_XMIT flag
+ * comes from xdp_features.c; this module owns the veth peer's GRO. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/ethtool.h>
-#include <linux/genetlink.h>
 #include <linux/if_link.h>
 #include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
@@ -22,18 +22,11 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "xdp_features.h"
 #include "xdp_target.h"
 
-/* uapi linux/netdev.h (6.3), absent from older headers */
-#define RD_NETDEV_CMD_DEV_GET 1
-#define RD_NETDEV_A_DEV_IFINDEX 1
-#define RD_NETDEV_A_DEV_XDP_FEATURES 3
-#define RD_NETDEV_XDP_ACT_NDO_XMIT (1u << 2)
-
-static struct mnl_socket *sk, *genl;
+static struct mnl_socket *sk;
 static unsigned int seq;
-static __u16 netdev_family; /* 0: not known (yet) */
-static bool no_netdev_family;
 
 struct link_info {
 	bool veth;
@@ -95,125 +88,51 @@ static int on_msg(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* One request and its answer on *SKP (opened on first use, PROTO).
- * Returns 0 or -errno. */
-static int ask_on(struct mnl_socket **skp, int proto, struct nlmsghdr *nlh, mnl_cb_t cb,
-		  void *data)
+/* One rtnetlink request and its answer on the module's socket (opened on
+ * first use). Returns 0 or -errno. */
+static int ask(struct nlmsghdr *nlh, void *data)
 {
 	char buf[8192];
 	int rc;
 
-	if (!*skp) {
+	if (!sk) {
 		struct timeval tv = { .tv_sec = 1 };
 
-		*skp = mnl_socket_open(proto);
-		if (!*skp)
+		sk = mnl_socket_open(NETLINK_ROUTE);
+		if (!sk)
 			return -errno;
-		if (mnl_socket_bind(*skp, 0, MNL_SOCKET_AUTOPID) < 0) {
+		if (mnl_socket_bind(sk, 0, MNL_SOCKET_AUTOPID) < 0) {
 			rc = -errno;
-			mnl_socket_close(*skp);
-			*skp = NULL;
+			mnl_socket_close(sk);
+			sk = NULL;
 			return rc;
 		}
-		setsockopt(mnl_socket_get_fd(*skp), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(mnl_socket_get_fd(sk), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		if (!seq)
 			seq = time(NULL);
 	}
-	while (recv(mnl_socket_get_fd(*skp), buf, sizeof(buf), MSG_DONTWAIT) > 0)
+	while (recv(mnl_socket_get_fd(sk), buf, sizeof(buf), MSG_DONTWAIT) > 0)
 		; /* what a timed-out exchange left */
 	nlh->nlmsg_seq = ++seq;
-	if (mnl_socket_sendto(*skp, nlh, nlh->nlmsg_len) < 0)
+	if (mnl_socket_sendto(sk, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
-	rc = mnl_socket_recvfrom(*skp, buf, sizeof(buf));
+	rc = mnl_socket_recvfrom(sk, buf, sizeof(buf));
 	if (rc < 0)
 		return -errno;
-	rc = mnl_cb_run(buf, rc, seq, mnl_socket_get_portid(*skp), cb, data);
+	rc = mnl_cb_run(buf, rc, seq, mnl_socket_get_portid(sk), on_msg, data);
 	return rc < 0 ? -errno : 0;
 }
 
-static int ask(struct nlmsghdr *nlh, void *data)
-{
-	return ask_on(&sk, NETLINK_ROUTE, nlh, on_msg, data);
-}
-
-/* ---- the device's own xdp-features (netdev genetlink family) ---- */
-
-struct genl_answer {
-	__u16 family;
-	bool have_features;
-	__u64 features;
-};
-
-static int on_genl_attr(const struct nlattr *a, void *data)
-{
-	struct genl_answer *ans = data;
-
-	if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID && mnl_attr_get_payload_len(a) >= 2)
-		ans->family = mnl_attr_get_u16(a);
-	return MNL_CB_OK;
-}
-
-static int on_dev_attr(const struct nlattr *a, void *data)
-{
-	struct genl_answer *ans = data;
-
-	if (mnl_attr_get_type(a) == RD_NETDEV_A_DEV_XDP_FEATURES &&
-	    mnl_attr_get_payload_len(a) >= 8) {
-		ans->features = mnl_attr_get_u64(a);
-		ans->have_features = true;
-	}
-	return MNL_CB_OK;
-}
-
-static int on_genl_msg(const struct nlmsghdr *nlh, void *data)
-{
-	struct genl_answer *ans = data;
-
-	if (nlh->nlmsg_len >= mnl_nlmsg_size(GENL_HDRLEN))
-		mnl_attr_parse(nlh, GENL_HDRLEN, ans->family ? on_dev_attr : on_genl_attr, ans);
-	return MNL_CB_OK;
-}
-
-static int ask_genl(__u16 type, __u8 cmd, __u16 attr, const void *val, size_t len,
-		    struct genl_answer *ans)
-{
-	char buf[256];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct genlmsghdr *g;
-
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = cmd;
-	g->version = 1;
-	mnl_attr_put(nlh, attr, len, val);
-	return ask_on(&genl, NETLINK_GENERIC, nlh, on_genl_msg, ans);
-}
-
-/* NETDEV_XDP_ACT_NDO_XMIT of IFINDEX: 1, 0, or -1 (the kernel cannot say:
- * before 6.3 there is no such flag, and __xdp_enqueue() does not check one). */
+/* NETDEV_XDP_ACT_NDO_XMIT of IFINDEX (xdp_features.c): 1, 0, or -1 (the
+ * kernel cannot say: before 6.3 there is no such flag, and __xdp_enqueue()
+ * does not check one). */
 static int ndo_xmit(__u32 ifindex)
 {
-	struct genl_answer ans = { 0 };
+	__u64 features;
 
-	if (no_netdev_family)
+	if (rd_xdp_features(ifindex, &features))
 		return -1;
-	if (!netdev_family) {
-		int rc = ask_genl(GENL_ID_CTRL, CTRL_CMD_GETFAMILY, CTRL_ATTR_FAMILY_NAME,
-				  "netdev", sizeof("netdev"), &ans);
-
-		if (rc == -ENOENT)
-			no_netdev_family = true;
-		if (rc || !ans.family)
-			return -1;
-		netdev_family = ans.family;
-	}
-	memset(&ans, 0, sizeof(ans));
-	ans.family = netdev_family;
-	if (ask_genl(netdev_family, RD_NETDEV_CMD_DEV_GET, RD_NETDEV_A_DEV_IFINDEX, &ifindex,
-		     sizeof(ifindex), &ans) || !ans.have_features)
-		return -1;
-	return !!(ans.features & RD_NETDEV_XDP_ACT_NDO_XMIT);
+	return !!(features & RD_NETDEV_XDP_ACT_NDO_XMIT);
 }
 
 static int get_link(__u32 ifindex, struct link_info *li)

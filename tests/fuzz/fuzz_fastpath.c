@@ -701,6 +701,10 @@ static __u64 sum_all_verdicts(void)
 
 static const __u8 *cur_in;
 static size_t cur_len;
+/* the frame as the program sees it: a runt is padded to ETH_HLEN with the
+ * rest in a fragment (data_end stays at cur_len), which its byte counters
+ * count, as rd_frame_len() does */
+static size_t cur_frame_len;
 static const __u8 *cur_out;
 static enum port_id cur_port;
 
@@ -872,7 +876,7 @@ static void check_bytes(const struct port *p, const struct outcome *o)
 	for (__u32 s = 0; s < N_SLOTS; s++)
 		for (unsigned i = 0; i < RD_BYTES__MAX; i++) {
 			__u64 d = after_bytes[s][i] - before_bytes[s][i];
-			__u64 expect = s == p->slot && i == want ? cur_len : 0;
+			__u64 expect = s == p->slot && i == want ? cur_frame_len : 0;
 
 			if (d != expect)
 				violation("byte counter %u of slot %u moved by %llu, want %llu (verdict %s)",
@@ -1234,6 +1238,7 @@ static bool run_once(struct port *p, const __u8 *in, size_t len, size_t size_in,
 	cur_port = (enum port_id)(p - ports);
 	cur_in = in;
 	cur_len = len;
+	cur_frame_len = size_in;
 	cur_out = NULL;
 	o->action = (int)opts.retval;
 	o->out_len = opts.data_size_out;

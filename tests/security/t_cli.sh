@@ -26,7 +26,7 @@ cases() {
 	sec_expect "$tag: 5000-byte interface name" 2 "invalid interface name" "$rd" --check-config -i "$(long 5000)"
 	sec_expect "$tag: interface name with a slash" 2 "invalid interface name 'a/b'" "$rd" --check-config -i a/b
 	sec_expect "$tag: the same interface twice" 2 "interface 'lo' listed twice" "$rd" --check-config -i lo -i lo
-	sec_expect "$tag: 257 interfaces" 2 "too many -i (at most 256)" "$rd" --check-config "${many_i[@]}"
+	sec_expect "$tag: 257 interfaces" 2 "too many -i and -b (at most 256)" "$rd" --check-config "${many_i[@]}"
 	sec_expect "$tag: 200-byte socket path" 2 "--socket: path too long" "$rd" --check-config -i lo --socket "/$(long 200)"
 	sec_expect "$tag: empty socket path" 2 "--socket: empty path" "$rd" --check-config -i lo --socket ''
 	sec_expect "$tag: 5000-byte pin dir" 2 "--pin-dir: path too long" "$rd" --check-config -i lo --pin-dir "/$(long 5000)"

@@ -65,7 +65,7 @@ sec_expect "a NUL byte in a line" 2 "$f:2: line contains a NUL byte" "$ROUTERD" 
 
 f=$E2E_TMP/many.conf
 { for i in $(seq 300); do echo "interface if$i"; done; } >"$f"
-sec_expect "more interfaces than routerd serves" 2 "$f:257: too many interfaces (at most 256)" \
+sec_expect "more interfaces than routerd serves" 2 "$f:257: too many interface and bridge lines (at most 256)" \
 	"$ROUTERD" --check-config -c "$f"
 
 f=$E2E_TMP/comments.conf

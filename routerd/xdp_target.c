@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* xdp_target.h: does XDP redirect into an interface? The NDO_XMIT flag
- * comes from xdp_features.c; this module owns the veth peer's GRO. */
+ * comes from xdp_features.c; this module owns the veth peer's GRO and XDP. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -219,19 +219,19 @@ static int gro_on(int fd, __u32 ifindex)
 	return ev.data != 0;
 }
 
-/* A datagram socket in the namespace behind NSFD (-1: ours). */
-static int socket_in(int nsfd)
+/* A socket (DOMAIN, TYPE, PROTO) in the namespace behind NSFD (-1: ours). */
+static int socket_in(int nsfd, int domain, int type, int proto)
 {
 	int self, fd;
 
 	if (nsfd < 0)
-		return socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		return socket(domain, type | SOCK_CLOEXEC, proto);
 	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (self < 0)
 		return -1;
 	fd = -1;
 	if (!setns(nsfd, CLONE_NEWNET)) {
-		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		fd = socket(domain, type | SOCK_CLOEXEC, proto);
 		if (setns(self, CLONE_NEWNET)) {
 			/* cannot get home: nothing else of routerd would work */
 			rd_err("cannot return to its own network namespace: %s", strerror(errno));
@@ -240,6 +240,59 @@ static int socket_in(int nsfd)
 	}
 	close(self);
 	return fd;
+}
+
+static int on_xdp_attr(const struct nlattr *a, void *data)
+{
+	if (mnl_attr_get_type(a) == IFLA_XDP_ATTACHED && mnl_attr_get_payload_len(a) >= 1)
+		*(bool *)data = mnl_attr_get_u8(a) != XDP_ATTACHED_NONE;
+	return MNL_CB_OK;
+}
+
+static int on_peer_attr(const struct nlattr *a, void *data)
+{
+	if (mnl_attr_get_type(a) == IFLA_XDP)
+		mnl_attr_parse_nested(a, on_xdp_attr, data);
+	return MNL_CB_OK;
+}
+
+static int on_peer_msg(const struct nlmsghdr *nlh, void *data)
+{
+	if (nlh->nlmsg_type == RTM_NEWLINK && nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(struct ifinfomsg)))
+		mnl_attr_parse(nlh, sizeof(struct ifinfomsg), on_peer_attr, data);
+	return MNL_CB_OK;
+}
+
+/* Has IFINDEX, in the namespace behind NSFD (-1: ours), an XDP program? A
+ * veth whose peer runs one takes redirected frames whatever its GRO says
+ * (another routerd, a sink that drops in XDP). 1, 0, or -1. */
+static int xdp_attached(int nsfd, __u32 ifindex)
+{
+	struct timeval tv = { .tv_sec = 1 };
+	char buf[8192];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+	bool attached = false;
+	int fd, rc;
+	ssize_t n;
+
+	fd = socket_in(nsfd, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = ++seq;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_index = (int)ifindex;
+	rc = -1;
+	if (send(fd, nlh, nlh->nlmsg_len, 0) == (ssize_t)nlh->nlmsg_len) {
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n > 0 && mnl_cb_run(buf, (size_t)n, seq, 0, on_peer_msg, &attached) >= 0)
+			rc = attached;
+	}
+	close(fd);
+	return rc;
 }
 
 enum rd_xdp_target rd_xdp_target(__u32 ifindex)
@@ -256,7 +309,12 @@ enum rd_xdp_target rd_xdp_target(__u32 ifindex)
 		return RD_XDP_TARGET_UNKNOWN;
 	if (li.other_ns && (nsfd = open_nsid(li.nsid)) < 0)
 		return RD_XDP_TARGET_UNKNOWN;
-	fd = socket_in(nsfd);
+	if (xdp_attached(nsfd, li.peer) == 1) {
+		if (nsfd >= 0)
+			close(nsfd);
+		return RD_XDP_TARGET_YES;
+	}
+	fd = socket_in(nsfd, AF_INET, SOCK_DGRAM, 0);
 	if (nsfd >= 0)
 		close(nsfd);
 	if (fd < 0)

@@ -5,6 +5,7 @@
  * multi-buffer support. In the packet fixture's namespace (fixture.h),
  * whose ports are veths, plus a tap.
  */
+#include <linux/if_link.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 #include "fixture.h"
 #include "xdp_features.h"
+#include "xdp_target.h"
 
 PACKET_SUITE(xdp_features);
 
@@ -50,4 +52,24 @@ Test(xdp_features, this_build_is_replaced_in_place)
 
 	cr_assert_eq(bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.routerd_xdp), &info, &len), 0);
 	cr_assert_not(rd_xdp_replace_keeps_cap("rdfp-out1", info.id));
+}
+
+/* A veth whose peer runs an XDP program takes redirects although its GRO
+ * stays off (another routerd, a sink that drops in XDP): routerd must keep
+ * it in rd_tx (xdp_target.c asks the peer for both). */
+Test(xdp_features, a_veth_whose_peer_runs_xdp_is_a_redirect_target)
+{
+	unsigned peer = if_nametoindex(ports[P_OUT1].peer);
+	__u32 port = (__u32)ports[P_OUT1].ifindex;
+	char cmd[128];
+
+	cr_assert_gt(peer, 0);
+	snprintf(cmd, sizeof(cmd), "ethtool -K %s gro off >/dev/null 2>&1", ports[P_OUT1].peer);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(rd_xdp_target(port), RD_XDP_TARGET_NO, "peer without GRO or XDP");
+	cr_assert_eq(bpf_xdp_attach((int)peer, bpf_program__fd(skel->progs.routerd_xdp),
+				    XDP_FLAGS_DRV_MODE, NULL), 0, "XDP on %s", ports[P_OUT1].peer);
+	cr_assert_eq(rd_xdp_target(port), RD_XDP_TARGET_YES, "peer with XDP, GRO off");
+	cr_assert_eq(bpf_xdp_detach((int)peer, XDP_FLAGS_DRV_MODE, NULL), 0);
+	cr_assert_eq(rd_xdp_target(port), RD_XDP_TARGET_NO, "peer's XDP gone");
 }

@@ -152,7 +152,7 @@ static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *i
 		return rd_pass(st, RD_PASS_HAIRPIN);
 	rd_route_egress(route, &out);
 	/* A packet XDP would forward, which the netfilter ruleset could act
-	 * on: the kernel's, so every rule sees it (routerd/netfilter.c). */
+	 * on: the kernel's, so every rule sees it (routerd/netfilter/netfilter.c). */
 	if (unlikely(flow.nf_hold & RD_NF_HOLD_ALL) && rd_nf_holds(flow.nf_hold, in, &out, route, v4))
 		return rd_pass(st, RD_PASS_NETFILTER);
 	/* A jumbo frame in fragments, to a port that cannot send one. */
@@ -206,7 +206,7 @@ int routerd_xdp(struct xdp_md *ctx)
 	pkt.tail_len = rd_frame_tail(ctx, st->frame_len);
 	if (!ifc)
 		return rd_pass(st, RD_PASS_UNCONFIGURED);
-	/* tc ingress filters on this port see every frame (routerd/tc.c). */
+	/* tc ingress filters on this port see every frame (routerd/daemon/tc.c). */
 	if (unlikely(ifc->tc & RD_TC_HOLD_INGRESS))
 		return rd_pass(st, RD_PASS_TC);
 	in.rp_filter = ifc->rp_filter;

@@ -3,7 +3,7 @@
  * Bridging in the driver: known unicast between two ports of the same Linux
  * bridge, both managed by routerd, is redirected port to port here. The
  * kernel bridge stays the control plane: its FDB (mirrored into rd_fdb by
- * routerd/fdb.c), port states and flags, and VLANs decide; every frame the
+ * routerd/bridge/mirror.c), port states and flags, and VLANs decide; every frame the
  * bridge would treat as anything but "forward this known unicast to that
  * port" goes to the kernel untouched, with its reason:
  *
@@ -406,7 +406,7 @@ static __always_inline int rd_bridge(struct xdp_md *ctx, const struct rd_iface *
 	}
 
 	/* A frame XDP would bridge, which the bridge family, ebtables or
-	 * br_netfilter could act on: the kernel bridge's (routerd/netfilter.c). */
+	 * br_netfilter could act on: the kernel bridge's (routerd/netfilter/netfilter.c). */
 	if (unlikely(ctl->netfilter))
 		return rd_pass(st, RD_PASS_NETFILTER);
 

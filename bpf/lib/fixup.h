@@ -12,7 +12,7 @@
  * invalid candidate is left untouched and handed to the kernel, counted.
  *
  * Adding a fix-up: a helper here, a bit in include/routerd/maps.h, a name in
- * routerd/config.c, an event counter in include/routerd/counters.h.
+ * routerd/common/config.c, an event counter in include/routerd/counters.h.
  */
 #ifndef RD_BPF_FIXUP_H
 #define RD_BPF_FIXUP_H

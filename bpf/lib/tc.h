@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Traffic control holds (routerd/tc.c, docs/xdp-bypass.md). The hot path
+ * Traffic control holds (routerd/daemon/tc.c, docs/xdp-bypass.md). The hot path
  * never looks here: an ingress hold is a bit of the entry it reads anyway
  * (rd_iface.tc, rd_bridge_dev.tc, rd_vlan_dev.tc), an egress hold is a
  * port missing from rd_tx or a bridge or VLAN device the egress resolution

@@ -9,7 +9,7 @@
  * and once the deadline is RD_SILENT_AFTER_NS past (routerd silent, not
  * just late):
  *  - the neighbour entries routerd re-validates with NTF_USE
- *    (routerd/freshness.c): with nobody doing that, a STALE entry would
+ *    (routerd/daemon/freshness.c): with nobody doing that, a STALE entry would
  *    keep its MAC forever. So each nexthop's first packet of every
  *    RD_NH_NOTE_INTERVAL_NS (per CPU) goes to the kernel, whose forwarding
  *    runs the STALE -> DELAY -> PROBE machine as without routerd; the
@@ -20,7 +20,7 @@
  *    itself). A source that is the box's own address has a local route
  *    back, and fails. The kernel decides the others as it always does,
  *    whatever rp_filter says now: stricter than needed, never looser;
- *  - the netfilter verdict (routerd/netfilter.c): with `netfilter auto`, a
+ *  - the netfilter verdict (routerd/netfilter/netfilter.c): with `netfilter auto`, a
  *    rule added while routerd is silent would go unseen, so every routed
  *    packet goes to the kernel (pass reason netfilter) until routerd is back.
  * Only a miss runs this (an unattended flow never hits), so the daemon

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Bridging in the driver: map keys, values and flags shared by the XDP
- * program (bpf/lib/bridge.h) and the daemon (routerd/fdb.c), which mirrors
+ * program (bpf/lib/bridge.h) and the daemon (routerd/bridge/mirror.c), which mirrors
  * the kernel bridge's forwarding database, port states and VLANs into them.
  * docs/bridging.md has the behaviour.
  */
@@ -96,14 +96,14 @@ struct rd_bridge_dev {
 	__u8 mac[6];    /* the bridge device's address; all zero: frames to it
 			 * are not routed in XDP (bridge down, no IP config) */
 	__u8 rp_filter; /* as rd_iface.rp_filter, for the bridge device */
-	__u8 tc;        /* RD_TC_HOLD_* of the bridge device (routerd/tc.c) */
+	__u8 tc;        /* RD_TC_HOLD_* of the bridge device (routerd/daemon/tc.c) */
 };
 
 /* VLAN devices (ip link add link eth0 name eth0.10 type vlan id 10) on a
  * managed port or on a bridge, for the routing path: a route out of one
  * leaves through its lower device with the tag pushed; a tagged frame for
  * its MAC is routed with the VLAN device as the FIB's ingress. Written by
- * the daemon (routerd/vlan_devs.c) into two maps with the same value:
+ * the daemon (routerd/bridge/vlan_devs.c) into two maps with the same value:
  * rd_vlan_devs keyed by the VLAN device's ifindex, rd_vlan_in by
  * (lower, VID). */
 #define RD_MAX_VLAN_DEVS 1024
@@ -115,7 +115,7 @@ struct rd_vlan_dev {
 	__u16 tpid;     /* ETH_P_8021Q or ETH_P_8021AD, host order */
 	__u8 mac[6];    /* its address; all zero while it is down */
 	__u8 rp_filter; /* as rd_iface.rp_filter */
-	__u8 tc;        /* RD_TC_HOLD_* of the VLAN device (routerd/tc.c) */
+	__u8 tc;        /* RD_TC_HOLD_* of the VLAN device (routerd/daemon/tc.c) */
 };
 
 struct rd_vlan_key {

@@ -30,7 +30,7 @@
 #define RD_FIXUP_MSS_CLAMP (1u << 2)
 #define RD_FIXUP_ETHERTYPE (RD_FIXUP_IPV4_IN_IPV6 | RD_FIXUP_IPV6_IN_IPV4)
 
-/* rd_iface.tc bits (routerd/tc.c, docs/xdp-bypass.md): tc ingress
+/* rd_iface.tc bits (routerd/daemon/tc.c, docs/xdp-bypass.md): tc ingress
  * filters see every frame received here, so the kernel gets them all; a
  * shaping qdisc or tc egress filters must see what leaves here, so the port
  * is also out of rd_tx and a redirect to it fails over to the kernel. */
@@ -51,7 +51,7 @@
  *
  * An array entry is rewritten in place, so a packet could see a mix of old
  * and new fields, which the hash's atomic replacement never showed. routerd
- * therefore never rewrites a live entry directly (routerd/datapath.c):
+ * therefore never rewrites a live entry directly (routerd/daemon/datapath.c):
  * it first closes its gates (slot RD_SLOT_UNCONFIGURED: not an ingress;
  * br_flags 0: not a forwarding bridge port) with the old contents, waits for
  * every running program to finish, writes the new contents with the gates
@@ -65,11 +65,11 @@ struct rd_iface {
 	__u8 rp_filter;   /* effective net.ipv4.conf rp_filter: 0 off,
 			   * 1 strict, 2 loose (see bpf/lib/fib.h) */
 	__u8 tc;          /* RD_TC_HOLD_*: traffic control keeps this
-			   * interface's traffic (routerd/tc.c) */
+			   * interface's traffic (routerd/daemon/tc.c) */
 	__u8 mac[6];      /* the interface's own address: frames to another
 			   * unicast MAC are not ours to route */
 	__u16 mss_clamp;  /* with RD_FIXUP_MSS_CLAMP: MSS or RD_MSS_CLAMP_AUTO */
-	/* Bridge port (include/routerd/bridge.h, written by routerd/bridge_topo.c):
+	/* Bridge port (include/routerd/bridge.h, written by routerd/bridge/topology.c):
 	 * frames received here are bridged in XDP when bridge_ifindex is set. */
 	__u32 bridge_ifindex; /* the master bridge; 0: not a bridge port */
 	__u16 br_flags;       /* RD_BRPORT_* */
@@ -137,7 +137,7 @@ static inline __u32 rd_local4_slot(__u32 addr, __u32 probe)
  *    rd_local4) and reverse-path filtering; a hit skips those checks, which
  *    is why rd_local4 changes bump the generation;
  *  - the daemon keeps pushing rd_cache_ctl.valid_until_ns forward (its
- *    heartbeat, routerd/cachectl.c); if it stops (killed, SIGSTOP), the
+ *    heartbeat, routerd/daemon/cachectl.c); if it stops (killed, SIGSTOP), the
  *    cache switches itself off and every packet takes the full lookup
  *    again, under the rules for a silent daemon (bpf/lib/unattended.h);
  *  - a packet longer than the cached MTU always takes the full lookup, so
@@ -175,7 +175,7 @@ struct rd_cache_ctl {
 	__u64 generation;     /* 0: cache off; never 0 while it is on */
 	__u64 valid_until_ns; /* CLOCK_MONOTONIC_COARSE: routerd's heartbeat;
 			       * 0: routerd stopped */
-	__u32 netfilter;      /* RD_NF_HOLD_* (routerd/netfilter.h) */
+	__u32 netfilter;      /* RD_NF_HOLD_* (routerd/netfilter/netfilter.h) */
 	__u32 pad;
 };
 

@@ -2,7 +2,7 @@
 /*
  * One router chain of the benchmark (gen -> r0 [r] r1/r2 -> sink): loads
  * routerd's own BPF object (the skeleton the daemon embeds, with its maps
- * filled as routerd/ifaces.c fills them), the reference programs of
+ * filled as routerd/daemon/ifaces.c fills them), the reference programs of
  * min_fwd.bpf.c and bench_progs.bpf.c; attaches the way under test to r0;
  * reads routerd's counters and the sink's. A daemon chain's r0 belongs to
  * the routerd daemon running there: only its pinned counters are read.
@@ -17,7 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "bench.h"
-#include "datapath.h"
+#include "daemon/datapath.h"
 #include "routerd.skel.h"
 #include "min_fwd.skel.h"
 #include "bench_progs.skel.h"
@@ -158,7 +158,7 @@ static void rd_open_daemon(struct rd_obj *r, struct chain *c)
 	r->prog_fd = -1;
 }
 
-/* The maps filled as routerd/ifaces.c fills them:
+/* The maps filled as routerd/daemon/ifaces.c fills them:
  * rd_ifaces[ifindex] = {slot, fixups, mac}, rd_tx[ifindex] = ifindex. */
 static void rd_fill(struct rd_obj *r, struct chain *c)
 {
@@ -181,7 +181,7 @@ static void rd_fill(struct rd_obj *r, struct chain *c)
 
 /* routerd's route cache is on only while the daemon vouches for it: it
  * bumps the generation on every routing change and keeps pushing
- * valid_until_ns (CLOCK_MONOTONIC_COARSE) forward (routerd/cachectl.c), its
+ * valid_until_ns (CLOCK_MONOTONIC_COARSE) forward (routerd/daemon/cachectl.c), its
  * heartbeat, with generation 0 while the cache is off. The benchmark
  * vouches for the whole run, either way (a lapsed heartbeat would measure
  * the fast path of a dead daemon, bpf/lib/unattended.h), and bumps the

@@ -144,7 +144,7 @@ got=$(bash --norc --noprofile -c '
 	COMP_WORDS=("$2" -s "$3" monitor dev ""); COMP_CWORD=5
 	_routerctl
 	printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' _ \
-	"$RD_ROOT/routerd/routerctl.bash-completion" "$ROUTERCTL" "$SOCK" 2>&1)
+	"$RD_ROOT/routerd/routerctl/routerctl.bash-completion" "$ROUTERCTL" "$SOCK" 2>&1)
 if [ "$got" = "eth0 eth1 " ]; then
 	tap_ok "completion of 'monitor dev' offers the daemon's interfaces: $got"
 else

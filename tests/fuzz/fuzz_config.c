@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fuzz_config: the config file parser (routerd/config.c) under ASan/UBSan.
+ * fuzz_config: the config file parser (routerd/common/config.c) under ASan/UBSan.
  *
  * Each input is a whole config file. Checked on every run:
  *   - rd_config_parse_file() on it (through a memfd, so getline() and the
@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include <routerd/maps.h>
-#include "config.h"
+#include "common/config.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

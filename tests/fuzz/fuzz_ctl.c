@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fuzz_ctl: control requests (routerd/ctl.c) under ASan/UBSan.
+ * fuzz_ctl: control requests (routerd/daemon/ctl.c) under ASan/UBSan.
  *
  * Each input is what a client writes on the control socket before closing
  * its side. Two things are checked on every run:
@@ -33,8 +33,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "ctl.h"
-#include "log.h"
+#include "daemon/ctl.h"
+#include "common/log.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -6,8 +6,8 @@
  * port) run through the real program (routerd.skel.h) with
  * BPF_PROG_TEST_RUN, inside a private network namespace built once at
  * start-up. The maps are filled with the daemon's own datapath functions
- * (slots, rd_ifaces, rd_tx, rd_local4), the way routerd/ifaces.c and
- * routerd/netlink.c fill them:
+ * (slots, rd_ifaces, rd_tx, rd_local4), the way routerd/daemon/ifaces.c and
+ * routerd/daemon/netlink.c fill them:
  *
  *   port     router side               neighbour v4 / v6 MAC   fix-ups
  *   fz-in    198.18.1.1 2001:db8:1::1  02:..:04:01 / 06:01     ipv4-in-ipv6,ipv6-in-ipv4,mss-clamp=1400
@@ -75,7 +75,7 @@
 #include <bpf/libbpf.h>
 
 #include <routerd/maps.h>
-#include "datapath.h"
+#include "daemon/datapath.h"
 #include "routerd.skel.h"
 
 #define FRAME_MAX 2048
@@ -207,7 +207,7 @@ static void build_topology(void)
 		die("ip -batch failed (see its errors above)");
 }
 
-/* rd_local4 as routerd/netlink.c fills it: every local IPv4 address and
+/* rd_local4 as routerd/daemon/netlink.c fills it: every local IPv4 address and
  * broadcast address of the box. */
 static void fill_local4(void)
 {
@@ -229,7 +229,7 @@ static void fill_local4(void)
 		die("rd_local4: addresses left over");
 }
 
-/* rd_ifaces and rd_tx as routerd/ifaces.c describe() writes them. */
+/* rd_ifaces and rd_tx as routerd/daemon/ifaces.c describe() writes them. */
 static void fill_maps(void)
 {
 	for (struct port *p = ports; p < ports + P__COUNT; p++) {
@@ -1147,7 +1147,7 @@ static void report(void)
 /* ------------------------------------------------------------------ */
 /* libFuzzer entry points                                              */
 
-/* The route cache as routerd/cachectl.c runs it: on, one generation, and
+/* The route cache as routerd/daemon/cachectl.c runs it: on, one generation, and
  * (unlike the daemon's heartbeat) valid for ever. Looked up by name so the
  * harness builds with or without the cache. */
 static int route_cache_miss_event = -1;

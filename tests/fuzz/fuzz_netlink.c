@@ -9,33 +9,33 @@
  * (so ASan sees any read past the data) and fed to:
  *
  *   1. libmnl: mnl_cb_run(buf, len, 0, 0, on_neigh, fr), as
- *      routerd/freshness.c read_kernel_states() does with a neighbour dump,
+ *      routerd/daemon/freshness.c read_kernel_states() does with a neighbour dump,
  *      with three nexthops in fr->recent. Checked: an entry changes only if
  *      a message names its ifindex and family.
- *   2. the bridge mirror's parsers (routerd/bridge_topo.c on_link and
- *      on_vlan through mnl_cb_run, routerd/fdb_entries.c parse_fdb per
+ *   2. the bridge mirror's parsers (routerd/bridge/topology.c on_link and
+ *      on_vlan through mnl_cb_run, routerd/bridge/entries.c parse_fdb per
  *      message), for memory errors and UB only.
- *   3. the nftables ruleset reader (routerd/nf_ruleset.c), as netfilter.c
+ *   3. the nftables ruleset reader (routerd/netfilter/ruleset.c), as netfilter.c
  *      feeds it a dump: checked, an unreadable buffer holds every family.
  *   4. libnl: each message that fits the buffer goes through netlink.c's
  *      guard (on_event_in, the event socket's NL_CB_MSG_IN, which calls
  *      rd_netlink_msg_refused()); if it lets it pass, it is parsed by the
  *      libnl-route cache parsers (nl_msg_parse(), as the cache manager's
  *      event_input() does) and included in the link or address cache with
- *      routerd/netlink.c's callbacks on_link_change (reconciling one
+ *      routerd/daemon/netlink.c's callbacks on_link_change (reconciling one
  *      configured interface that does not exist) and on_addr_change (which
  *      rewrites rd_local4 in a loaded copy of the XDP program's maps).
  *      Checked: a refused message is counted and has the resync timer
  *      armed; rd_local4 then holds exactly the IPv4 local and broadcast
  *      addresses of the cache (the kernel map and the daemon's copy).
- *   4. routerd/tc.c's qdisc and filter parser (rd_tc_parse) and the state
+ *   4. routerd/daemon/tc.c's qdisc and filter parser (rd_tc_parse) and the state
  *      it folds a qdisc into (rd_tc_note_qdisc), for every message as
  *      routerd's own walk (rd_nlmsg_for_each) delivers it. Checked: only
  *      tc messages parse, and every kind routerd keeps is a terminated
  *      string of its field.
  *
  * The static callbacks are reached through tests/fuzz/shim_*.c, which
- * compile routerd/freshness.c and routerd/netlink.c unchanged.
+ * compile routerd/daemon/freshness.c and routerd/daemon/netlink.c unchanged.
  *
  * RD_FUZZ_WRITE_SEEDS=DIR: write seeds (real link, address and neighbour
  * dumps from a namespace built for the purpose, plus hand-made messages)
@@ -73,14 +73,14 @@
 
 #include <bpf/bpf.h>
 
-#include "nlmsg.h"
+#include "daemon/nlmsg.h"
 #include <bpf/libbpf.h>
 
-#include "freshness.h"
-#include "netlink.h"
-#include "nf_ruleset.h"
-#include "tc.h"
-#include "datapath.h"
+#include "daemon/freshness.h"
+#include "daemon/netlink.h"
+#include "netfilter/ruleset.h"
+#include "daemon/tc.h"
+#include "daemon/datapath.h"
 #include "routerd.skel.h"
 #include "shim.h"
 
@@ -164,7 +164,7 @@ static void dump_seeds(const char *dir, struct mnl_socket *sk, int type, unsigne
 }
 
 /* Qdiscs (a shaper, a hook qdisc) and an ingress filter, dumped as
- * routerd/tc.c dumps them. Skipped where the kernel lacks them. */
+ * routerd/daemon/tc.c dumps them. Skipped where the kernel lacks them. */
 static void dump_tc_seeds(const char *dir, struct mnl_socket *sk)
 {
 	static char buf[32768];
@@ -574,7 +574,7 @@ static void run_libnl(const char *buf, size_t len)
 		check_local4();
 }
 
-/* Step 4: routerd/tc.c's parser. */
+/* Step 4: routerd/daemon/tc.c's parser. */
 static void run_tc(const char *buf, size_t len)
 {
 	const struct nlmsghdr *nlh;

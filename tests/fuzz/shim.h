@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The static netlink callbacks of routerd/freshness.c, netlink.c and the
+/* The static netlink callbacks of routerd/daemon/freshness.c, netlink.c and the
  * bridge mirror (bridge_topo.c, fdb_entries.c), exported by shim_*.c (which
  * compile those files unchanged) so that fuzz_netlink can feed them
  * messages without a socket. */

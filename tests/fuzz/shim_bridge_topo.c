@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* routerd/bridge_topo.c as it is, plus one entry point running its link
+/* routerd/bridge/topology.c as it is, plus one entry point running its link
  * and VLAN parsers over a buffer (see shim.h). */
-#include "bridge_topo.c"
+#include "bridge/topology.c"
 #include "shim.h"
 
 void fz_bridge_topo_parse(const void *buf, size_t len)

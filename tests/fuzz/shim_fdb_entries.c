@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* routerd/fdb_entries.c as it is, plus one entry point running the bridge
+/* routerd/bridge/entries.c as it is, plus one entry point running the bridge
  * mirror's netlink parsers over a buffer: bridge links and VLANs
  * (shim_bridge_topo.c), then FDB entries (see shim.h). */
-#include "fdb_entries.c"
+#include "bridge/entries.c"
 #include "shim.h"
 
 void fz_fdb_parse(const void *buf, size_t len)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* routerd/freshness.c as it is, plus an exported on_neigh (see shim.h). */
-#include "freshness.c"
+/* routerd/daemon/freshness.c as it is, plus an exported on_neigh (see shim.h). */
+#include "daemon/freshness.c"
 #include "shim.h"
 
 int fz_on_neigh(const struct nlmsghdr *nlh, void *arg)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* routerd/netlink.c as it is, plus its exported cache callbacks (see shim.h). */
-#include "netlink.c"
+/* routerd/daemon/netlink.c as it is, plus its exported cache callbacks (see shim.h). */
+#include "daemon/netlink.c"
 #include "shim.h"
 
 void fz_on_link_change(struct nl_cache *cache, struct nl_object *obj, int action, void *arg)

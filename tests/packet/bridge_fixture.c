@@ -35,10 +35,10 @@
 #include <routerd/bridge.h>
 #include <routerd/maps.h>
 
-#include "datapath.h"
-#include "fdb.h"
-#include "ifaces.h"
-#include "log.h"
+#include "daemon/datapath.h"
+#include "bridge/mirror.h"
+#include "daemon/ifaces.h"
+#include "common/log.h"
 #include "routerd.skel.h"
 
 #include "bridge_fixture.h"
@@ -172,7 +172,7 @@ void build(void)
 	dp.skel = skel;
 	dp.n_cpus = libbpf_num_possible_cpus();
 	set_heartbeat(skel->maps.rd_bridge_ctl, ~0ull); /* maps filled by hand stay valid */
-	/* routerd's own heartbeat, with the route cache off (routerd/cachectl.c) */
+	/* routerd's own heartbeat, with the route cache off (routerd/daemon/cachectl.c) */
 	cr_assert_eq(bpf_map__update_elem(skel->maps.rd_cache_ctl, &(__u32){ 0 }, sizeof(__u32),
 					  &(struct rd_cache_ctl){ .valid_until_ns = ~0ull },
 					  sizeof(struct rd_cache_ctl), 0), 0, "rd_cache_ctl");

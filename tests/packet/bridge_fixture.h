@@ -25,9 +25,9 @@
 #include <routerd/counters.h>
 #include <routerd/maps.h>
 
-#include "datapath.h"
-#include "fdb.h"
-#include "ifaces.h"
+#include "daemon/datapath.h"
+#include "bridge/mirror.h"
+#include "daemon/ifaces.h"
 
 #define N_PORTS 5 /* brp1..brp5; brp5 unmanaged */
 #define N_MANAGED 4

@@ -15,7 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "datapath.h"
+#include "daemon/datapath.h"
 #include "fixture.h"
 
 struct port ports[P__COUNT] = {
@@ -156,7 +156,7 @@ static void fill_maps(void)
 	}
 }
 
-/* As routerd/ifaces.c: the larger of conf/all and conf/PORT (0 when the
+/* As routerd/daemon/ifaces.c: the larger of conf/all and conf/PORT (0 when the
  * sysctl cannot be read, as there). */
 static __u8 effective_rp_filter(const char *name)
 {
@@ -203,7 +203,7 @@ void set_fixups(enum port_id id, __u32 fixups, __u16 mss_clamp)
 }
 
 /* ------------------------------------------------------------------ */
-/* rd_local4, as routerd/netlink.c and rd_dp_set_local4() fill it      */
+/* rd_local4, as routerd/daemon/netlink.c and rd_dp_set_local4() fill it      */
 
 #define LOCAL4_MAX 128
 

@@ -107,7 +107,7 @@ extern struct routerd_bpf *skel;
 void setup(void);
 void teardown(void);
 
-/* rd_cache_ctl as routerd/cachectl.c publishes it: the cache's generation
+/* rd_cache_ctl as routerd/daemon/cachectl.c publishes it: the cache's generation
  * (0: off) and the heartbeat's deadline (CLOCK_MONOTONIC_COARSE; past:
  * routerd is silent, lib/unattended.h). */
 void set_cache_ctl(__u64 generation, __u64 valid_until_ns);

@@ -4,7 +4,7 @@
  * is bridge_fixture.h's.
  *
  * Suite bridge fills the maps the way routerd does: the rd_fdb mirror
- * (routerd/fdb.c) reads the kernel bridge and writes rd_fdb and the bridge
+ * (routerd/bridge/mirror.c) reads the kernel bridge and writes rd_fdb and the bridge
  * fields of rd_iface; tests change the bridge with bridge(8) and let the
  * mirror follow (rd_fdb_poll()). Suite vlan fills the maps by hand: this
  * kernel has no VLAN filtering for bridges, so VLAN-aware bridges exist
@@ -43,10 +43,10 @@
 #include <routerd/bridge.h>
 #include <routerd/maps.h>
 
-#include "datapath.h"
-#include "fdb.h"
-#include "ifaces.h"
-#include "log.h"
+#include "daemon/datapath.h"
+#include "bridge/mirror.h"
+#include "daemon/ifaces.h"
+#include "common/log.h"
 #include "routerd.skel.h"
 
 #include "bridge_fixture.h"

@@ -11,7 +11,7 @@
  *   brup  198.18.51.1/24  2001:db8:51::1/64   behind it (brup-p) the host
  *                                             198.18.51.2 / 2001:db8:51::2
  *
- * Suite route: the FDB mirror (routerd/fdb.c) fills the bridge maps, as the
+ * Suite route: the FDB mirror (routerd/bridge/mirror.c) fills the bridge maps, as the
  * daemon does. Suite route_vlan: a VLAN-filtering bridge, maps by hand
  * (this kernel has no VLAN filtering), to prove the tag pops and pushes.
  */
@@ -38,7 +38,7 @@
 
 #include "bridge_fixture.h"
 #include "routerd.skel.h"
-#include "tc.h"
+#include "daemon/tc.h"
 
 #define UPLINK_SLOT (N_MANAGED + 1)
 
@@ -286,7 +286,7 @@ Test(route, without_a_heartbeat_the_kernel_routes)
 	expect_pass(1, &f, PASS(BRIDGE_STALE));
 }
 
-/* Traffic control on the bridge device itself (routerd/tc.c): routerd's
+/* Traffic control on the bridge device itself (routerd/daemon/tc.c): routerd's
  * own state, read from the namespace, makes the mirror mark brt0. */
 static __u8 bridge_tc(void)
 {

@@ -20,7 +20,7 @@
 #include <criterion/parameterized.h>
 
 #include "fixture.h"
-#include "datapath.h"
+#include "daemon/datapath.h"
 
 PACKET_SUITE(forward);
 PACKET_SUITE(drop);
@@ -275,7 +275,7 @@ Test(forward, an_ingress_beyond_the_iface_array)
 	EXPECT_COUNTS(&v, slot, { EVENT, RD_EV_FORWARDED_IPV4 });
 }
 
-/* routerd's writes to rd_ifaces (routerd/datapath.c): a live array entry is
+/* routerd's writes to rd_ifaces (routerd/daemon/datapath.c): a live array entry is
  * rewritten through closed gates (include/routerd/maps.h), an absent one
  * reads as ENOENT, and large ifindexes live in rd_ifaces_hi. */
 Test(forward, the_daemon_rewrites_iface_entries_whole)

@@ -27,7 +27,7 @@ static void jumbo_setup(void)
 	setup();
 	ip_cmd("link set dev rdfp-in mtu 9000");
 	ip_cmd("link set dev rdfp-out1 mtu 9000");
-	/* as routerd/datapath.c writes it for a veth (NDO_XMIT_SG) */
+	/* as routerd/daemon/datapath.c writes it for a veth (NDO_XMIT_SG) */
 	for (enum port_id p = P_IN; p <= P_OUT2; p++) {
 		__u32 key = (__u32)ports[p].ifindex;
 

@@ -14,8 +14,8 @@
 #include <routerd/bridge.h>
 #include <routerd/maps.h>
 
-#include "datapath.h"
-#include "fdb.h"
+#include "daemon/datapath.h"
+#include "bridge/mirror.h"
 #include "routerd.skel.h"
 
 #include "bridge_fixture.h"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The netfilter hold in the fast path (rd_cache_ctl.netfilter, written by
- * routerd/cachectl.c for routerd/netfilter.c): a held family's packets that
+ * routerd/daemon/cachectl.c for routerd/netfilter/netfilter.c): a held family's packets that
  * XDP would forward go to the kernel untouched, pass reason netfilter; the
  * other family keeps being forwarded; a route cache hit honours the hold as
  * the lookup does, and forwards again from the same entry once it is

@@ -486,7 +486,7 @@ Test(pass, martian_source_many_addresses_in_one_subnet)
 	cr_assert_eq(unplaced, 0, "%zu addresses did not fit rd_local4", unplaced);
 }
 
-/* Traffic control (routerd/tc.c) as routerd sets it up: an ingress hold is
+/* Traffic control (routerd/daemon/tc.c) as routerd sets it up: an ingress hold is
  * rd_iface.tc; an egress hold is that flag plus the port's absence from
  * rd_tx. */
 static void set_tc(enum port_id id, __u8 bits)

@@ -4,7 +4,7 @@
  * lookup did; nothing cached may survive a generation bump; a lapsed
  * deadline turns the cache off; a packet above the cached MTU still goes to
  * the kernel. The fixture leaves the cache off (routerd alive, with
- * `route-cache off`); these tests switch it on as routerd/cachectl.c does.
+ * `route-cache off`); these tests switch it on as routerd/daemon/cachectl.c does.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -200,7 +200,7 @@ Test(route_cache, a_hit_does_not_cover_another_ingress)
 /* rd_local4 is not in the key: a cached flow whose source becomes one of
  * the router's addresses keeps forwarding until the generation is bumped,
  * which is why routerd bumps after every rd_local4 change
- * (routerd/netlink.c, on_local4). After the bump it is a martian. */
+ * (routerd/daemon/netlink.c, on_local4). After the bump it is a martian. */
 Test(route_cache, a_source_turned_local_is_a_martian_after_the_bump)
 {
 	const char *src = "198.18.200.9";

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * routerd/xdp_features.c against the kernel: which ports may receive
+ * routerd/daemon/xdp_features.c against the kernel: which ports may receive
  * multi-buffer redirects (rd_tx_frags), and which pinned programs predate
  * multi-buffer support. In the packet fixture's namespace (fixture.h),
  * whose ports are veths, plus a tap.
@@ -15,8 +15,8 @@
 #include <criterion/criterion.h>
 
 #include "fixture.h"
-#include "xdp_features.h"
-#include "xdp_target.h"
+#include "daemon/xdp_features.h"
+#include "daemon/xdp_target.h"
 
 PACKET_SUITE(xdp_features);
 

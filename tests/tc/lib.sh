@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Shared by the tests/tc suites (not a suite itself): traffic control on
-# routerd's interfaces (routerd/tc.c, docs/xdp-bypass.md). Sourced after
+# routerd's interfaces (routerd/daemon/tc.c, docs/xdp-bypass.md). Sourced after
 # tests/integration/lib.sh or tests/e2e/common.sh.
 
 # tc_status SOCK IFACE: "EGRESS INGRESS" hold of IFACE (true/false each) as

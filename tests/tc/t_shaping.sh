@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Traffic control keeps its say (routerd/tc.c): lab basic (h1 -- r -- h2),
+# Traffic control keeps its say (routerd/daemon/tc.c): lab basic (h1 -- r -- h2),
 # kernel only and with routerd on r. Shapers (tbf, htb) on r's egress hold
 # a TCP flow to their rate in both modes; a shaper added and removed while
 # a flow runs makes XDP leave and come back within a second; tc filters

@@ -8,7 +8,7 @@
 
 #include <routerd/maps.h>
 
-#include "config.h"
+#include "common/config.h"
 
 static struct rd_config cfg;
 static char err[512];

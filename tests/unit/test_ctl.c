@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "ctl.h"
+#include "daemon/ctl.h"
 
 static char err[256];
 

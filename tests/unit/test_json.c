@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "json.h"
+#include "common/json.h"
 
 Test(json, writer_separates_and_nests)
 {

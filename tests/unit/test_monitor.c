@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* routerctl monitor's arithmetic (routerd/monitor.c): parsing metrics
+/* routerctl monitor's arithmetic (routerd/common/monitor.c): parsing metrics
  * samples, including hostile ones, and the rates between two of them. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "monitor.h"
+#include "common/monitor.h"
 
 static struct rd_mon_sample *parse_ok(const char *text, double t)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The nftables ruleset reader (routerd/nf_ruleset.c) on nf_tables netlink
+ * The nftables ruleset reader (routerd/netfilter/ruleset.c) on nf_tables netlink
  * messages built here byte for byte as the kernel sends them in answer to
  * GETCHAIN and GETRULE dumps (nf_tables_fill_chain_info,
  * nf_tables_fill_rule_info): what holds which family, and that anything
@@ -15,7 +15,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <string.h>
 
-#include "nf_ruleset.h"
+#include "netfilter/ruleset.h"
 
 static char buf[8192];
 static size_t len;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* routerd/tc.c without a kernel: qdisc and filter messages as the kernel
+/* routerd/daemon/tc.c without a kernel: qdisc and filter messages as the kernel
  * sends them (and broken ones), what routerd makes of them, and which
  * qdiscs hold an interface. The kinds this kernel lacks (fq_codel, fq,
  * cake, netem) are only testable here. */
@@ -12,7 +12,7 @@
 
 #include <routerd/maps.h>
 
-#include "tc.h"
+#include "daemon/tc.h"
 
 static char buf[4096];
 

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Private to the bridge mirror (fdb.h): what its modules share. Nothing
+ * outside fdb.c, fdb_entries.c, bridge_topo.c, fdb_refresh.c and
+ * fdb_report.c (and the fuzz shims that compile them) includes this.
+ *
+ *  fdb.c          the mirror's life cycle and the netlink it runs on: the
+ *                 two sockets, requests and dumps, the event reader and its
+ *                 timers, the managed set, the heartbeat (rd_fdb_start/stop,
+ *                 rd_fdb_sync/poll, the ifaces.c hooks)
+ *  fdb_entries.c  the FDB entries: parsing RTM_NEWNEIGH/DELNEIGH, events,
+ *                 the full dump into rd_fdb, reading rd_fdb back
+ *  bridge_topo.c  bridges, ports and VLANs: the link and VLAN dumps and
+ *                 the maps they decide (rd_ifaces bridge fields,
+ *                 rd_port_vlans, rd_bridges; rd_fdb_apply_dump)
+ *  fdb_refresh.c  freshness: NTF_USE for what XDP bridged (rd_fdb_refresh)
+ *  fdb_report.c   routerctl fdb [show|ports|stats] (rd_fdb_report)
+ */
+#ifndef RD_FDB_INTERNAL_H
+#define RD_FDB_INTERNAL_H
+
+#include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "bridge/mirror.h"
+#include "common/log.h"
+
+/* ---- fdb.c ---- */
+
+/* The one receive buffer of both sockets (one thread runs the mirror). */
+extern char rd_fdb_rxbuf[1 << 16];
+
+/* Drops what a timed-out exchange left on the request socket. */
+void rd_fdb_drain(struct rd_fdb *f);
+/* Sends REQ and feeds every answer to CB until the dump (or ack) is done.
+ * Returns 0 or -errno; *intr (may be NULL) tells whether the kernel marked
+ * the dump inconsistent (the table changed under it). */
+int rd_fdb_request(struct rd_fdb *f, struct nlmsghdr *req, mnl_cb_t cb, void *data, bool *intr);
+/* Everything pending on the event socket. Returns true after an overrun
+ * (events were lost: a full resync is due). */
+bool rd_fdb_read_events(struct rd_fdb *f);
+
+/* Is IFINDEX one of the interfaces routerd manages? */
+bool rd_fdb_is_managed(const struct rd_fdb *f, __u32 ifindex);
+/* Re-reads the managed set from ifaces; true when it changed. */
+bool rd_fdb_update_managed(struct rd_fdb *f);
+
+/* Pushes the bridging heartbeat ahead (ALIVE) or switches it off. */
+void rd_fdb_heartbeat(struct rd_fdb *f, bool alive);
+/* Counts a failed map update and says so now and then. */
+static inline void warn_map(struct rd_fdb *f, const char *what, int err)
+{
+	if (!f->map_errors++ || !(f->map_errors % 1000))
+		rd_warn("bridge mirror: cannot update %s: %s (%lu errors so far)", what,
+			strerror(err), f->map_errors);
+}
+
+/* Deletes the keys of the map behind MAP_FD (KEY_SIZE bytes, at most
+ * RD_STALE_KEY_MAX; RD_MAX_IFACES of them at a time) that STALE() says the
+ * current picture no longer wants. */
+#define RD_STALE_KEY_MAX 16
+void rd_fdb_delete_stale(const struct rd_fdb *f, int map_fd, size_t key_size,
+			 bool (*stale)(const struct rd_fdb *f, const void *key));
+
+/* ARR (N used, *CAP allocated, elements of SIZE) with room for one more:
+ * the same array, a larger one, or NULL with *oom set (ARR stays valid). */
+void *rd_fdb_grow(void *arr, size_t *cap, size_t n, size_t size, bool *oom);
+
+/* ---- fdb_entries.c ---- */
+
+/* Applies one RTM_NEWNEIGH/RTM_DELNEIGH event to rd_fdb. */
+void rd_fdb_entry_event(struct rd_fdb *f, const struct nlmsghdr *nlh);
+/* Dumps the kernel's FDB and makes rd_fdb hold exactly what it wants. */
+void rd_fdb_sync_entries(struct rd_fdb *f);
+/* Every entry in rd_fdb (batched where the kernel can); the caller frees
+ * *keys and *vals. Returns 0 or -errno. */
+int rd_fdb_read_map(struct rd_fdb *f, struct rd_fdb_key **keys, struct rd_fdb_entry **vals,
+		    size_t *n);
+
+/* ---- bridge_topo.c ---- */
+
+/* Re-reads ports, bridges and VLANs and rewrites the maps that depend on
+ * them. The old picture stays if the link dump fails. */
+void rd_fdb_sync_ports(struct rd_fdb *f);
+/* The bridge fields of a port's rd_iface, from the current picture. */
+void rd_fdb_fill_iface(const struct rd_fdb *f, __u32 ifindex, struct rd_iface *val);
+
+/* ---- vlan_devs.c ---- */
+
+/* A VLAN device's description from its RTM_NEWLINK (TB: the IFLA_*
+ * attributes, INFO_DATA: its IFLA_INFO_DATA); false if it is none. */
+bool rd_vlan_dev_parse(const struct ifinfomsg *ifi, const struct nlattr *const *tb,
+		       const struct nlattr *info_data, struct rd_br_vlan_dev *out);
+/* rd_vlan_devs and rd_vlan_in from f->vlan_devs. */
+void rd_vlan_devs_write(struct rd_fdb *f);
+
+/* Lookups in the current picture (f->ports, f->bridges, f->vlans): the
+ * element for IFINDEX, or NULL. Each element type starts with its ifindex. */
+_Static_assert(offsetof(struct rd_br_port, ifindex) == 0 &&
+		       offsetof(struct rd_br_bridge, ifindex) == 0 &&
+		       offsetof(struct rd_br_vlans, ifindex) == 0,
+	       "rd_fdb_find_ifindex() reads the ifindex at offset 0");
+
+static inline void *rd_fdb_find_ifindex(void *arr, size_t n, size_t size, __u32 ifindex)
+{
+	for (char *e = arr; n; n--, e += size)
+		if (*(const __u32 *)e == ifindex)
+			return e;
+	return NULL;
+}
+
+static inline struct rd_br_port *find_port(const struct rd_fdb *f, __u32 ifindex)
+{
+	return rd_fdb_find_ifindex(f->ports, f->n_ports, sizeof(*f->ports), ifindex);
+}
+
+static inline struct rd_br_bridge *find_bridge(const struct rd_fdb *f, __u32 ifindex)
+{
+	return rd_fdb_find_ifindex(f->bridges, f->n_bridges, sizeof(*f->bridges), ifindex);
+}
+
+static inline struct rd_br_vlans *find_vlans(const struct rd_fdb *f, __u32 ifindex)
+{
+	return rd_fdb_find_ifindex(f->vlans, f->n_vlans, sizeof(*f->vlans), ifindex);
+}
+
+#endif

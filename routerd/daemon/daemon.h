@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The daemon's state, one instance, shared by main.c and the command
+ * handlers. Each member is owned by its module. */
+#ifndef RD_DAEMON_H
+#define RD_DAEMON_H
+
+#include <time.h>
+
+struct cli;
+
+#include "daemon/cachectl.h"
+#include "common/config.h"
+#include "daemon/ctl.h"
+#include "daemon/datapath.h"
+#include "bridge/mirror.h"
+#include "daemon/freshness.h"
+#include "daemon/ifaces.h"
+#include "netfilter/netfilter.h"
+#include "daemon/netlink.h"
+#include "daemon/tc.h"
+
+struct rd_daemon {
+	struct rd_config cfg;
+	struct rd_datapath dp;
+	struct rd_ifaces ifaces;
+	struct rd_ctl ctl;
+	struct rd_netlink nl;
+	struct rd_freshness fresh;
+	struct rd_cachectl cache;
+	struct rd_fdb fdb;
+	struct rd_netfilter nf;
+	struct rd_tc tc;
+	unsigned long reloads;
+	char last_reload_error[512];
+	struct timespec started; /* CLOCK_MONOTONIC */
+	const struct cli *cli;   /* how we were started, for reloads */
+};
+
+/* SIGHUP and `routerctl reload`: re-read the config and apply the interface
+ * changes. Returns 0, or -1 with the reason (the running set is kept). */
+int rd_daemon_reload(struct rd_daemon *d, char *err, size_t errlen);
+
+#endif

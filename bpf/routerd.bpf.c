@@ -8,6 +8,7 @@
  * docs/architecture.md has the verdict table.
  */
 #include "lib/common.h"
+#include "lib/vlan.h"
 #include "lib/bridge.h"
 #include "lib/maps.h"
 #include "lib/stats.h"
@@ -44,9 +45,29 @@ static __always_inline int rd_redirect(struct rd_stats *st, __u32 port, __u32 in
 	return XDP_REDIRECT;
 }
 
+/*
+ * The lookup answered with a VLAN device: the packet leaves through its
+ * lower device with the device's tag, or, on a bridge, through the port
+ * the bridge has for the destination in that VLAN. Returns 0 when that
+ * cannot be done here (the lower device is not managed: the redirect
+ * then fails and the kernel transmits).
+ */
+static __always_inline int rd_vlan_dev_egress(const __u8 *dmac, const struct rd_vlan_dev *vd,
+					      struct rd_l2_out *out)
+{
+	if (vd->tc & RD_TC_HOLD_EGRESS)
+		return 0;
+	if (bpf_map_lookup_elem(&rd_bridges, &vd->lower))
+		return rd_bridge_egress(dmac, vd->lower, vd->vid, vd->tpid, out);
+	out->port = vd->lower;
+	out->tpid = vd->tpid;
+	out->vid = vd->vid;
+	return 1;
+}
+
 /* Where a routed packet leaves at L2: the lookup's egress, or, when that is
  * a bridge (a route into a VM network) or a VLAN device, the port and tag
- * lib/bridge.h resolves; failing that, the device itself, which leaves it
+ * lib/bridge.h and lib/vlan.h resolve; failing that, the device itself, which leaves it
  * to the kernel. Resolved per packet, since a MAC may move at any time;
  * the flow's cache entry only remembers that its egress is neither. */
 static __always_inline void rd_route_egress(struct rd_route_cache_entry *route,
@@ -173,7 +194,7 @@ static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *i
 
 		if (!rd_clamp_reaches(pkt, l4))
 			return rd_pass(st, RD_PASS_SPLIT_HEADERS);
-		rd_clamp_mss(ctx, pkt, l4, rd_mss_limit(ifc, route, v4 ? 40 : 60), st);
+		rd_clamp_mss(ctx, pkt, l4, rd_mss_limit(ifc, route, RD_MSS_HEADERS(v4)), st);
 	}
 	if (v4)
 		rd_ipv4_decrease_ttl(pkt->ip4);
@@ -239,4 +260,73 @@ int routerd_xdp(struct xdp_md *ctx)
 	if (pkt.l3_proto == ETH_P_IP)
 		return rd_route(ctx, ifc, &in, st, &pkt, true);
 	return rd_route(ctx, ifc, &in, st, &pkt, false);
+}
+
+/* Global functions, declared in lib/ and defined here, in the program's one
+ * source file: the verifier checks each once, on its own. */
+
+/* MSS clamping's option walk (lib/fixup.h). */
+__attribute__((noinline)) int rd_clamp_mss_at(struct xdp_md *ctx, __u64 l4_off,
+					      __u64 ip_end_off, __u64 limit)
+{
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	struct tcphdr *tcp;
+	__u8 *opt, *end;
+
+	if (l4_off > 256 || ip_end_off > 0xffff)
+		return 0;
+	tcp = data + l4_off;
+	if ((void *)(tcp + 1) > data_end)
+		return 0;
+	if (!(((__u8 *)tcp)[13] & TCP_FLAG_SYN_BYTE) || tcp->doff <= 5)
+		return 0;
+	/* The options end with the TCP header, and never past the IP packet:
+	 * bytes after it (Ethernet padding) are not the segment's. */
+	opt = (__u8 *)(tcp + 1);
+	end = (__u8 *)tcp + tcp->doff * 4;
+	if ((void *)end > data + ip_end_off)
+		end = data + ip_end_off;
+
+	for (int i = 0; i < TCP_MAX_OPTIONS_WALK; i++) {
+		__u8 kind, len;
+
+		if (opt + 1 > end || (void *)(opt + 1) > data_end)
+			return 0;
+		kind = opt[0];
+		if (kind == TCPOPT_EOL)
+			return 0;
+		if (kind == TCPOPT_NOP) {
+			opt++;
+			continue;
+		}
+		if (opt + 2 > end || (void *)(opt + 2) > data_end)
+			return 0;
+		len = opt[1];
+		if (len < 2)
+			return 0; /* broken options: leave the packet alone */
+		if (kind == TCPOPT_MSS && len == 4) {
+			__u16 mss, old, new;
+
+			if (opt + 4 > end || (void *)(opt + 4) > data_end)
+				return 0;
+			mss = (opt[2] << 8) | opt[3];
+			if (mss <= limit)
+				return 0;
+			/* The checksum sums 16-bit words from the TCP header's
+			 * start; at an odd offset the value straddles two words,
+			 * which sums like the byte-swapped value. */
+			old = bpf_htons(mss);
+			new = bpf_htons(limit);
+			if ((opt + 2 - (__u8 *)tcp) & 1) {
+				old = __builtin_bswap16(old);
+				new = __builtin_bswap16(new);
+			}
+			rd_csum_replace16(&tcp->check, old, new);
+			opt[2] = limit >> 8;
+			opt[3] = limit & 0xff;
+			return 1;
+		}
+		opt += len;
+	}
+	return 0;
 }

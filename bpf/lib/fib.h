@@ -18,8 +18,19 @@
 #include "parse.h"
 #include "stats.h"
 
-/* Not a bpf_fib_lookup() code: the source failed reverse-path filtering. */
-#define RD_FIB_RPF_FAILED 1000
+/*
+ * rd_route_lookup() (lib/cache.h) answers with bpf_fib_lookup()'s return
+ * codes and codes of its own. The helper returns an enum BPF_FIB_LKUP_RET_*
+ * (small and non-negative; kernels append new ones) or a negative errno
+ * (-MAX_ERRNO..-1); ours lie below both ranges, so that no kernel, present
+ * or future, can return one of them.
+ */
+#define RD_MAX_ERRNO 4095 /* the kernel's MAX_ERRNO */
+
+enum rd_fib_code {
+	/* the source failed reverse-path filtering */
+	RD_FIB_RPF_FAILED = -RD_MAX_ERRNO - 1,
+};
 
 static __always_inline void rd_fib_params_ipv4(struct bpf_fib_lookup *p,
 					       const struct rd_pkt *pkt,

@@ -128,72 +128,18 @@ static __always_inline void rd_csum_replace16(__u16 *check, __u16 old, __u16 new
  * A global function, so the verifier checks the option walk once, on its
  * own: inlined, it is walked again for every way the policy reaches it
  * (tags, bridge or not, each family), past the verifier's budget. It only
- * writes bytes, so the caller's packet pointers stay valid.
+ * writes bytes, so the caller's packet pointers stay valid. Declared here,
+ * defined once in the program's one source file (bpf/routerd.bpf.c), as a
+ * global function in a header would be defined in every file including it.
  */
 __attribute__((noinline)) int rd_clamp_mss_at(struct xdp_md *ctx, __u64 l4_off,
-					      __u64 ip_end_off, __u64 limit)
-{
-	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
-	struct tcphdr *tcp;
-	__u8 *opt, *end;
+					      __u64 ip_end_off, __u64 limit);
 
-	if (l4_off > 256 || ip_end_off > 0xffff)
-		return 0;
-	tcp = data + l4_off;
-	if ((void *)(tcp + 1) > data_end)
-		return 0;
-	if (!(((__u8 *)tcp)[13] & TCP_FLAG_SYN_BYTE) || tcp->doff <= 5)
-		return 0;
-	/* The options end with the TCP header, and never past the IP packet:
-	 * bytes after it (Ethernet padding) are not the segment's. */
-	opt = (__u8 *)(tcp + 1);
-	end = (__u8 *)tcp + tcp->doff * 4;
-	if ((void *)end > data + ip_end_off)
-		end = data + ip_end_off;
-
-	for (int i = 0; i < TCP_MAX_OPTIONS_WALK; i++) {
-		__u8 kind, len;
-
-		if (opt + 1 > end || (void *)(opt + 1) > data_end)
-			return 0;
-		kind = opt[0];
-		if (kind == TCPOPT_EOL)
-			return 0;
-		if (kind == TCPOPT_NOP) {
-			opt++;
-			continue;
-		}
-		if (opt + 2 > end || (void *)(opt + 2) > data_end)
-			return 0;
-		len = opt[1];
-		if (len < 2)
-			return 0; /* broken options: leave the packet alone */
-		if (kind == TCPOPT_MSS && len == 4) {
-			__u16 mss, old, new;
-
-			if (opt + 4 > end || (void *)(opt + 4) > data_end)
-				return 0;
-			mss = (opt[2] << 8) | opt[3];
-			if (mss <= limit)
-				return 0;
-			/* The checksum sums 16-bit words from the TCP header's
-			 * start; at an odd offset the value straddles two words,
-			 * which sums like the byte-swapped value. */
-			old = bpf_htons(mss);
-			new = bpf_htons(limit);
-			if ((opt + 2 - (__u8 *)tcp) & 1) {
-				old = __builtin_bswap16(old);
-				new = __builtin_bswap16(new);
-			}
-			rd_csum_replace16(&tcp->check, old, new);
-			opt[2] = limit >> 8;
-			opt[3] = limit & 0xff;
-			return 1;
-		}
-		opt += len;
-	}
-	return 0;
-}
+/* The IP and TCP headers, without options, that the egress MTU holds
+ * besides the segment: the MTU minus these is the largest MSS. */
+#define RD_MSS_HEADERS(v4)                                                                   \
+	((v4) ? sizeof(struct iphdr) + sizeof(struct tcphdr)                                  \
+	      : sizeof(struct ipv6hdr) + sizeof(struct tcphdr))
 
 /* The largest TCP header: options past the first buffer of a multi-buffer
  * frame are out of the walk's reach. */

@@ -29,15 +29,9 @@
 #define NTF_EXT_LOCKED (1 << 1)
 #endif
 
-struct fdb_msg {
-	struct rd_fdb_key key;
-	struct rd_fdb_entry val;
-	bool locked;
-};
-
 /* A bridge FDB entry (family AF_BRIDGE, NDA_MASTER present, not one of a
  * device's own "self" entries). */
-static bool parse_fdb(const struct nlmsghdr *nlh, struct fdb_msg *m)
+bool rd_fdb_parse_entry(const struct nlmsghdr *nlh, struct fdb_msg *m)
 {
 	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
 	bool have_mac = false, have_master = false;
@@ -118,7 +112,7 @@ void rd_fdb_entry_event(struct rd_fdb *f, const struct nlmsghdr *nlh)
 {
 	struct fdb_msg m;
 
-	if (!parse_fdb(nlh, &m))
+	if (!rd_fdb_parse_entry(nlh, &m))
 		return;
 	f->fdb_events++;
 	if (nlh->nlmsg_type == RTM_NEWNEIGH && wanted(f, &m))
@@ -140,7 +134,7 @@ static int on_fdb_dump(const struct nlmsghdr *nlh, void *data)
 	struct fdb_msg m;
 	void *arr;
 
-	if (nlh->nlmsg_type != RTM_NEWNEIGH || !parse_fdb(nlh, &m) || !wanted(l->f, &m))
+	if (nlh->nlmsg_type != RTM_NEWNEIGH || !rd_fdb_parse_entry(nlh, &m) || !wanted(l->f, &m))
 		return MNL_CB_OK;
 	arr = rd_fdb_grow(l->v, &l->cap, l->n, sizeof(m), &l->oom);
 	if (!arr)

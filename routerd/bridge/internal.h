@@ -70,6 +70,18 @@ void *rd_fdb_grow(void *arr, size_t *cap, size_t n, size_t size, bool *oom);
 
 /* ---- fdb_entries.c ---- */
 
+/* One RTM_NEWNEIGH/RTM_DELNEIGH as the mirror reads it. */
+struct fdb_msg {
+	struct rd_fdb_key key;
+	struct rd_fdb_entry val;
+	bool locked;
+};
+
+/* Fills M from NLH if it is a bridge FDB entry (family AF_BRIDGE, with
+ * NDA_LLADDR and NDA_MASTER, not a device's own NTF_SELF entry); false if
+ * not. Reads nothing but NLH (the fuzzer's entry too). */
+bool rd_fdb_parse_entry(const struct nlmsghdr *nlh, struct fdb_msg *m);
+
 /* Applies one RTM_NEWNEIGH/RTM_DELNEIGH event to rd_fdb. */
 void rd_fdb_entry_event(struct rd_fdb *f, const struct nlmsghdr *nlh);
 /* Dumps the kernel's FDB and makes rd_fdb hold exactly what it wants. */
@@ -80,6 +92,27 @@ int rd_fdb_read_map(struct rd_fdb *f, struct rd_fdb_key **keys, struct rd_fdb_en
 		    size_t *n);
 
 /* ---- bridge_topo.c ---- */
+
+/* The picture a link dump and a VLAN dump build, swapped in when whole. */
+struct topo {
+	struct rd_br_port *ports;
+	size_t n_ports, cap_ports;
+	struct rd_br_bridge *bridges;
+	size_t n_bridges, cap_bridges;
+	struct rd_br_vlans *vlans;
+	size_t n_vlans, cap_vlans;
+	struct rd_br_vlan_dev *vlan_devs;
+	size_t n_vlan_devs, cap_vlan_devs;
+	bool oom;
+};
+
+/* Parses a link dump (LINKS: RTM_NEWLINK messages back to back) and a VLAN
+ * dump (VLANS, may be NULL: RTM_NEWVLAN) into T, as rd_fdb_sync_ports()
+ * does from the kernel's answers; touches nothing else (the fuzzer's entry
+ * too). T starts zeroed; free it with rd_topo_free(). */
+void rd_topo_parse(struct topo *t, const void *links, size_t links_len, const void *vlans,
+		   size_t vlans_len);
+void rd_topo_free(struct topo *t);
 
 /* Re-reads ports, bridges and VLANs and rewrites the maps that depend on
  * them. The old picture stays if the link dump fails. */

@@ -86,20 +86,7 @@ static bool attr_is(const struct nlattr *a, const char *s)
 /* ------------------------------------------------------------------ */
 /* ports, bridges, VLANs                                               */
 
-/* The picture a link dump and a VLAN dump build, swapped in when whole. */
-struct topo {
-	struct rd_br_port *ports;
-	size_t n_ports, cap_ports;
-	struct rd_br_bridge *bridges;
-	size_t n_bridges, cap_bridges;
-	struct rd_br_vlans *vlans;
-	size_t n_vlans, cap_vlans;
-	struct rd_br_vlan_dev *vlan_devs;
-	size_t n_vlan_devs, cap_vlan_devs;
-	bool oom;
-};
-
-static void topo_free(struct topo *t)
+void rd_topo_free(struct topo *t)
 {
 	free(t->ports);
 	free(t->bridges);
@@ -532,7 +519,7 @@ void rd_fdb_sync_ports(struct rd_fdb *f)
 	rc = dump_links(f, &t, &intr);
 	if (rc || t.oom) {
 		rd_err("bridge mirror: link dump failed: %s", rc ? strerror(-rc) : "out of memory");
-		topo_free(&t);
+		rd_topo_free(&t);
 		return;
 	}
 	for (size_t i = 0; i < t.n_bridges; i++)
@@ -549,14 +536,20 @@ void rd_fdb_sync_ports(struct rd_fdb *f)
 		f->ports_dirty = true; /* changed while we read: once more */
 }
 
+void rd_topo_parse(struct topo *t, const void *links, size_t links_len, const void *vlans,
+		   size_t vlans_len)
+{
+	rd_mnl_cb_run(links, links_len, 0, 0, on_link, t);
+	if (vlans)
+		rd_mnl_cb_run(vlans, vlans_len, 0, 0, on_vlan, t);
+}
+
 void rd_fdb_apply_dump(struct rd_fdb *f, const void *links, size_t links_len, const void *vlans,
 		       size_t vlans_len)
 {
 	struct topo t = { 0 };
 
 	rd_fdb_update_managed(f);
-	rd_mnl_cb_run(links, links_len, 0, 0, on_link, &t);
-	if (vlans)
-		rd_mnl_cb_run(vlans, vlans_len, 0, 0, on_vlan, &t);
+	rd_topo_parse(&t, links, links_len, vlans, vlans_len);
 	apply_topo(f, &t, vlans != NULL && !t.oom);
 }

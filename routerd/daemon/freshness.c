@@ -176,7 +176,7 @@ void rd_freshness_stop(struct rd_freshness *fr)
 	fr->loop = NULL;
 }
 
-static int on_neigh(const struct nlmsghdr *nlh, void *arg)
+int rd_freshness_on_neigh(const struct nlmsghdr *nlh, void *arg)
 {
 	struct rd_freshness *fr = arg;
 	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
@@ -216,7 +216,7 @@ static void read_kernel_states(struct rd_freshness *fr)
 	if (mnl_socket_sendto(fr->nl, nlh, nlh->nlmsg_len) < 0)
 		return;
 	while ((rc = mnl_socket_recvfrom(fr->nl, buf, sizeof(buf))) > 0) {
-		rc = rd_mnl_cb_run(buf, rc, fr->seq, portid, on_neigh, fr);
+		rc = rd_mnl_cb_run(buf, rc, fr->seq, portid, rd_freshness_on_neigh, fr);
 		if (rc <= MNL_CB_STOP)
 			break;
 	}

@@ -20,6 +20,7 @@
 #include "common/json.h"
 
 struct mnl_socket;
+struct nlmsghdr;
 
 struct rd_nh_recent {
 	struct rd_nh_use use; /* last_ns: the newest over all CPUs */
@@ -45,6 +46,11 @@ int rd_freshness_start(struct rd_freshness *fr, struct ev_loop *loop, struct rd_
 void rd_freshness_stop(struct rd_freshness *fr);
 /* One round now (the timer calls it too). */
 void rd_freshness_run(struct rd_freshness *fr);
+
+/* The neighbour dump's callback (mnl_cb_t, ARG: the struct rd_freshness):
+ * notes the kernel's state and MAC of each nexthop in fr->recent that an
+ * RTM_NEWNEIGH names; other messages pass. Exported for the fuzzer. */
+int rd_freshness_on_neigh(const struct nlmsghdr *nlh, void *arg);
 
 /* routerctl neigh: the nexthops in use with the kernel's view of them. */
 int rd_freshness_report(struct rd_freshness *fr, bool json, struct rd_buf *out);

@@ -88,11 +88,28 @@ static int on_msg(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* One rtnetlink request and its answer on the module's socket (opened on
- * first use). Returns 0 or -errno. */
-static int ask(struct nlmsghdr *nlh, void *data)
+/* One rtnetlink request and its answer on S; each message goes to CB.
+ * Returns 0 or -errno. */
+static int exchange(struct mnl_socket *s, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	char buf[8192];
+	int rc;
+
+	while (recv(mnl_socket_get_fd(s), buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		; /* what a timed-out exchange left */
+	nlh->nlmsg_seq = ++seq;
+	if (mnl_socket_sendto(s, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	rc = mnl_socket_recvfrom(s, buf, sizeof(buf));
+	if (rc < 0)
+		return -errno;
+	rc = mnl_cb_run(buf, rc, seq, mnl_socket_get_portid(s), cb, data);
+	return rc < 0 ? -errno : 0;
+}
+
+/* The same on the module's socket in our namespace (opened on first use). */
+static int ask(struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
 	int rc;
 
 	if (!sk) {
@@ -111,16 +128,7 @@ static int ask(struct nlmsghdr *nlh, void *data)
 		if (!seq)
 			seq = time(NULL);
 	}
-	while (recv(mnl_socket_get_fd(sk), buf, sizeof(buf), MSG_DONTWAIT) > 0)
-		; /* what a timed-out exchange left */
-	nlh->nlmsg_seq = ++seq;
-	if (mnl_socket_sendto(sk, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	rc = mnl_socket_recvfrom(sk, buf, sizeof(buf));
-	if (rc < 0)
-		return -errno;
-	rc = mnl_cb_run(buf, rc, seq, mnl_socket_get_portid(sk), on_msg, data);
-	return rc < 0 ? -errno : 0;
+	return exchange(sk, nlh, cb, data);
 }
 
 /* NETDEV_XDP_ACT_NDO_XMIT of IFINDEX (xdp_features.c): 1, 0, or -1 (the
@@ -146,7 +154,7 @@ static int get_link(__u32 ifindex, struct link_info *li)
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_index = ifindex;
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	return ask(nlh, li);
+	return ask(nlh, on_msg, li);
 }
 
 /* The id our namespace gives the namespace behind FD, or -1. */
@@ -162,7 +170,7 @@ static __s32 nsid_of(int fd)
 	g = mnl_nlmsg_put_extra_header(nlh, NLMSG_ALIGN(sizeof(*g)));
 	g->rtgen_family = AF_UNSPEC;
 	mnl_attr_put_u32(nlh, NETNSA_FD, fd);
-	if (ask(nlh, &li) || !li.have_nsid)
+	if (ask(nlh, on_msg, &li) || !li.have_nsid)
 		return -1;
 	return li.nsid;
 }
@@ -265,34 +273,38 @@ static int on_peer_msg(const struct nlmsghdr *nlh, void *data)
 
 /* Has IFINDEX, in the namespace behind NSFD (-1: ours), an XDP program? A
  * veth whose peer runs one takes redirected frames whatever its GRO says
- * (another routerd, a sink that drops in XDP). 1, 0, or -1. */
+ * (another routerd, a sink that drops in XDP). 1, 0, or -1. Our namespace
+ * is asked on the module's socket; another through a socket opened there. */
 static int xdp_attached(int nsfd, __u32 ifindex)
 {
 	struct timeval tv = { .tv_sec = 1 };
-	char buf[8192];
+	char buf[256];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifinfomsg *ifi;
+	struct mnl_socket *there;
 	bool attached = false;
 	int fd, rc;
-	ssize_t n;
 
-	fd = socket_in(nsfd, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	nlh->nlmsg_type = RTM_GETLINK;
 	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = ++seq;
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_index = (int)ifindex;
-	rc = -1;
-	if (send(fd, nlh, nlh->nlmsg_len, 0) == (ssize_t)nlh->nlmsg_len) {
-		n = recv(fd, buf, sizeof(buf), 0);
-		if (n > 0 && mnl_cb_run(buf, (size_t)n, seq, 0, on_peer_msg, &attached) >= 0)
-			rc = attached;
+	if (nsfd < 0) {
+		rc = ask(nlh, on_peer_msg, &attached);
+	} else {
+		fd = socket_in(nsfd, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+		if (fd < 0)
+			return -1;
+		there = mnl_socket_fdopen(fd);
+		if (!there) {
+			close(fd);
+			return -1;
+		}
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		rc = exchange(there, nlh, on_peer_msg, &attached);
+		mnl_socket_close(there);
 	}
-	close(fd);
-	return rc;
+	return rc ? -1 : attached;
 }
 
 enum rd_xdp_target rd_xdp_target(__u32 ifindex)

@@ -8,13 +8,14 @@
  * their lengths. The buffer is copied to a heap block of exactly its size
  * (so ASan sees any read past the data) and fed to:
  *
- *   1. libmnl: mnl_cb_run(buf, len, 0, 0, on_neigh, fr), as
+ *   1. libmnl: mnl_cb_run(buf, len, 0, 0, rd_freshness_on_neigh, fr), as
  *      routerd/daemon/freshness.c read_kernel_states() does with a neighbour dump,
  *      with three nexthops in fr->recent. Checked: an entry changes only if
  *      a message names its ifindex and family.
- *   2. the bridge mirror's parsers (routerd/bridge/topology.c on_link and
- *      on_vlan through mnl_cb_run, routerd/bridge/entries.c parse_fdb per
- *      message), for memory errors and UB only.
+ *   2. the bridge mirror's parsers (routerd/bridge/topology.c
+ *      rd_topo_parse, its on_link and on_vlan through mnl_cb_run;
+ *      routerd/bridge/entries.c rd_fdb_parse_entry per message), for
+ *      memory errors and UB only.
  *   3. the nftables ruleset reader (routerd/netfilter/ruleset.c), as netfilter.c
  *      feeds it a dump: checked, an unreadable buffer holds every family.
  *   4. libnl: each message that fits the buffer goes through netlink.c's
@@ -34,8 +35,9 @@
  *      tc messages parse, and every kind routerd keeps is a terminated
  *      string of its field.
  *
- * The static callbacks are reached through tests/fuzz/shim_*.c, which
- * compile routerd/daemon/freshness.c and routerd/daemon/netlink.c unchanged.
+ * netlink.c's static callbacks are reached through tests/fuzz/shim_netlink.c,
+ * which compiles routerd/daemon/netlink.c unchanged; the other parsers are
+ * entry points of their modules (daemon/freshness.h, bridge/internal.h).
  *
  * RD_FUZZ_WRITE_SEEDS=DIR: write seeds (real link, address and neighbour
  * dumps from a namespace built for the purpose, plus hand-made messages)
@@ -78,6 +80,7 @@
 
 #include "daemon/freshness.h"
 #include "daemon/netlink.h"
+#include "bridge/internal.h"
 #include "netfilter/ruleset.h"
 #include "daemon/tc.h"
 #include "daemon/datapath.h"
@@ -421,7 +424,7 @@ static void run_mnl(const char *buf, size_t len)
 	fr.n_recent = N_NEXTHOPS;
 	for (size_t i = 0; i < N_NEXTHOPS; i++)
 		fr.recent[i] = (struct rd_nh_recent){ .use = nexthops[i] };
-	rd_mnl_cb_run(buf, len, 0, 0, fz_on_neigh, &fr); /* as freshness.c does */
+	rd_mnl_cb_run(buf, len, 0, 0, rd_freshness_on_neigh, &fr); /* as freshness.c does */
 	for (size_t i = 0; i < N_NEXTHOPS; i++) {
 		static const __u8 zero[6];
 		const struct rd_nh_recent *r = &fr.recent[i];
@@ -430,6 +433,28 @@ static void run_mnl(const char *buf, size_t len)
 			FAIL("on_neigh changed nexthop %zu itself", i);
 		if ((r->kernel_state || memcmp(r->lladdr, zero, 6)) && !named(buf, len, &r->use))
 			FAIL("nexthop %zu got state %#x from no message about it", i, r->kernel_state);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* the bridge mirror's parsers                                         */
+
+/* The buffer as a link dump and a VLAN dump (bridge/topology.c), then each
+ * message that fits as an FDB entry (bridge/entries.c), as events and dumps
+ * parse them. For memory errors and UB only. */
+static void run_bridge(const char *buf, size_t len)
+{
+	const struct nlmsghdr *nlh = (const void *)buf;
+	struct topo t = { 0 };
+	struct fdb_msg m;
+	int left = (int)len;
+
+	rd_topo_parse(&t, buf, len, buf, len);
+	rd_topo_free(&t);
+	while (left >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
+	       nlh->nlmsg_len <= (unsigned)left) {
+		rd_fdb_parse_entry(nlh, &m);
+		nlh = mnl_nlmsg_next(nlh, &left);
 	}
 }
 
@@ -614,7 +639,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(buf, data, size);
 	run_mnl(buf, size);
-	fz_fdb_parse(buf, size);
+	run_bridge(buf, size);
 	run_nf(buf, size);
 	run_libnl(buf, size);
 	run_tc(buf, size);

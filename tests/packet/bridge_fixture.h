@@ -29,10 +29,11 @@
 #include "bridge/mirror.h"
 #include "daemon/ifaces.h"
 
+#include "capture.h"
+
 #define N_PORTS 5 /* brp1..brp5; brp5 unmanaged */
 #define N_MANAGED 4
 #define BRIDGE "brt0"
-#define FRAME_MAX 2048
 
 extern const __u8 bridge_mac[ETH_ALEN];
 extern const __u8 vm[8][ETH_ALEN];
@@ -45,11 +46,6 @@ extern struct rd_datapath dp;
 extern struct rd_ifaces ifs;
 extern struct rd_fdb mirror; /* rd_fdb_start()ed by setup_mirror() */
 extern bool mirror_on;
-
-struct frame {
-	__u32 len;
-	__u8 data[FRAME_MAX];
-};
 
 /* the namespace */
 void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -95,9 +91,7 @@ void expect_pass(int port, const struct frame *in, int counter);
 void expect_drop(int port, const struct frame *in, int counter);
 
 /* the VM side: where a redirect went */
-int capture(int port); /* an AF_PACKET socket on brpN's peer */
-int capture_dev(const char *name);
-bool received(int fd, const struct frame *want, int timeout_ms);
+int capture(int port); /* packet_socket() (capture.h) on brpN's peer */
 void expect_bridged_as(int from, const struct frame *in, int to, const struct frame *want);
 void expect_bridged(int from, const struct frame *in, int to);
 

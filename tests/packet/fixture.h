@@ -49,6 +49,8 @@
 #include <routerd/maps.h>
 #include "routerd.skel.h"
 
+#include "capture.h"
+
 /* ------------------------------------------------------------------ */
 /* Topology (fixture.c)                                                */
 
@@ -150,15 +152,9 @@ __u32 local4_at(__u32 key);
 /* ------------------------------------------------------------------ */
 /* Frames (frames.c)                                                   */
 
-#define FRAME_MAX 2048
 /* from <netinet/ip.h>, which would clash with <linux/ip.h> */
 #define IP_DF 0x4000
 #define IP_MF 0x2000
-
-struct frame {
-	__u32 len;
-	__u8 data[FRAME_MAX];
-};
 
 #define ETH(f) ((struct ethhdr *)(f)->data)
 #define IP4(f) ((struct iphdr *)((f)->data + ETH_HLEN))
@@ -301,9 +297,7 @@ void expect_forwarded6(const struct frame *in, enum port_id egress);
 
 /* Live frames (BPF_F_TEST_XDP_LIVE_FRAMES) really leave through the port
  * the FIB chose: with the peer's GRO on, a redirect into a veth arrives
- * there (otherwise it is dropped). packet_socket() listens on IFNAME;
- * received() waits up to TIMEOUT_MS for exactly WANT among its frames. */
-int packet_socket(const char *ifname);
-bool received(int fd, const struct frame *want, int timeout_ms);
+ * there (otherwise it is dropped): packet_socket() and received()
+ * (capture.h) catch it. */
 
 #endif /* RD_TEST_PACKET_FIXTURE_H */

@@ -142,7 +142,7 @@ static void expect_routed(int ifx, int slot, const struct frame *in, const char 
 	expect_counted(&r, slot, event);
 
 	for (int i = 0; i < 6; i++)
-		fd[i] = capture_dev(devs[i]);
+		fd[i] = packet_socket(devs[i]);
 	r = run_on_dev(ifx, in, BPF_F_TEST_XDP_LIVE_FRAMES);
 	expect_counted(&r, slot, event);
 	for (int i = 0; i < 6; i++) {

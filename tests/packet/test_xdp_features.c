@@ -5,10 +5,13 @@
  * multi-buffer support. In the packet fixture's namespace (fixture.h),
  * whose ports are veths, plus a tap.
  */
+#include <fcntl.h>
 #include <linux/if_link.h>
 #include <net/if.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -72,4 +75,57 @@ Test(xdp_features, a_veth_whose_peer_runs_xdp_is_a_redirect_target)
 	cr_assert_eq(rd_xdp_target(port), RD_XDP_TARGET_YES, "peer with XDP, GRO off");
 	cr_assert_eq(bpf_xdp_detach((int)peer, XDP_FLAGS_DRV_MODE, NULL), 0);
 	cr_assert_eq(rd_xdp_target(port), RD_XDP_TARGET_NO, "peer's XDP gone");
+}
+
+/* The same with the peer in another namespace (a VM host's, a second
+ * router's): xdp_target.c finds that namespace by the link's netnsid and
+ * asks there. The namespace is the test's own (rdxt-PID). */
+static char other_ns[32];
+
+static void other_ns_fini(void)
+{
+	char cmd[96];
+
+	snprintf(cmd, sizeof(cmd), "ip netns del %s 2>/dev/null", other_ns);
+	if (system(cmd)) {
+		/* gone already */
+	}
+}
+
+static void sh_ok(const char *fmt, const char *a, const char *b)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), fmt, a, b);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
+Test(xdp_features, a_veth_whose_peer_in_another_namespace_runs_xdp_is_a_redirect_target,
+     .fini = other_ns_fini)
+{
+	const char *peer_name = ports[P_OUT1].peer;
+	__u32 port = (__u32)ports[P_OUT1].ifindex;
+	char path[64];
+	int nsfd, self;
+	unsigned peer;
+
+	snprintf(other_ns, sizeof(other_ns), "rdxt-%d", (int)getpid());
+	sh_ok("ip netns add %s%s", other_ns, "");
+	sh_ok("ip link set %s netns %s", peer_name, other_ns);
+	sh_ok("ip -n %s link set %s up", other_ns, peer_name);
+	sh_ok("ip netns exec %s ethtool -K %s gro off >/dev/null 2>&1", other_ns, peer_name);
+	cr_assert_eq(rd_xdp_target(port), RD_XDP_TARGET_NO, "peer without GRO or XDP");
+
+	snprintf(path, sizeof(path), "/run/netns/%s", other_ns);
+	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	cr_assert(nsfd >= 0 && self >= 0);
+	cr_assert_eq(setns(nsfd, CLONE_NEWNET), 0);
+	peer = if_nametoindex(peer_name);
+	cr_assert_eq(bpf_xdp_attach((int)peer, bpf_program__fd(skel->progs.routerd_xdp),
+				    XDP_FLAGS_DRV_MODE, NULL), 0, "XDP on %s", peer_name);
+	cr_assert_eq(setns(self, CLONE_NEWNET), 0);
+	close(nsfd);
+	close(self);
+	cr_assert_eq(rd_xdp_target(port), RD_XDP_TARGET_YES, "peer with XDP, GRO off");
 }

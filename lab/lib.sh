@@ -31,7 +31,7 @@ LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${ROUTERCTL:=$RD_BUILD_DIR/routerd/routerctl}"
 LAB_RUN_BASE=/run/routerd-lab
 LAB_BPFFS=/sys/fs/bpf
-LAB_TOPOLOGIES="basic chain ecmp frr"
+LAB_TOPOLOGIES="basic chain ecmp frr fabric"
 LAB_TOPOLOGIES_LATER="bridge"
 
 lab_err() { echo "lab: $*" >&2; }
@@ -214,6 +214,7 @@ lab_describe() {
 	chain) echo "h1 -- r1 -- r2 -- h2: two routers, static routes" ;;
 	ecmp) echo "h1 -- r =(2 links)= r2 -- h2: equal-cost multipath r -> h2 (and back)" ;;
 	frr) echo "h1 -- r1 =(2 links via switch s)= r2 -- h2: FRR fills the routes (OSPF; FRR_LAB_MODE=bgp|none)" ;;
+	fabric) echo "2 spines, FABRIC_LEAVES (2-4) leaves, a host per leaf: FRR BGP unnumbered + ECMP + BFD, routerd everywhere (lab/fabric.sh)" ;;
 	bridge) echo "vm1, vm2 (veth), vm3 (tap) on br0 in r, routed to h2: bridging (lab/bridge.sh)" ;;
 	esac
 }
@@ -432,6 +433,10 @@ rd_stop() {
 # the frr topology and FRR daemon control
 # shellcheck source=lab/frr.sh
 . "$LAB_DIR/frr.sh"
+
+# the fabric topology (leaf-spine, FRR BGP unnumbered, BFD)
+# shellcheck source=lab/fabric.sh
+. "$LAB_DIR/fabric.sh"
 
 # the bridge topology
 # shellcheck source=lab/bridge.sh

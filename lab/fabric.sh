@@ -22,7 +22,8 @@
 #   leaf-spine links: no global address at all, only IPv6 link-local:
 #   BGP unnumbered (RFC 5549/8950: IPv4 routes via inet6 fe80::)
 #   router ids 198.19.255.N (spines 1x, leaves 2x, feeder 30)
-#   f (FABRIC_FEEDER=1): a feeder behind l1 (the edge), eth0 <-> l1 eth3,
+#   f (FABRIC_FEEDER=1): a feeder behind l1 (the edge), eth0 <-> l1 eth3
+#   (FABRIC_FEEDER=2: also eth1 <-> l2 eth3, two edges fed side by side),
 #   BGP unnumbered too (AS 65300), announcing what its kernel holds
 #   (`redistribute kernel`: blackhole routes the tests and benchmarks add
 #   with fabric_feed, outside the test ranges; never sent traffic).
@@ -61,6 +62,9 @@
 #                               20.0.0.0 and V6 /48s from 2a00::, as one
 #                               `ip -batch` (START: first index, default 0)
 #   fabric_unfeed P             removes them again (flush proto 99)
+#   FABRIC_FEED="V4 V6" at lab_up: fabric_feed before FRR starts in f;
+#   FABRIC_FEED_HOLD=1: f's session to l1 starts shut down, until
+#   fabric_feed_release P (the table then arrives at l1 in one go)
 #   fabric_bgp_count P NODE FAM routes of NODE's kernel from BGP (4|6)
 #   fabric_xdp_sum P KEY        routerd counter KEY summed over every box
 #   fabric_kfwd_sum P           kernel IPv4+IPv6 forwarded datagrams, all boxes
@@ -82,11 +86,14 @@ fabric_ifaces() {
 	local p=$1 node=$2 i out=""
 	case $node in
 	s*) for i in $(_fabric_leaves "$p"); do out+="eth$((i - 1)) "; done ;;
-	l1) [ -e "/run/netns/$p-f" ] && out="eth0 eth1 eth2 eth3" || out="eth0 eth1 eth2" ;;
-	l*) out="eth0 eth1 eth2" ;;
+	l*) out="eth0 eth1 eth2"
+	    _fabric_fed "$p" "$node" && out+=" eth3" ;;
 	esac
 	echo "${out% }"
 }
+
+# a leaf with a feeder behind it (eth3)
+_fabric_fed() { ip -n "$1-$2" link show eth3 >/dev/null 2>&1; }
 
 _lab_topo_fabric() {
 	local p=$1 n=${FABRIC_LEAVES} i j r
@@ -97,6 +104,22 @@ _lab_topo_fabric() {
 	fi
 	echo "$n" >"$LAB_RUN_BASE/$p/fabric.leaves"
 	_lab_node "$p" w switch && _lab_node "$p" s1 router && _lab_node "$p" s2 router || return 1
+	local feedpid=
+	if [ "${FABRIC_FEEDER:-0}" != 0 ]; then
+		# no RA from l1 (zebra sends them on BGP unnumbered links): the
+		# feeder announces what its kernel holds, never a learnt default
+		_lab_node "$p" f host &&
+		_lab_x ip netns exec "$p-f" sysctl -qw net.ipv6.conf.all.accept_ra=0 \
+			net.ipv6.conf.default.accept_ra=0 || return 1
+		# a table prepared in the feeder's kernel before its zebra starts
+		# (one netlink dump for zebra instead of a notification per
+		# route), while the rest of the lab is built
+		if [ -n "${FABRIC_FEED:-}" ]; then
+			# shellcheck disable=SC2086
+			fabric_feed "$p" $FABRIC_FEED &
+			feedpid=$!
+		fi
+	fi
 	for i in $(seq 1 "$n"); do
 		_lab_node "$p" "l$i" router && _lab_node "$p" "h$i" host &&
 		_lab_link "$p" "h$i" eth0 "l$i" eth0 &&
@@ -108,19 +131,18 @@ _lab_topo_fabric() {
 			_fabric_bridge "$p" "b$i$j" "l${i}s$j" "s${j}l$i" || return 1
 		done
 	done
-	if [ "${FABRIC_FEEDER:-0}" = 1 ]; then
-		# no RA from l1 (zebra sends them on BGP unnumbered links): the
-		# feeder announces what its kernel holds, never a learnt default
-		_lab_node "$p" f host &&
-		_lab_x ip netns exec "$p-f" sysctl -qw net.ipv6.conf.all.accept_ra=0 \
-			net.ipv6.conf.default.accept_ra=0 &&
+	if [ "${FABRIC_FEEDER:-0}" != 0 ]; then
 		_lab_link "$p" f eth0 l1 eth3 || return 1
+		if [ "$FABRIC_FEEDER" = 2 ]; then _lab_link "$p" f eth1 l2 eth3 || return 1; fi
 	fi
-	for r in $(fabric_routers "$p") $([ "${FABRIC_FEEDER:-0}" = 1 ] && echo f); do
+	for r in $(fabric_routers "$p") $([ "${FABRIC_FEEDER:-0}" != 0 ] && echo f); do
 		_lab_x ip netns exec "$p-$r" sysctl -qw net.ipv4.fib_multipath_hash_policy=1 \
 			net.ipv6.fib_multipath_hash_policy=1 net.ipv6.conf.all.keep_addr_on_down=1 ||
 			return 1
 	done
+	if [ -n "$feedpid" ] && ! wait "$feedpid"; then
+		lab_err "feeding the feeder ($FABRIC_FEED) failed"; return 1
+	fi
 	fabric_frr_start "$p" || return 1
 	if [ "${FABRIC_ROUTERD:-1}" = 1 ]; then
 		fabric_rd_start "$p" || return 1
@@ -162,9 +184,13 @@ _fabric_bgpd_conf() { # P NODE DIR
 	case $node in
 	s*) for i in $(fabric_ifaces "$p" "$node"); do printf ' neighbor %s interface peer-group fabric\n' "$i"; done ;;
 	l*) printf ' neighbor eth1 interface peer-group fabric\n neighbor eth2 interface peer-group fabric\n'
-	    [ "$node" = l1 ] && [ -e "/run/netns/$p-f" ] &&
+	    _fabric_fed "$p" "$node" &&
 		printf ' neighbor feed peer-group\n neighbor feed remote-as external\n neighbor feed timers 1 3\n neighbor feed timers connect 1\n neighbor feed advertisement-interval 0\n neighbor eth3 interface peer-group feed\n' ;;
-	f) printf ' neighbor eth0 interface peer-group fabric\n' ;;
+	f) for i in eth0 eth1; do
+		ip -n "$p-f" link show "$i" >/dev/null 2>&1 || continue
+		printf ' neighbor %s interface peer-group fabric\n' "$i"
+		[ "${FABRIC_FEED_HOLD:-0}" = 1 ] && printf ' neighbor %s shutdown\n' "$i"
+	   done ;;
 	esac
 	for fam in ipv4 ipv6; do
 		printf ' !\n address-family %s unicast\n' "$fam"
@@ -172,7 +198,7 @@ _fabric_bgpd_conf() { # P NODE DIR
 		l*) [ "$fam" = ipv4 ] && printf '  network 198.18.%s.0/24\n' "${node#l}"
 		    [ "$fam" = ipv6 ] && printf '  network 2001:db8:%s::/64\n' "${node#l}"
 		    printf '  neighbor fabric route-map FABRIC-OUT%s out\n' "${fam#ipv}"
-		    [ "$node" = l1 ] && [ -e "/run/netns/$p-f" ] && printf '  neighbor feed activate\n' ;;
+		    _fabric_fed "$p" "$node" && printf '  neighbor feed activate\n' ;;
 		f) printf '  redistribute kernel\n' ;;
 		esac
 		printf '  neighbor fabric activate\n  maximum-paths 4\n exit-address-family\n'
@@ -189,28 +215,39 @@ _fabric_bfdd_conf() { # NODE DIR
 		"$FABRIC_BFD_MS" "$FABRIC_BFD_MS"
 }
 
+_fabric_frr_start_node() { # P NODE
+	local p=$1 node=$2 d daemon daemons
+	d=$(frr_dir "$p" "$node")
+	if _frr_pids "$p" "$node" | grep -q .; then
+		lab_err "FRR already runs in $p-$node"; return 1
+	fi
+	rm -rf "$d"; mkdir -p "$d" || return 1
+	echo fabric >"$d/mode"
+	{ _frr_conf_common "$node" zebra "$d"; printf "zebra nexthop-group keep 1\n!\n"; } >"$d/zebra.conf"
+	_fabric_bgpd_conf "$p" "$node" "$d" >"$d/bgpd.conf"
+	daemons="bfdd bgpd"
+	if [ "$node" = f ]; then daemons=bgpd; else _fabric_bfdd_conf "$node" "$d" >"$d/bfdd.conf"; fi
+	chown -R "$FRR_USER:$FRR_GROUP" "$d"
+	_frr_run "$p-$node" "$d" zebra || return 1
+	for daemon in $daemons; do _frr_run "$p-$node" "$d" "$daemon" || return 1; done
+}
+
 fabric_frr_start() {
-	local p=$1 node nodes d daemon deadline daemons
+	local p=$1 node nodes deadline
 	shift
 	if (($#)); then nodes="$*"; else
 		nodes="$(fabric_routers "$p" | tr '\n' ' ')"
 		[ -e "/run/netns/$p-f" ] && nodes+=" f"
 	fi
+	# the routers' daemons start in parallel (each node's in order: zebra
+	# first), which halves the time the lab takes to come up
+	local jobs=() j rc=0
 	for node in $nodes; do
-		d=$(frr_dir "$p" "$node")
-		if _frr_pids "$p" "$node" | grep -q .; then
-			lab_err "FRR already runs in $p-$node"; return 1
-		fi
-		rm -rf "$d"; mkdir -p "$d" || return 1
-		echo fabric >"$d/mode"
-		{ _frr_conf_common "$node" zebra "$d"; printf "zebra nexthop-group keep 1\n!\n"; } >"$d/zebra.conf"
-		_fabric_bgpd_conf "$p" "$node" "$d" >"$d/bgpd.conf"
-		daemons="bfdd bgpd"
-		if [ "$node" = f ]; then daemons=bgpd; else _fabric_bfdd_conf "$node" "$d" >"$d/bfdd.conf"; fi
-		chown -R "$FRR_USER:$FRR_GROUP" "$d"
-		_frr_run "$p-$node" "$d" zebra || return 1
-		for daemon in $daemons; do _frr_run "$p-$node" "$d" "$daemon" || return 1; done
+		_fabric_frr_start_node "$p" "$node" &
+		jobs+=($!)
 	done
+	for j in "${jobs[@]}"; do wait "$j" || rc=1; done
+	((rc == 0)) || return 1
 	deadline=$((SECONDS + 15))
 	for node in $nodes; do
 		until frr_vtysh "$p" "$node" -c 'show daemons' 2>/dev/null | grep -q bgpd; do
@@ -309,6 +346,16 @@ for i in range(start, start + v6):
 EOF
 }
 
+# fabric_feed_release P: the feeder's session to l1, held down with
+# FABRIC_FEED_HOLD=1, comes up: l1 receives the whole table at once
+fabric_feed_release() {
+	local i args=()
+	for i in eth0 eth1; do
+		ip -n "$1-f" link show "$i" >/dev/null 2>&1 && args+=(-c "no neighbor $i shutdown")
+	done
+	frr_vtysh "$1" f -c 'configure terminal' -c 'router bgp 65300' "${args[@]}" >/dev/null
+}
+
 fabric_unfeed() {
 	ip -n "$1-f" route flush proto "$FABRIC_FEED_PROTO" 2>/dev/null
 	ip -n "$1-f" -6 route flush proto "$FABRIC_FEED_PROTO" 2>/dev/null
@@ -368,6 +415,16 @@ fabric_spine_down() {
 fabric_spine_up() {
 	local i
 	for i in $(_fabric_leaves "$1"); do ip -n "$1-w" link set "b$i$2" up; done
+}
+
+_lab_predown_fabric() {
+	local node pids
+	for node in $(fabric_routers "$1") f; do
+		pids=$(_frr_pids "$1" "$node")
+		# shellcheck disable=SC2086
+		[ -n "$pids" ] && kill -KILL $pids 2>/dev/null
+	done
+	return 0
 }
 
 _lab_hints_fabric() {

@@ -286,6 +286,9 @@ lab_down() {
 	lab_check_prefix "$p" || return 1
 	local nss
 	nss=$(lab_namespaces "$p")
+	# a topology's own first step (the fabric kills FRR outright: routers
+	# with big tables take long to shut down, and their namespaces go)
+	declare -F "_lab_predown_$(lab_topology "$p")" >/dev/null && "_lab_predown_$(lab_topology "$p")" "$p"
 	# Processes living in the lab's namespaces (routerd, iperf3, ping) are
 	# the lab's own: SIGTERM first so routerd detaches cleanly.
 	for ns in $nss; do

@@ -3,8 +3,10 @@
 # suite). Builds on the FRR test helpers (tests/frr/common.sh: e2e, TAP,
 # lab/lib.sh with lab/fabric.sh) and adds the fabric's failure rounds.
 #
-#   fab_lab P                  the fabric lab with a feeder, FRR running,
-#                              routerd not started (the callers decide)
+#   fab_lab P [V4 V6]          the fabric lab with a feeder, FRR running,
+#                              routerd not started (the callers decide);
+#                              the feeder holds V4/V6 prefixes back until
+#                              fabric_feed_release
 #   fab_spine_of P DST         1 or 2: the spine carrying h1's pings to DST
 #   fab_round P KIND COUNT INTERVAL AT   pings h1 -> h2 (both families)
 #                              during a failure of KIND at AT s, then
@@ -33,8 +35,11 @@ fab_suite_init() {
 	command -v jq >/dev/null || e2e_bail "tool jq installed" "run lab/install-deps.sh"
 }
 
+# fab_lab P [V4 V6]: with a table of V4/V6 prefixes ready in the feeder,
+# its session to l1 held down until fabric_feed_release
 fab_lab() {
-	FABRIC_ROUTERD=0 FABRIC_FEEDER=1 FABRIC_LEAVES=2 e2e_lab fabric "$1"
+	FABRIC_ROUTERD=0 FABRIC_FEEDER=1 FABRIC_LEAVES=2 FABRIC_FEED="${2:+$2 $3}" \
+		FABRIC_FEED_HOLD=$([ -n "${2:-}" ] && echo 1 || echo 0) e2e_lab fabric "$1"
 }
 
 # fab_rd_start P [NODE...]: routerd on the routers, PIDs registered for cleanup

@@ -17,7 +17,8 @@
 #     the way (routerctl counters), the kernels' forwarding counters flat
 #   - 100,000 IPv4 + 10,000 IPv6 routes fed into l1 (outside the test
 #     ranges, never sent traffic) while h2 pings h1 through l1: every ping
-#     answered and forwarded in XDP during the load
+#     answered and forwarded in XDP during the load (the feeder's table is
+#     prepared while the lab comes up; its session to l1 opens here)
 #   - routerd stopped (SIGTERM: detaches, the kernel takes over) and killed
 #     (SIGKILL: the program stays and keeps forwarding) on l1 mid-flow:
 #     no pings lost, and back in XDP once routerd is restarted
@@ -32,7 +33,7 @@ BOUND_MS=1500 # BFD detects in 300 ms; BGP's hold time alone would take 3000
 P=rfab$$
 T0=$SECONDS
 fab_suite_init
-fab_lab "$P"
+fab_lab "$P" "$ROUTES" $((ROUTES / 10))
 e2e_diag "lab fabric, prefix $P: s1 s2, l1 (+ feeder f) l2, h1 h2"
 
 t0=$SECONDS
@@ -207,7 +208,7 @@ ip netns exec "$P-h2" ping -q -n -i 0.01 -w 200 -W 1 198.18.1.2 >"$E2E_TMP/feedp
 PING=$!
 E2E_PIDS+=("$PING")
 t0=$SECONDS
-fabric_feed "$P" "$ROUTES" $((ROUTES / 10))
+fabric_feed_release "$P"
 rss=0
 # polled cheaply: the last prefix of each family (dumping 100k routes per
 # poll would load l1 more than the feed)

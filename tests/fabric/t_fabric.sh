@@ -20,8 +20,10 @@
 #     answered and forwarded in XDP during the load (the feeder's table is
 #     prepared while the lab comes up; its session to l1 opens here)
 #   - routerd stopped (SIGTERM: detaches, the kernel takes over) and killed
-#     (SIGKILL: the program stays and keeps forwarding) on l1 mid-flow:
-#     no pings lost, and back in XDP once routerd is restarted
+#     (SIGKILL: the program stays attached; silent routerd, it passes what
+#     it cannot vouch for to the kernel) on l1 mid-flow: no pings lost, back
+#     in XDP once routerd is restarted (after SIGKILL: the same program,
+#     adopted)
 # Environment: FAB_MARGIN_MS (default 100), FAB_ROUTES (default 100000).
 set -uo pipefail
 # shellcheck source=tests/fabric/lib.sh

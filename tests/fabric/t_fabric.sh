@@ -130,7 +130,7 @@ declare -A GAP LOST STALE
 failures() { # MODE
 	local kind
 	for kind in spine link; do
-		fab_round "$P" "$kind" 300 0.01 0.7
+		fab_round "$P" "$kind" 250 0.01 0.7
 		e2e_diag "$kind, $1: spine s$ROUND_SPINE's path; l1's route changed after $ROUND_DET ms; lost IPv4 $ROUND_LOST4 (outage $ROUND_GAP4 ms), IPv6 $ROUND_LOST6 (outage $ROUND_GAP6 ms)"
 		tap_cmp "$kind failure, $1: BFD moved l1's route off s$ROUND_SPINE within its bound (ms)" "$ROUND_DET" -le "$BOUND_MS"
 		# pings lost x 10 ms: the outage even when no answer came back
@@ -250,9 +250,9 @@ kill_round() { # SIGNAL
 	local sig=$1 p4 p6 pid k0 k1 k2 k3 f0 f1 tx rx l4 l6 id0 id1
 	pid=$(fabric_rd_pid "$P" l1) id0=$(xdp_id "$P-l1" eth1)
 	k0=$(fabric_kfwd "$P-l1")
-	ip netns exec "$P-h1" ping -q -n -i 0.01 -c 500 -W 1 198.18.2.2 >"$E2E_TMP/k4" 2>&1 &
+	ip netns exec "$P-h1" ping -q -n -i 0.01 -c 400 -W 1 198.18.2.2 >"$E2E_TMP/k4" 2>&1 &
 	p4=$!
-	ip netns exec "$P-h1" ping -q -n -i 0.01 -c 500 -W 1 2001:db8:2::2 >"$E2E_TMP/k6" 2>&1 &
+	ip netns exec "$P-h1" ping -q -n -i 0.01 -c 400 -W 1 2001:db8:2::2 >"$E2E_TMP/k6" 2>&1 &
 	p6=$!
 	E2E_PIDS+=("$p4" "$p6")
 	sleep 0.7

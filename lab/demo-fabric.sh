@@ -35,7 +35,7 @@ export ROUTERD=$BUILD/routerd/routerd ROUTERCTL=$BUILD/routerd/routerctl
 . "$LAB_DIR/lib.sh"
 
 if [ -t 1 ]; then B=$'\e[1m' G=$'\e[32m' RED=$'\e[31m' N=$'\e[0m'; else B='' G='' RED='' N=''; fi
-STEPS=6 STEP=0 LAB_MADE=false TMP= K0=()
+STEPS=6 STEP=0 LAB_MADE=false TMP='' K0=()
 step() { STEP=$((STEP + 1)); printf '\n%s[%d/%d] %s ...%s\n' "$B" "$STEP" "$STEPS" "$1" "$N"; }
 ok() { printf '      %sok%s %s\n' "$G" "$N" "${1:-}"; }
 fail() {

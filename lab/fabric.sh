@@ -272,7 +272,9 @@ fabric_rd_pid() {
 fabric_rd_start() {
 	local p=$1 node
 	shift
-	for node in ${*:-$(fabric_routers "$p")}; do
+	local nodes=("$@")
+	((${#nodes[@]})) || mapfile -t nodes < <(fabric_routers "$p")
+	for node in "${nodes[@]}"; do
 		[ -n "$(fabric_rd_pid "$p" "$node")" ] && continue
 		# shellcheck disable=SC2046
 		rd_start "$p-$node" "$(lab_sock "$p" "$node")" "$(lab_pin_dir "$p" "$node")" \
@@ -284,7 +286,9 @@ fabric_rd_start() {
 fabric_rd_stop() {
 	local p=$1 node pid
 	shift
-	for node in ${*:-$(fabric_routers "$p")}; do
+	local nodes=("$@")
+	((${#nodes[@]})) || mapfile -t nodes < <(fabric_routers "$p")
+	for node in "${nodes[@]}"; do
 		pid=$(fabric_rd_pid "$p" "$node")
 		[ -n "$pid" ] && rd_stop "$pid"
 		rm -f "$LAB_RUN_BASE/$p/rd.$node.pid"

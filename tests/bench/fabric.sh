@@ -84,7 +84,7 @@ if has table; then
 	sleep 1
 	t0=$(date +%s%N)
 	fabric_feed_release "$P"
-	done1= done2= rssmax=0
+	done1='' done2='' rssmax=0
 	printf 's\tl1_fib\tl2_fib\trouterd_rss_kib\trouterd_cpu_s\tl1_zebra_rss_kib\tl1_bgpd_rss_kib\n' >"$OUT/table.tsv"
 	while :; do
 		s=$(ms_since "$t0")

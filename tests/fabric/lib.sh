@@ -21,6 +21,7 @@
 #   its BGP session with that spine: `clear bgp` on the interface),
 #   routerd (routerd on l1 is killed with SIGKILL; restarted after)
 
+# shellcheck disable=SC2034 # ROUND_*: for the callers
 FAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/frr/common.sh
 . "$FAB_DIR/../frr/common.sh"
@@ -46,7 +47,9 @@ fab_lab() {
 fab_rd_start() {
 	local p=$1 node out
 	shift
-	for node in ${*:-$(fabric_routers "$p")}; do
+	local nodes=("$@")
+	((${#nodes[@]})) || mapfile -t nodes < <(fabric_routers "$p")
+	for node in "${nodes[@]}"; do
 		out=$(fabric_rd_start "$p" "$node" 2>&1) || e2e_bail "routerd starts on $node" "$out"
 		E2E_PIDS+=("$(fabric_rd_pid "$p" "$node")")
 	done

@@ -126,7 +126,7 @@ stale_count() {
 
 # ---------------------------------------------------------------------------
 # failures
-declare -A GAP LOST STALE
+declare -A GAP STALE
 failures() { # MODE
 	local kind
 	for kind in spine link; do
@@ -138,7 +138,6 @@ failures() { # MODE
 		tap_cmp "$kind failure, $1: IPv6 outage within BFD's bound (ms)" "$((ROUND_GAP6 > ROUND_LOST6 * 10 ? ROUND_GAP6 : ROUND_LOST6 * 10))" -le "$BOUND_MS"
 		[ "$ROUND_DET" -ge 0 ] || ROUND_DET=0
 		GAP[$kind$1]=$((ROUND_GAP4 > ROUND_GAP6 ? ROUND_GAP4 : ROUND_GAP6))
-		LOST[$kind$1]=$((ROUND_LOST4 + ROUND_LOST6))
 	done
 }
 
@@ -205,7 +204,7 @@ tap_cmp "withdraw: no datagram entered the old path once l1 had the new route, r
 e2e_diag "routerd part done at $((SECONDS - T0)) s"
 L1SOCK=$(lab_sock "$P" l1)
 RDL1=$(fabric_rd_pid "$P" l1)
-f0=$(rd_counter "$L1SOCK" forwarded_ipv4) k0=$(fabric_kfwd "$P-l1") cpu0=$(proc_ticks "$RDL1")
+fw0=$(rd_counter "$L1SOCK" forwarded_ipv4) k0=$(fabric_kfwd "$P-l1") cpu0=$(proc_ticks "$RDL1")
 ip netns exec "$P-h2" ping -q -n -i 0.01 -w 200 -W 1 198.18.1.2 >"$E2E_TMP/feedping" 2>&1 &
 PING=$!
 E2E_PIDS+=("$PING")
@@ -233,7 +232,7 @@ tload=$((SECONDS - t0))
 kill -INT "$PING"
 wait "$PING"
 read -r tx rx <<<"$(e2e_ping_parse "$(cat "$E2E_TMP/feedping")")"
-f=$(($(rd_counter "$L1SOCK" forwarded_ipv4) - f0)) k=$(($(fabric_kfwd "$P-l1") - k0))
+f=$(($(rd_counter "$L1SOCK" forwarded_ipv4) - fw0)) k=$(($(fabric_kfwd "$P-l1") - k0))
 cpu=$(($(proc_ticks "$RDL1") - cpu0))
 e2e_diag "feed: $ROUTES IPv4 + $((ROUTES / 10)) IPv6 routes in l1's kernel after $tload s; routerd on l1: max RSS $rss KiB, CPU $cpu ticks; pings $rx/$tx; l1 XDP forwarded +$f, kernel +$k"
 tap_cmp "feed: l1's kernel holds the $ROUTES IPv4 routes from the feeder" "$n4" -gt "$ROUTES"
@@ -273,7 +272,6 @@ kill_round() { # SIGNAL
 	tap_cmp "routerd on l1 $sig mid-flow: no IPv6 ping lost" "$l6" -le 1
 	if [ "$sig" = TERM ]; then
 		tap_cmp "routerd on l1 TERM: l1's kernel took the traffic over" $((k1 - k0)) -ge 100
-		KTERM=$((k1 - k0))
 	else
 		# the program stays; silent routerd: it hands the traffic to the
 		# kernel once it cannot vouch for netfilter state (docs/architecture.md)

@@ -192,15 +192,15 @@ for m, ts in series.items():
         bins[m][b] = bins[m].get(b, 0) + 1
 with open(f"{out}/failover.tsv", "w") as f:
     f.write("t_s\tkernel_pps\trouterd_pps\n")
-    for b in range(0, 62):
+    for b in range(0, 1 + max(max(bins[m], default=0) for m in bins)):
         f.write("%.2f\t%d\t%d\n" % (b * 0.05, bins["kernel"].get(b, 0) * 20, bins["routerd"].get(b, 0) * 20))
 EOF
 	if command -v gnuplot >/dev/null; then
 		gnuplot <<EOF
 set terminal pngcairo size 900,360
 set output "$OUT/failover.png"
-set title "Spine s1 dies silently at 0.7 s (BFD 100 ms x 3): answered pings h1 -> h2 per second (50 ms bins)"
-set xlabel "seconds"; set ylabel "replies/s"; set yrange [0:130]; set key bottom right
+set title "The spine carrying the pings dies silently at 0.7 s (BFD 100 ms x 3): answered pings h1 -> h2 per second (50 ms bins)" font ",10"
+set xlabel "seconds"; set ylabel "replies/s"; set yrange [0:130]; set key top right
 plot "$OUT/failover.tsv" using 1:2 with steps lw 2 title "kernel only", "" using 1:3 with steps lw 2 dt 2 title "routerd on every router"
 EOF
 		gnuplot <<EOF >"$OUT/failover.txt"

@@ -78,7 +78,7 @@ _fabric_leaves() { seq 1 "$(cat "$LAB_RUN_BASE/$1/fabric.leaves" 2>/dev/null || 
 
 fabric_routers() {
 	local i
-	echo s1 s2
+	printf "%s\n" s1 s2
 	for i in $(_fabric_leaves "$1"); do echo "l$i"; done
 }
 

@@ -78,7 +78,7 @@ if has table; then
 	last4=$(fabric_feed_lines add "$V4" 0 0 | tail -1 | awk '{print $4}')
 	last6=$(fabric_feed_lines add 0 "$V6" 0 | tail -1 | awk '{print $4}')
 	f0=$(rd_counter "$L1SOCK" forwarded_ipv4) k0=$(fabric_kfwd "$P-l1") c0=$(proc_ticks "$RDL1")
-	ip netns exec "$P-h2" ping -q -n -i 0.01 -W 1 -w 3600 198.18.1.2 >"$OUT/table-ping.txt" 2>&1 &
+	ip netns exec "$P-h2" ping -q -n -i 0.01 -W 1 -c 1000000 198.18.1.2 >"$OUT/table-ping.txt" 2>&1 &
 	PING=$!
 	E2E_PIDS+=("$PING")
 	sleep 1

@@ -5,12 +5,18 @@
 # mean, and tears everything down on exit.
 #
 # Usage: sudo lab/demo.sh [--keep] [--build-dir DIR] [--prefix P]
+#        sudo lab/demo.sh --fabric [--leaves N] [--keep] ...
+#   --fabric         the leaf-spine fabric demo instead (lab/demo-fabric.sh):
+#                    2 spines, N leaves (2-4), FRR BGP + BFD, routerd on all
 #   --keep           leave the lab and routerd running, print how to explore
 #   --build-dir DIR  build directory (default: build/ in this checkout)
 #   --prefix P       namespace prefix (default rdlab: rdlab-h1, rdlab-r, ...)
 set -uo pipefail
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+for a in "$@"; do
+	[ "$a" = --fabric ] && exec "$LAB_DIR/demo-fabric.sh" "$@"
+done
 ROOT=$(cd "$LAB_DIR/.." && pwd)
 KEEP=false
 PREFIX=rdlab

@@ -284,7 +284,7 @@ frr_stop() {
 		d=$(frr_dir "$p" "$node")
 		[ -d "$d" ] || continue
 		# protocol daemons first (they withdraw through zebra), zebra last
-		for daemon in bgpd ospf6d ospfd zebra; do
+		for daemon in bgpd bfdd ospf6d ospfd zebra; do
 			[ -f "$d/$daemon.pid" ] || continue
 			pid=$(cat "$d/$daemon.pid" 2>/dev/null)
 			if [ -z "$pid" ] || ! _lab_alive "$pid"; then continue; fi

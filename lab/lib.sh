@@ -31,7 +31,7 @@ LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${ROUTERCTL:=$RD_BUILD_DIR/routerd/routerctl}"
 LAB_RUN_BASE=/run/routerd-lab
 LAB_BPFFS=/sys/fs/bpf
-LAB_TOPOLOGIES="basic chain ecmp frr"
+LAB_TOPOLOGIES="basic chain ecmp frr fabric"
 LAB_TOPOLOGIES_LATER="bridge"
 
 lab_err() { echo "lab: $*" >&2; }
@@ -214,6 +214,7 @@ lab_describe() {
 	chain) echo "h1 -- r1 -- r2 -- h2: two routers, static routes" ;;
 	ecmp) echo "h1 -- r =(2 links)= r2 -- h2: equal-cost multipath r -> h2 (and back)" ;;
 	frr) echo "h1 -- r1 =(2 links via switch s)= r2 -- h2: FRR fills the routes (OSPF; FRR_LAB_MODE=bgp|none)" ;;
+	fabric) echo "2 spines, FABRIC_LEAVES (2-4) leaves, a host per leaf: FRR BGP unnumbered + ECMP + BFD, routerd everywhere (lab/fabric.sh)" ;;
 	bridge) echo "vm1, vm2 (veth), vm3 (tap) on br0 in r, routed to h2: bridging (lab/bridge.sh)" ;;
 	esac
 }
@@ -285,6 +286,9 @@ lab_down() {
 	lab_check_prefix "$p" || return 1
 	local nss
 	nss=$(lab_namespaces "$p")
+	# a topology's own first step (the fabric kills FRR outright: routers
+	# with big tables take long to shut down, and their namespaces go)
+	declare -F "_lab_predown_$(lab_topology "$p")" >/dev/null && "_lab_predown_$(lab_topology "$p")" "$p"
 	# Processes living in the lab's namespaces (routerd, iperf3, ping) are
 	# the lab's own: SIGTERM first so routerd detaches cleanly.
 	for ns in $nss; do
@@ -432,6 +436,10 @@ rd_stop() {
 # the frr topology and FRR daemon control
 # shellcheck source=lab/frr.sh
 . "$LAB_DIR/frr.sh"
+
+# the fabric topology (leaf-spine, FRR BGP unnumbered, BFD)
+# shellcheck source=lab/fabric.sh
+. "$LAB_DIR/fabric.sh"
 
 # the bridge topology
 # shellcheck source=lab/bridge.sh

@@ -14,6 +14,10 @@
 #   frr     h1 -- r1 =(eth1,eth2 via switch s)= r2 -- h2  FRR per router
 #           fills the routes: FRR_LAB_MODE=ospf (default, OSPFv2+v3),
 #           bgp (unnumbered), none (details: lab/frr.sh)
+#   fabric  2 spines, FABRIC_LEAVES=2..4 leaves, host hI behind leaf lI:
+#           FRR (BGP unnumbered, ECMP, BFD) and routerd on every router
+#           (FABRIC_ROUTERD=0: FRR only; FABRIC_FEEDER=1: a feeder f behind
+#           l1; details: lab/fabric.sh)
 #   bridge  vm1, vm2 (veth), vm3 (tap) -- br0 in r -- h2: bridge ports eth0,
 #           eth1, tap0 and uplink eth2 for routerd (lab/bridge.sh)
 # Addresses: segment n is 198.18.n.0/24 and 2001:db8:n::/64 (h1 side 1,

@@ -68,8 +68,11 @@ static double uptime(const struct rd_daemon *d)
 }
 
 /* Text and JSON carry the same figures; text groups them a line a part. */
-static int cmd_status(struct rd_daemon *d, struct rd_print *p)
+static int cmd_status(void *ctx, const struct rd_ctl_request *req, struct rd_print *p, char *err,
+		      size_t errlen)
 {
+	struct rd_daemon *d = ctx;
+
 	rd_print_open_object(p, NULL);
 	rd_print_string(p, PRINT_ANY, "version", "routerd %s", RD_VERSION);
 	rd_print_int(p, PRINT_ANY, "pid", ", pid %lld", getpid());
@@ -140,8 +143,10 @@ static int cmd_status(struct rd_daemon *d, struct rd_print *p)
 	return 0;
 }
 
-static int cmd_interfaces(struct rd_daemon *d, struct rd_print *p)
+static int cmd_interfaces(void *ctx, const struct rd_ctl_request *req, struct rd_print *p,
+			  char *err, size_t errlen)
 {
+	struct rd_daemon *d = ctx;
 	char fixups[64];
 
 	rd_print_open_array(p, NULL);
@@ -238,9 +243,10 @@ static void stats_print(struct rd_print *p, const struct rd_managed_iface *m,
 	rd_print_close_object(p);
 }
 
-static int cmd_stats(struct rd_daemon *d, const struct rd_ctl_request *req, struct rd_print *p,
-		     char *err, size_t errlen)
+static int cmd_stats(void *ctx, const struct rd_ctl_request *req, struct rd_print *p, char *err,
+		     size_t errlen)
 {
+	struct rd_daemon *d = ctx;
 	bool reasons = false;
 	struct rd_stats st;
 
@@ -271,8 +277,10 @@ static int cmd_stats(struct rd_daemon *d, const struct rd_ctl_request *req, stru
 	return 0;
 }
 
-static int cmd_fixups(struct rd_daemon *d, struct rd_print *p, char *err, size_t errlen)
+static int cmd_fixups(void *ctx, const struct rd_ctl_request *req, struct rd_print *p, char *err,
+		      size_t errlen)
 {
+	struct rd_daemon *d = ctx;
 	static const enum rd_event events[] = { RD_EV_FIXUP_IPV4_IN_IPV6, RD_EV_FIXUP_IPV6_IN_IPV4,
 						RD_EV_FIXUP_MSS_CLAMP };
 	struct rd_stats st;
@@ -306,53 +314,63 @@ static int cmd_fixups(struct rd_daemon *d, struct rd_print *p, char *err, size_t
 	return 0;
 }
 
+static int cmd_fdb(void *ctx, const struct rd_ctl_request *req, struct rd_print *p, char *err,
+		   size_t errlen)
+{
+	struct rd_daemon *d = ctx;
+
+	return rd_fdb_report(&d->fdb, p, req->argc > 1 ? req->argv[1] : NULL, err, errlen);
+}
+
+static int cmd_metrics(void *ctx, const struct rd_ctl_request *req, struct rd_print *p,
+		       char *err, size_t errlen)
+{
+	struct rd_daemon *d = ctx;
+
+	/* the Prometheus text format, with or without -j */
+	return rd_metrics_report(d, uptime(d), p->out, err, errlen);
+}
+
+static int cmd_neigh(void *ctx, const struct rd_ctl_request *req, struct rd_print *p, char *err,
+		     size_t errlen)
+{
+	struct rd_daemon *d = ctx;
+
+	if (rd_freshness_report(&d->fresh, p)) {
+		snprintf(err, errlen, "cannot read the nexthop table");
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_reload(void *ctx, const struct rd_ctl_request *req, struct rd_print *p,
+		      char *err, size_t errlen)
+{
+	if (rd_daemon_reload(ctx, err, errlen))
+		return -1;
+	rd_print_open_object(p, NULL);
+	rd_print_bool(p, PRINT_ANY, "reloaded", "reloaded", true);
+	rd_print_close_object(p);
+	rd_print_nl(p);
+	rd_print_end(p);
+	return 0;
+}
+
+/* routerd's half of the verb table (common/protocol.h has the names,
+ * arguments, privilege and help); the client's verbs have no entry. */
+static const rd_ctl_verb_fn handlers[RD_VERB__MAX] = {
+	[RD_VERB_STATUS] = cmd_status,
+	[RD_VERB_INTERFACES] = cmd_interfaces,
+	[RD_VERB_STATS] = cmd_stats,
+	[RD_VERB_NEIGH] = cmd_neigh,
+	[RD_VERB_FDB] = cmd_fdb,
+	[RD_VERB_FIXUPS] = cmd_fixups,
+	[RD_VERB_METRICS] = cmd_metrics,
+	[RD_VERB_RELOAD] = cmd_reload,
+};
+
 int rd_commands_dispatch(void *ctx, const struct rd_ctl_request *req, struct rd_buf *body,
 			 char *err, size_t errlen)
 {
-	struct rd_daemon *d = ctx;
-	const char *verb = req->argv[0];
-	struct rd_print p;
-
-	rd_print_init(&p, body, req->json);
-	if (!strcmp(verb, "stats"))
-		return cmd_stats(d, req, &p, err, errlen);
-	if (!strcmp(verb, "fdb") && req->argc <= 2)
-		return rd_fdb_report(&d->fdb, &p, req->argc > 1 ? req->argv[1] : NULL, err, errlen);
-	if (req->argc > 1) {
-		snprintf(err, errlen, "%s takes no arguments", verb);
-		return -1;
-	}
-	if (!strcmp(verb, "status"))
-		return cmd_status(d, &p);
-	if (!strcmp(verb, "interfaces"))
-		return cmd_interfaces(d, &p);
-	if (!strcmp(verb, "fixups"))
-		return cmd_fixups(d, &p, err, errlen);
-	if (!strcmp(verb, "metrics"))
-		return rd_metrics_report(d, uptime(d), body, err, errlen);
-	if (!strcmp(verb, "neigh")) {
-		if (rd_freshness_report(&d->fresh, &p)) {
-			snprintf(err, errlen, "cannot read the nexthop table");
-			return -1;
-		}
-		return 0;
-	}
-	if (!strcmp(verb, "reload")) {
-		if (!req->privileged) {
-			snprintf(err, errlen, "reload: permission denied (root only)");
-			return -1;
-		}
-		if (rd_daemon_reload(d, err, errlen))
-			return -1;
-		rd_print_open_object(&p, NULL);
-		rd_print_bool(&p, PRINT_ANY, "reloaded", "reloaded", true);
-		rd_print_close_object(&p);
-		rd_print_nl(&p);
-		rd_print_end(&p);
-		return 0;
-	}
-	snprintf(err, errlen,
-		 "unknown command '%.32s' (try: status, interfaces, stats, neigh, fdb, fixups, metrics, "
-		 "reload)", verb);
-	return -1;
+	return rd_ctl_dispatch(handlers, ctx, req, body, err, errlen);
 }

@@ -77,12 +77,14 @@ Test(print, text_only_and_json_only_stay_in_their_mode)
 		rd_print_string(p, PRINT_JSON, NULL, NULL, "json");
 		rd_print_uint(p, PRINT_TEXT, NULL, "<%llu>", 7);
 		rd_print_uint(p, PRINT_JSON, NULL, NULL, 8);
+		/* a format given to a JSON-only call is still not text */
+		rd_print_uint(p, PRINT_JSON, NULL, "<leak %llu>", 9);
 		rd_print_bool(p, PRINT_ANY, NULL, "off", false);
 		rd_print_close_array(p);
 		rd_print_end(p);
 	}
 	cr_assert_str_eq(t.data, "[text]<7>");
-	cr_assert_str_eq(j.data, "[\"json\",8,false]\n");
+	cr_assert_str_eq(j.data, "[\"json\",8,9,false]\n");
 	rd_buf_free(&t);
 	rd_buf_free(&j);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The print layer (print.h): one call per field, text or JSON by mode. */
 #include <stdarg.h>
+#include <string.h>
 
 #include "common/print.h"
 
@@ -118,4 +119,21 @@ void rd_print_end(struct rd_print *p)
 {
 	if (p->json)
 		rd_buf_printf(p->out, "\n");
+}
+
+void rd_print_help_row(FILE *out, const char *head, int col, bool wrap_long, const char *help)
+{
+	const char *nl;
+
+	if ((int)strlen(head) + 2 <= col)
+		fprintf(out, "%-*s", col, head);
+	else if (wrap_long)
+		fprintf(out, "%s\n%*s", head, col, "");
+	else
+		fprintf(out, "%s  ", head);
+	while ((nl = strchr(help, '\n'))) {
+		fprintf(out, "%.*s\n%*s", (int)(nl - help), help, col, "");
+		help = nl + 1;
+	}
+	fprintf(out, "%s\n", help);
 }

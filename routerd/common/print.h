@@ -16,6 +16,7 @@
 #define RD_PRINT_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "common/json.h"
 
@@ -63,5 +64,11 @@ void rd_print_text(struct rd_print *p, const char *fmt, ...)
 void rd_print_nl(struct rd_print *p);
 /* JSON only: the newline that ends a reply after its top-level value. */
 void rd_print_end(struct rd_print *p);
+
+/* One row of a --help listing (routerd's options, routerctl's commands):
+ * HEAD, then HELP from column COL, each '\n' in it continuing at COL. A
+ * HEAD too wide for two blanks before COL ends its line first when
+ * wrap_long, else is followed by the two blanks. */
+void rd_print_help_row(FILE *out, const char *head, int col, bool wrap_long, const char *help);
 
 #endif

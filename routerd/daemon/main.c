@@ -19,6 +19,7 @@
 #include "daemon/commands.h"
 #include "daemon/daemon.h"
 #include "common/log.h"
+#include "common/print.h"
 
 /* The command line, one row an option: getopt_long's table, its short
  * option string and the Options part of --help are all made from it (the
@@ -75,7 +76,6 @@ static void usage(FILE *out)
 	      "Options:\n", out);
 	for (size_t i = 0; i < N_CLI_OPTS; i++) {
 		const struct cli_opt *o = &cli_opts[i];
-		const char *h = o->help, *nl;
 		char head[64];
 
 		if (o->val < 256)
@@ -84,14 +84,7 @@ static void usage(FILE *out)
 		else
 			snprintf(head, sizeof(head), "      --%s%s%s", o->name, o->arg ? " " : "",
 				 o->arg ? o->arg : "");
-		/* the help in its column, or two blanks after a long head */
-		fprintf(out, "%-*s", HELP_COLUMN - 2, head);
-		fputs("  ", out);
-		while ((nl = strchr(h, '\n'))) {
-			fprintf(out, "%.*s\n%*s", (int)(nl - h), h, HELP_COLUMN, "");
-			h = nl + 1;
-		}
-		fprintf(out, "%s\n", h);
+		rd_print_help_row(out, head, HELP_COLUMN, false, o->help);
 	}
 	fputs("\n"
 	      "Command-line options override the config file.\n"

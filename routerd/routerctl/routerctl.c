@@ -15,6 +15,7 @@
 #include "common/config.h"
 #include "common/json.h"
 #include "common/monitor.h"
+#include "common/print.h"
 #include "common/protocol.h"
 
 struct opts {
@@ -56,18 +57,10 @@ static void usage(FILE *out)
 	      "Commands:\n", out);
 	for (size_t i = 0; i < RD_VERB__MAX; i++) {
 		const struct rd_verb *v = &rd_verbs[i];
-		const char *h = v->help, *nl;
 		char head[64];
 
-		snprintf(head, sizeof(head), "%s%s%s", v->name, *v->args ? " " : "", v->args);
-		fprintf(out, "  %-*s", strlen(head) > 17 ? 0 : 19, head);
-		if (strlen(head) > 17)
-			fprintf(out, "\n  %19s", "");
-		while ((nl = strchr(h, '\n'))) {
-			fprintf(out, "%.*s\n  %19s", (int)(nl - h), h, "");
-			h = nl + 1;
-		}
-		fprintf(out, "%s\n", h);
+		snprintf(head, sizeof(head), "  %s%s%s", v->name, *v->args ? " " : "", v->args);
+		rd_print_help_row(out, head, 21, true, v->help);
 	}
 	fputs("\n"
 	      "Exit status: 0 on success, 1 when routerd answers with an error or cannot\n"

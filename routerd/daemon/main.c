@@ -19,22 +19,17 @@
 #include "daemon/commands.h"
 #include "daemon/daemon.h"
 #include "common/log.h"
-#include "common/print.h"
+#include "common/options.h"
 
-/* The command line, one row an option: getopt_long's table, its short
- * option string and the Options part of --help are all made from it (the
- * idea of xdp-tools' lib/util/params.h), so they cannot disagree. */
+/* The command line, one row an option (common/options.h): getopt_long's
+ * table, its short option string and the Options part of --help are all
+ * made from it, so they cannot disagree. */
 enum {
-	OPT_CHECK = 256, OPT_PIN_DIR, OPT_RCVBUF, OPT_SOCKET_GROUP, OPT_ROUTE_CACHE,
+	OPT_CHECK = RD_OPT_LONG_ONLY, OPT_PIN_DIR, OPT_RCVBUF, OPT_SOCKET_GROUP, OPT_ROUTE_CACHE,
 	OPT_NETFILTER,
 };
 
-static const struct cli_opt {
-	const char *name;  /* --name */
-	int val;           /* its short letter, or an OPT_* for a long-only one */
-	const char *arg;   /* the argument's placeholder in help; NULL: none */
-	const char *help;  /* '\n' continues on the next line */
-} cli_opts[] = {
+static const struct rd_opt cli_opts[] = {
 	{ "interface", 'i', "IFACE", "serve IFACE (repeatable); mode auto, fix-ups off;\n"
 				     "a pattern (vnet*) serves present and future matches" },
 	{ "bridge", 'b', "BRIDGE", "serve every port of BRIDGE, present and future\n"
@@ -74,18 +69,7 @@ static void usage(FILE *out)
 	      "Everything the fast path does not handle is passed to the kernel unchanged.\n"
 	      "\n"
 	      "Options:\n", out);
-	for (size_t i = 0; i < N_CLI_OPTS; i++) {
-		const struct cli_opt *o = &cli_opts[i];
-		char head[64];
-
-		if (o->val < 256)
-			snprintf(head, sizeof(head), "  -%c, --%s%s%s", o->val, o->name,
-				 o->arg ? " " : "", o->arg ? o->arg : "");
-		else
-			snprintf(head, sizeof(head), "      --%s%s%s", o->name, o->arg ? " " : "",
-				 o->arg ? o->arg : "");
-		rd_print_help_row(out, head, HELP_COLUMN, false, o->help);
-	}
+	rd_opts_usage(cli_opts, N_CLI_OPTS, HELP_COLUMN, out);
 	fputs("\n"
 	      "Command-line options override the config file.\n"
 	      "\n"
@@ -119,22 +103,11 @@ struct cli {
 
 static int parse_cli(int argc, char **argv, struct cli *cli)
 {
-	struct option opts[N_CLI_OPTS + 1] = { 0 };
-	char shorts[2 * N_CLI_OPTS + 1] = "";
-	size_t n = 0;
+	struct option opts[N_CLI_OPTS + 1];
+	char shorts[2 * N_CLI_OPTS + 2];
 	int c;
 
-	for (size_t i = 0; i < N_CLI_OPTS; i++) {
-		const struct cli_opt *o = &cli_opts[i];
-
-		opts[i] = (struct option){ o->name, o->arg ? required_argument : no_argument, NULL,
-					   o->val };
-		if (o->val < 256) {
-			shorts[n++] = o->val;
-			if (o->arg)
-				shorts[n++] = ':';
-		}
-	}
+	rd_opts_getopt(cli_opts, N_CLI_OPTS, "", opts, shorts);
 	while ((c = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':

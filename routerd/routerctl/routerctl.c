@@ -15,6 +15,7 @@
 #include "common/config.h"
 #include "common/json.h"
 #include "common/monitor.h"
+#include "common/options.h"
 #include "common/print.h"
 #include "common/protocol.h"
 
@@ -34,13 +35,13 @@ static int (*const client_verbs[RD_VERB__MAX])(const struct opts *o, int argc, c
 	[RD_VERB_HELP] = run_help,
 };
 
-static const struct option long_opts[] = {
-	{ "socket", required_argument, NULL, 's' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "pretty", no_argument, NULL, 'p' },
-	{ "help", no_argument, NULL, 'h' },
-	{ 0 },
+static const struct rd_opt cli_opts[] = {
+	{ "socket", 's', "PATH", "control socket (default " RD_DEFAULT_SOCKET ")" },
+	{ "json", 'j', NULL, "print JSON, like ip -j" },
+	{ "pretty", 'p', NULL, "indent the JSON (implies -j)" },
+	{ "help", 'h', NULL, "show this help" },
 };
+#define N_CLI_OPTS (sizeof(cli_opts) / sizeof(cli_opts[0]))
 
 static void usage(FILE *out)
 {
@@ -48,12 +49,9 @@ static void usage(FILE *out)
 	      "\n"
 	      "Query a running routerd over its control socket.\n"
 	      "\n"
-	      "Options:\n"
-	      "  -s, --socket PATH  control socket (default " RD_DEFAULT_SOCKET ")\n"
-	      "  -j, --json         print JSON, like ip -j\n"
-	      "  -p, --pretty       indent the JSON (implies -j)\n"
-	      "  -h, --help         show this help\n"
-	      "\n"
+	      "Options:\n", out);
+	rd_opts_usage(cli_opts, N_CLI_OPTS, 21, out);
+	fputs("\n"
 	      "Commands:\n", out);
 	for (size_t i = 0; i < RD_VERB__MAX; i++) {
 		const struct rd_verb *v = &rd_verbs[i];
@@ -286,10 +284,14 @@ out:
  * to go on, or the exit status. */
 static int parse_options(int argc, char **argv, struct opts *o)
 {
+	struct option longs[N_CLI_OPTS + 1];
+	char shorts[2 * N_CLI_OPTS + 4];
 	int c;
 
+	/* '+': stop at the command; ':': report a missing argument as such */
+	rd_opts_getopt(cli_opts, N_CLI_OPTS, "+:", longs, shorts);
 	opterr = 0; /* our messages, in routerctl's words */
-	while ((c = getopt_long(argc, argv, "+:s:jph", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
 		switch (c) {
 		case 's': o->sock = optarg; break;
 		case 'j': o->json = true; break;

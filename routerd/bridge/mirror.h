@@ -44,7 +44,7 @@
 
 #include "daemon/datapath.h"
 #include "daemon/ifaces.h"
-#include "common/json.h"
+#include "common/print.h"
 
 struct mnl_socket;
 
@@ -152,7 +152,7 @@ void rd_fdb_netconf_changed(void);
 
 /* routerctl fdb [ports]: the mirrored entries (MAC, VLAN, bridge, port,
  * flags, when XDP last bridged from/to it) or the bridge ports. */
-int rd_fdb_report(struct rd_fdb *f, bool json, const char *what, struct rd_buf *out, char *err,
+int rd_fdb_report(struct rd_fdb *f, struct rd_print *p, const char *what, char *err,
 		  size_t errlen);
 
 #endif

@@ -3,7 +3,8 @@
  * routerctl fdb for the bridge mirror (fdb.h, fdb_internal.h): the
  * entries of rd_fdb (`fdb` or `fdb show`: MAC, VLAN, bridge, port, flags,
  * when XDP last bridged from/to it), the bridge ports as the mirror sees
- * them (`fdb ports`) and its counters (`fdb stats`), as text or JSON.
+ * them (`fdb ports`) and its counters (`fdb stats`), each written once
+ * through the print layer (common/print.h) for text and JSON.
  * Reads only; owns nothing but the output format.
  */
 #include <linux/if_ether.h>
@@ -36,6 +37,17 @@ static __s64 ms_ago(__u64 stamp, __u64 now)
 	return stamp > now ? 0 : (__s64)((now - stamp) / 1000000);
 }
 
+/* milliseconds in JSON (-1: never), "1.5s" or "-" in a column of text */
+static void print_ago(struct rd_print *p, const char *key, __s64 ms)
+{
+	char text[16] = "-";
+
+	if (ms >= 0)
+		snprintf(text, sizeof(text), "%.1fs", ms / 1000.0);
+	rd_print_int(p, PRINT_JSON, key, NULL, ms);
+	rd_print_string(p, PRINT_TEXT, NULL, " %9s", text);
+}
+
 struct sorted_entry {
 	struct rd_fdb_key key;
 	struct rd_fdb_entry val;
@@ -63,14 +75,13 @@ static void flags_text(__u32 flags, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
-static int report_entries(struct rd_fdb *f, bool json, struct rd_buf *out)
+static int report_entries(struct rd_fdb *f, struct rd_print *p)
 {
 	struct rd_fdb_key *keys;
 	struct rd_fdb_entry *vals;
 	struct sorted_entry *s;
 	char br[IF_NAMESIZE], port[IF_NAMESIZE], mac[18], fl[64];
 	__u64 now = rd_coarse_now_ns();
-	struct rd_json j;
 	size_t n;
 
 	if (rd_fdb_read_map(f, &keys, &vals, &n))
@@ -86,13 +97,9 @@ static int report_entries(struct rd_fdb *f, bool json, struct rd_buf *out)
 	free(keys);
 	free(vals);
 	qsort(s, n, sizeof(*s), cmp_entry);
-	if (json) {
-		rd_json_init(&j, out);
-		rd_json_open_array(&j, NULL);
-	} else {
-		rd_buf_printf(out, "%-12s %4s %-17s %-15s %-12s %9s %9s\n", "BRIDGE", "VLAN", "MAC",
-			      "PORT", "FLAGS", "SEEN", "USED");
-	}
+	rd_print_text(p, "%-12s %4s %-17s %-15s %-12s %9s %9s\n", "BRIDGE", "VLAN", "MAC", "PORT",
+		      "FLAGS", "SEEN", "USED");
+	rd_print_open_array(p, NULL);
 	for (size_t i = 0; i < n; i++) {
 		const struct rd_fdb_key *k = &s[i].key;
 		const struct rd_fdb_entry *v = &s[i].val;
@@ -100,102 +107,76 @@ static int report_entries(struct rd_fdb *f, bool json, struct rd_buf *out)
 
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", k->mac[0], k->mac[1],
 			 k->mac[2], k->mac[3], k->mac[4], k->mac[5]);
-		ifname(k->bridge, br);
-		ifname(v->port, port);
 		flags_text(v->flags, fl, sizeof(fl));
-		if (!json) {
-			char a[16] = "-", b[16] = "-";
-
-			if (seen >= 0)
-				snprintf(a, sizeof(a), "%.1fs", seen / 1000.0);
-			if (used >= 0)
-				snprintf(b, sizeof(b), "%.1fs", used / 1000.0);
-			rd_buf_printf(out, "%-12s %4u %-17s %-15s %-12s %9s %9s\n", br, k->vid, mac,
-				      port, fl, a, b);
-			continue;
-		}
-		rd_json_open_object(&j, NULL);
-		rd_json_string(&j, "mac", mac);
-		rd_json_u64(&j, "vlan", k->vid);
-		rd_json_string(&j, "bridge", br);
-		rd_json_u64(&j, "bridge_ifindex", k->bridge);
-		rd_json_string(&j, "port", port);
-		rd_json_u64(&j, "ifindex", v->port);
-		rd_json_string(&j, "flags", fl);
-		rd_json_bool(&j, "local", v->flags & RD_FDB_LOCAL);
-		rd_json_i64(&j, "seen_ms_ago", seen);
-		rd_json_i64(&j, "used_ms_ago", used);
-		rd_json_close_object(&j);
+		rd_print_open_object(p, NULL);
+		rd_print_string(p, PRINT_ANY, "bridge", "%-12s", ifname(k->bridge, br));
+		rd_print_uint(p, PRINT_JSON, "bridge_ifindex", NULL, k->bridge);
+		rd_print_uint(p, PRINT_ANY, "vlan", " %4llu", k->vid);
+		rd_print_string(p, PRINT_ANY, "mac", " %-17s", mac);
+		rd_print_string(p, PRINT_ANY, "port", " %-15s", ifname(v->port, port));
+		rd_print_uint(p, PRINT_JSON, "ifindex", NULL, v->port);
+		rd_print_string(p, PRINT_ANY, "flags", " %-12s", fl);
+		rd_print_bool(p, PRINT_JSON, "local", NULL, v->flags & RD_FDB_LOCAL);
+		print_ago(p, "seen_ms_ago", seen);
+		print_ago(p, "used_ms_ago", used);
+		rd_print_close_object(p);
+		rd_print_nl(p);
 	}
-	if (json) {
-		rd_json_close_array(&j);
-		rd_buf_printf(out, "\n");
-	} else {
-		rd_buf_printf(out, "%zu entries; %lu FDB events, %lu resyncs, %lu refreshes "
-				   "(%lu absent, %lu errors)\n",
-			      n, f->fdb_events, f->resyncs, f->refreshes, f->refresh_absent,
-			      f->refresh_errors);
-	}
+	rd_print_close_array(p);
+	rd_print_end(p);
+	rd_print_text(p, "%zu entries; %lu FDB events, %lu resyncs, %lu refreshes (%lu absent, "
+			 "%lu errors)\n", n, f->fdb_events, f->resyncs, f->refreshes,
+		      f->refresh_absent, f->refresh_errors);
 	free(s);
 	return 0;
 }
 
-static void report_ports(struct rd_fdb *f, bool json, struct rd_buf *out)
+static void report_ports(struct rd_fdb *f, struct rd_print *p)
 {
 	char br[IF_NAMESIZE];
-	struct rd_json j;
 
-	if (json) {
-		rd_json_init(&j, out);
-		rd_json_open_array(&j, NULL);
-	} else {
-		rd_buf_printf(out, "%-15s %-12s %-10s %-7s %s\n", "PORT", "BRIDGE", "STATE", "ROUTERD",
-			      "FLAGS");
-	}
+	rd_print_text(p, "%-15s %-12s %-10s %-7s %s\n", "PORT", "BRIDGE", "STATE", "ROUTERD",
+		      "FLAGS");
+	rd_print_open_array(p, NULL);
 	for (size_t i = 0; i < f->n_ports; i++) {
-		const struct rd_br_port *p = &f->ports[i];
-		const struct rd_br_bridge *b = find_bridge(f, p->master);
+		const struct rd_br_port *port = &f->ports[i];
+		const struct rd_br_bridge *b = find_bridge(f, port->master);
+		bool managed = rd_fdb_is_managed(f, port->ifindex);
 		struct rd_iface val = { 0 };
 
-		rd_fdb_fill_iface(f, p->ifindex, &val);
+		rd_fdb_fill_iface(f, port->ifindex, &val);
 		if (b)
 			snprintf(br, sizeof(br), "%s", b->name);
 		else
-			ifname(p->master, br);
-		if (!json) {
-			rd_buf_printf(out, "%-15s %-12s %-10s %-7s%s%s%s%s%s%s pvid %u\n", p->name, br,
-				      state_name(p->state),
-				      rd_fdb_is_managed(f, p->ifindex) ? "yes" : "no",
-				      p->learning ? " learning" : "", p->isolated ? " isolated" : "",
-				      p->locked ? " locked" : "", p->hairpin ? " hairpin" : "",
-				      p->neigh_kernel ? " neigh_suppress/proxy_arp" : "",
-				      b && b->vlan_filtering ? " vlan_filtering" : "", val.pvid);
-			continue;
-		}
-		rd_json_open_object(&j, NULL);
-		rd_json_string(&j, "name", p->name);
-		rd_json_u64(&j, "ifindex", p->ifindex);
-		rd_json_string(&j, "bridge", br);
-		rd_json_u64(&j, "bridge_ifindex", p->master);
-		rd_json_string(&j, "state", state_name(p->state));
-		rd_json_bool(&j, "managed", rd_fdb_is_managed(f, p->ifindex));
-		rd_json_bool(&j, "learning", p->learning);
-		rd_json_bool(&j, "isolated", p->isolated);
-		rd_json_bool(&j, "locked", p->locked);
-		rd_json_bool(&j, "hairpin", p->hairpin);
-		rd_json_bool(&j, "vlan_filtering", b && b->vlan_filtering);
-		rd_json_u64(&j, "pvid", val.pvid);
-		rd_json_bool(&j, "xdp_forwarding", (val.br_flags & RD_BRPORT_FORWARDING) &&
-							   !(val.br_flags & RD_BRPORT_KERNEL_ONLY));
-		rd_json_close_object(&j);
+			ifname(port->master, br);
+		rd_print_open_object(p, NULL);
+		rd_print_string(p, PRINT_ANY, "name", "%-15s", port->name);
+		rd_print_uint(p, PRINT_JSON, "ifindex", NULL, port->ifindex);
+		rd_print_string(p, PRINT_ANY, "bridge", " %-12s", br);
+		rd_print_uint(p, PRINT_JSON, "bridge_ifindex", NULL, port->master);
+		rd_print_string(p, PRINT_ANY, "state", " %-10s", state_name(port->state));
+		rd_print_bool(p, PRINT_JSON, "managed", NULL, managed);
+		rd_print_text(p, " %-7s", managed ? "yes" : "no");
+		rd_print_bool(p, PRINT_ANY, "learning", " learning", port->learning);
+		rd_print_bool(p, PRINT_ANY, "isolated", " isolated", port->isolated);
+		rd_print_bool(p, PRINT_ANY, "locked", " locked", port->locked);
+		rd_print_bool(p, PRINT_ANY, "hairpin", " hairpin", port->hairpin);
+		rd_print_bool(p, PRINT_ANY, "neigh_suppress", " neigh_suppress/proxy_arp",
+			      port->neigh_kernel);
+		rd_print_bool(p, PRINT_ANY, "vlan_filtering", " vlan_filtering",
+			      b && b->vlan_filtering);
+		rd_print_uint(p, PRINT_ANY, "pvid", " pvid %llu", val.pvid);
+		rd_print_bool(p, PRINT_JSON, "xdp_forwarding", NULL,
+			      (val.br_flags & RD_BRPORT_FORWARDING) &&
+				      !(val.br_flags & RD_BRPORT_KERNEL_ONLY));
+		rd_print_close_object(p);
+		rd_print_nl(p);
 	}
-	if (json) {
-		rd_json_close_array(&j);
-		rd_buf_printf(out, "\n");
-	}
+	rd_print_close_array(p);
+	rd_print_end(p);
 }
 
-static void report_stats(struct rd_fdb *f, bool json, struct rd_buf *out)
+static void report_stats(struct rd_fdb *f, struct rd_print *p)
 {
 	const struct { const char *key; unsigned long v; } c[] = {
 		{ "fdb_events", f->fdb_events },	  { "link_events", f->link_events },
@@ -206,25 +187,17 @@ static void report_stats(struct rd_fdb *f, bool json, struct rd_buf *out)
 		{ "map_errors", f->map_errors },	  { "bridges", f->n_bridges },
 		{ "ports", f->n_ports },
 	};
-	struct rd_json j;
 
-	if (json) {
-		rd_json_init(&j, out);
-		rd_json_open_object(&j, NULL);
-	}
+	rd_print_open_object(p, NULL);
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		if (json)
-			rd_json_u64(&j, c[i].key, c[i].v);
-		else
-			rd_buf_printf(out, "%-16s %lu\n", c[i].key, c[i].v);
+		rd_print_string(p, PRINT_TEXT, NULL, "%-16s", c[i].key);
+		rd_print_uint(p, PRINT_ANY, c[i].key, " %llu\n", c[i].v);
 	}
-	if (json) {
-		rd_json_close_object(&j);
-		rd_buf_printf(out, "\n");
-	}
+	rd_print_close_object(p);
+	rd_print_end(p);
 }
 
-int rd_fdb_report(struct rd_fdb *f, bool json, const char *what, struct rd_buf *out, char *err,
+int rd_fdb_report(struct rd_fdb *f, struct rd_print *p, const char *what, char *err,
 		  size_t errlen)
 {
 	if (!f->req) {
@@ -232,18 +205,18 @@ int rd_fdb_report(struct rd_fdb *f, bool json, const char *what, struct rd_buf *
 		return -1;
 	}
 	if (!what || !strcmp(what, "show")) {
-		if (report_entries(f, json, out)) {
+		if (report_entries(f, p)) {
 			snprintf(err, errlen, "cannot read the FDB map");
 			return -1;
 		}
 		return 0;
 	}
 	if (!strcmp(what, "ports")) {
-		report_ports(f, json, out);
+		report_ports(f, p);
 		return 0;
 	}
 	if (!strcmp(what, "stats")) {
-		report_stats(f, json, out);
+		report_stats(f, p);
 		return 0;
 	}
 	snprintf(err, errlen, "fdb: unknown argument '%.32s' (expected show, ports or stats)", what);

@@ -29,20 +29,27 @@ static bool buf_reserve(struct rd_buf *b, size_t extra)
 	return true;
 }
 
+void rd_buf_vprintf(struct rd_buf *b, const char *fmt, va_list ap)
+{
+	va_list again;
+	int n;
+
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	if (n >= 0 && buf_reserve(b, n)) {
+		vsnprintf(b->data + b->len, n + 1, fmt, again);
+		b->len += n;
+	}
+	va_end(again);
+}
+
 void rd_buf_printf(struct rd_buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	rd_buf_vprintf(b, fmt, ap);
 	va_end(ap);
-	if (n < 0 || !buf_reserve(b, n))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(b->data + b->len, n + 1, fmt, ap);
-	va_end(ap);
-	b->len += n;
 }
 
 void rd_buf_reset(struct rd_buf *b)

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -22,6 +23,8 @@ struct rd_buf {
 
 void rd_buf_printf(struct rd_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void rd_buf_vprintf(struct rd_buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 void rd_buf_reset(struct rd_buf *b);
 void rd_buf_free(struct rd_buf *b);
 

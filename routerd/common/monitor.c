@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "common/monitor.h"
+#include "common/print.h"
 
 /* ------------------------------------------------------------------ */
 /* Parsing the exposition                                              */
@@ -241,74 +242,77 @@ static const char *human(double v, char *buf, size_t len)
 	return buf;
 }
 
-static void text_line(struct rd_buf *out, const struct rates *r)
+/* A rate: a number in JSON, humanised in its text column (or only JSON). */
+static void print_rate(struct rd_print *p, const char *key, double v, int decimals,
+		       bool column)
 {
-	char a[16], b[16], c[16], d[16], e[16], f[16], g[16], share[16] = "-";
+	char h[16];
 
-	if (!isnan(r->xdp_share))
-		snprintf(share, sizeof(share), "%.1f%%", 100 * r->xdp_share);
-	rd_buf_printf(out, "%-16s %9s %9s %6s %9s %9s %9s %9s %9s  ", r->name,
-		      human(r->rx_pps, a, sizeof(a)), human(r->rx_bps, b, sizeof(b)), share,
-		      human(r->fwd_pps, c, sizeof(c)), human(r->fwd_bps, d, sizeof(d)),
-		      human(r->br_pps, e, sizeof(e)), human(r->pass_pps, f, sizeof(f)),
-		      human(r->drop_pps, g, sizeof(g)));
-	for (int i = 0; i < r->n_top; i++)
-		rd_buf_printf(out, "%s%s %s/s", i ? ", " : "", r->top[i].name,
-			      human(r->top[i].pps, a, sizeof(a)));
-	rd_buf_printf(out, "%s\n", r->n_top ? "" : "-");
+	rd_print_float(p, PRINT_JSON, key, NULL, v, decimals);
+	if (column)
+		rd_print_string(p, PRINT_TEXT, NULL, " %9s", human(v, h, sizeof(h)));
 }
 
-static void json_iface(struct rd_json *j, const struct rates *r)
+static void iface_print(struct rd_print *p, const struct rates *r)
 {
-	rd_json_open_object(j, NULL);
-	rd_json_string(j, "name", r->name);
-	rd_json_double(j, "rx_pps", r->rx_pps, 2);
-	rd_json_double(j, "rx_bps", r->rx_bps, 1);
-	rd_json_double(j, "forwarded_pps", r->fwd_pps, 2);
-	rd_json_double(j, "forwarded_bps", r->fwd_bps, 1);
-	rd_json_double(j, "bridged_pps", r->br_pps, 2);
-	rd_json_double(j, "bridged_bps", r->br_bps, 1);
-	rd_json_double(j, "passed_pps", r->pass_pps, 2);
-	rd_json_double(j, "passed_bps", r->pass_bps, 1);
-	rd_json_double(j, "dropped_pps", r->drop_pps, 2);
-	rd_json_double(j, "dropped_bps", r->drop_bps, 1);
-	rd_json_double(j, "xdp_share", r->xdp_share, 4);
-	rd_json_open_array(j, "top_pass_reasons");
+	char h[16], share[16] = "-";
+
+	rd_print_open_object(p, NULL);
+	rd_print_string(p, PRINT_ANY, "name", "%-16s", r->name);
+	print_rate(p, "rx_pps", r->rx_pps, 2, true);
+	print_rate(p, "rx_bps", r->rx_bps, 1, true);
+	/* the XDP share: a percentage next to the receive rates in text, a
+	 * fraction after the rates in JSON (null: nothing received) */
+	if (!isnan(r->xdp_share))
+		snprintf(share, sizeof(share), "%.1f%%", 100 * r->xdp_share);
+	rd_print_string(p, PRINT_TEXT, NULL, " %6s", share);
+	print_rate(p, "forwarded_pps", r->fwd_pps, 2, true);
+	print_rate(p, "forwarded_bps", r->fwd_bps, 1, true);
+	print_rate(p, "bridged_pps", r->br_pps, 2, true);
+	print_rate(p, "bridged_bps", r->br_bps, 1, false);
+	print_rate(p, "passed_pps", r->pass_pps, 2, true);
+	print_rate(p, "passed_bps", r->pass_bps, 1, false);
+	print_rate(p, "dropped_pps", r->drop_pps, 2, true);
+	print_rate(p, "dropped_bps", r->drop_bps, 1, false);
+	rd_print_float(p, PRINT_JSON, "xdp_share", NULL, r->xdp_share, 4);
+	rd_print_text(p, "  ");
+	rd_print_open_array(p, "top_pass_reasons");
 	for (int i = 0; i < r->n_top; i++) {
-		rd_json_open_object(j, NULL);
-		rd_json_string(j, "reason", r->top[i].name);
-		rd_json_double(j, "pps", r->top[i].pps, 2);
-		rd_json_close_object(j);
+		rd_print_open_object(p, NULL);
+		rd_print_text(p, "%s", i ? ", " : "");
+		rd_print_string(p, PRINT_ANY, "reason", "%s", r->top[i].name);
+		rd_print_float(p, PRINT_JSON, "pps", NULL, r->top[i].pps, 2);
+		rd_print_string(p, PRINT_TEXT, NULL, " %s/s", human(r->top[i].pps, h, sizeof(h)));
+		rd_print_close_object(p);
 	}
-	rd_json_close_array(j);
-	rd_json_close_object(j);
+	rd_print_close_array(p);
+	if (!r->n_top)
+		rd_print_text(p, "-");
+	rd_print_close_object(p);
+	rd_print_nl(p);
 }
 
 void rd_mon_report(const struct rd_mon_sample *before, const struct rd_mon_sample *now,
 		   double wall, bool json, const char *only, struct rd_buf *out)
 {
 	double dt = now->t - before->t;
-	struct rd_json j;
+	time_t t = (time_t)wall;
+	struct rd_print p;
 	struct rates r;
+	char when[32];
 
 	if (dt <= 0)
 		dt = 1e-9;
-	if (json) {
-		rd_json_init(&j, out);
-		rd_json_open_object(&j, NULL);
-		rd_json_double(&j, "time", wall, 3);
-		rd_json_double(&j, "interval_s", dt, 3);
-		rd_json_open_array(&j, "interfaces");
-	} else {
-		time_t t = (time_t)wall;
-		char when[32];
-
-		strftime(when, sizeof(when), "%H:%M:%S", localtime(&t));
-		rd_buf_printf(out, "%s  over %.2f s\n", when, dt);
-		rd_buf_printf(out, "%-16s %9s %9s %6s %9s %9s %9s %9s %9s  %s\n", "IFACE", "RX pkt/s",
-			      "RX bit/s", "XDP", "FWD pkt/s", "FWD bit/s", "BRG pkt/s",
-			      "PASS pk/s", "DROP pk/s", "TOP PASS REASONS");
-	}
+	rd_print_init(&p, out, json);
+	rd_print_open_object(&p, NULL);
+	rd_print_float(&p, PRINT_JSON, "time", NULL, wall, 3);
+	strftime(when, sizeof(when), "%H:%M:%S", localtime(&t));
+	rd_print_string(&p, PRINT_TEXT, NULL, "%s", when);
+	rd_print_float(&p, PRINT_ANY, "interval_s", "  over %.2f s\n", dt, 3);
+	rd_print_text(&p, "%-16s %9s %9s %6s %9s %9s %9s %9s %9s  %s\n", "IFACE", "RX pkt/s",
+		      "RX bit/s", "XDP", "FWD pkt/s", "FWD bit/s", "BRG pkt/s", "PASS pk/s",
+		      "DROP pk/s", "TOP PASS REASONS");
+	rd_print_open_array(&p, "interfaces");
 	for (size_t i = 0; i < now->n; i++) {
 		const struct rd_mon_iface *b = &now->ifs[i], *a = NULL;
 
@@ -320,14 +324,9 @@ void rd_mon_report(const struct rd_mon_sample *before, const struct rd_mon_sampl
 		if (!a)
 			continue; /* appeared in between: rates next time */
 		compute(a, b, dt, &r);
-		if (json)
-			json_iface(&j, &r);
-		else
-			text_line(out, &r);
+		iface_print(&p, &r);
 	}
-	if (json) {
-		rd_json_close_array(&j);
-		rd_json_close_object(&j);
-		rd_buf_printf(out, "\n");
-	}
+	rd_print_close_array(&p);
+	rd_print_close_object(&p);
+	rd_print_end(&p);
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The control verbs (status, interfaces, stats, fixups): owns how the
- * daemon's state is presented, as text for people and JSON for programs. */
+/* routerd's verbs: owns how the daemon's state is presented, each report
+ * written once through the print layer (common/print.h) for text and JSON.
+ * Which verbs exist, their arguments and privilege are the protocol's table
+ * (common/protocol.h); ctl.c dispatches through it to the handlers here. */
 #ifndef RD_COMMANDS_H
 #define RD_COMMANDS_H
 

@@ -136,7 +136,7 @@ int rd_ctl_parse_request(char *line, struct rd_ctl_request *req, char *err, size
 
 	memset(req, 0, sizeof(*req));
 	for (word = strtok_r(line, " \t", &save); word; word = strtok_r(NULL, " \t", &save)) {
-		if (!req->argc && !strcmp(word, "-j")) {
+		if (!req->argc && !strcmp(word, RD_CTL_JSON_FLAG)) {
 			req->json = true;
 			continue;
 		}
@@ -151,6 +151,40 @@ int rd_ctl_parse_request(char *line, struct rd_ctl_request *req, char *err, size
 		return -1;
 	}
 	return 0;
+}
+
+int rd_ctl_dispatch(const rd_ctl_verb_fn handlers[RD_VERB__MAX], void *ctx,
+		    const struct rd_ctl_request *req, struct rd_buf *body, char *err,
+		    size_t errlen)
+{
+	const struct rd_verb *v = rd_verb_find(req->argv[0]);
+	struct rd_print p;
+
+	if (!v || !handlers[rd_verb_id(v)]) {
+		struct rd_buf known = { 0 };
+
+		for (size_t i = 0; i < RD_VERB__MAX; i++)
+			if (handlers[i])
+				rd_buf_printf(&known, "%s%s", known.len ? ", " : "", rd_verbs[i].name);
+		snprintf(err, errlen, "unknown command '%.32s' (try: %s)", req->argv[0],
+			 known.data ? known.data : "");
+		rd_buf_free(&known);
+		return -1;
+	}
+	if (v->max_args >= 0 && req->argc - 1 > v->max_args) {
+		if (v->max_args)
+			snprintf(err, errlen, "%s takes at most %d argument%s", v->name,
+				 v->max_args, v->max_args > 1 ? "s" : "");
+		else
+			snprintf(err, errlen, "%s takes no arguments", v->name);
+		return -1;
+	}
+	if ((v->flags & RD_VERB_PRIVILEGED) && !req->privileged) {
+		snprintf(err, errlen, "%s: permission denied (root only)", v->name);
+		return -1;
+	}
+	rd_print_init(&p, body, req->json);
+	return handlers[rd_verb_id(v)](ctx, req, &p, err, errlen);
 }
 
 /* Accepting stops while the server is full or out of descriptors, and
@@ -254,7 +288,7 @@ static void reply_error(struct ctl_client *c, const char *msg)
 {
 	c->ctl->bad_requests++;
 	rd_buf_reset(&c->reply);
-	rd_buf_printf(&c->reply, "error: %s\n", msg);
+	rd_buf_printf(&c->reply, RD_CTL_REPLY_ERROR "%s\n", msg);
 }
 
 /* Parses and dispatches; returns 0 with the reply body, or -1 with err. */
@@ -291,7 +325,7 @@ static void handle_request(struct ctl_client *c)
 	if (serve(c, &body, err, sizeof(err))) {
 		reply_error(c, err);
 	} else {
-		rd_buf_printf(&c->reply, "ok\n%s", body.len ? body.data : "");
+		rd_buf_printf(&c->reply, RD_CTL_REPLY_OK "%s", body.len ? body.data : "");
 		if (c->reply.oom)
 			reply_error(c, "out of memory");
 	}

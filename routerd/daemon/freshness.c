@@ -236,45 +236,39 @@ static const char *nud_name(__u16 state)
 	return "absent";
 }
 
-int rd_freshness_report(struct rd_freshness *fr, bool json, struct rd_buf *out)
+int rd_freshness_report(struct rd_freshness *fr, struct rd_print *p)
 {
 	char addr[INET6_ADDRSTRLEN], dev[IF_NAMESIZE], mac[18];
 	__u64 now = rd_coarse_now_ns();
-	struct rd_json j;
 
 	if (collect(fr))
 		return -1;
 	read_kernel_states(fr);
-	if (json) {
-		rd_json_init(&j, out);
-		rd_json_open_array(&j, NULL);
-	}
+	rd_print_open_array(p, NULL);
 	for (size_t i = 0; i < fr->n_recent; i++) {
 		const struct rd_nh_recent *r = &fr->recent[i];
 		double age = (now - r->use.last_ns) / 1e9;
 
+		if (age < 0)
+			age = 0;
 		inet_ntop(r->use.family, r->use.addr, addr, sizeof(addr));
 		if (!if_indextoname(r->use.ifindex, dev))
 			snprintf(dev, sizeof(dev), "if%u", r->use.ifindex);
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", r->lladdr[0],
 			 r->lladdr[1], r->lladdr[2], r->lladdr[3], r->lladdr[4], r->lladdr[5]);
-		if (!json) {
-			rd_buf_printf(out, "%-39s dev %-15s lladdr %s %-10s used %.1fs ago\n", addr,
-				      dev, mac, nud_name(r->kernel_state), age < 0 ? 0 : age);
-			continue;
-		}
-		rd_json_open_object(&j, NULL);
-		rd_json_string(&j, "dst", addr);
-		rd_json_string(&j, "dev", dev);
-		rd_json_u64(&j, "ifindex", r->use.ifindex);
-		rd_json_string(&j, "lladdr", mac);
-		rd_json_string(&j, "state", nud_name(r->kernel_state));
-		rd_json_u64(&j, "used_ms_ago", age < 0 ? 0 : (__u64)(age * 1000));
-		rd_json_close_object(&j);
+		rd_print_open_object(p, NULL);
+		rd_print_string(p, PRINT_ANY, "dst", "%-39s", addr);
+		rd_print_string(p, PRINT_ANY, "dev", " dev %-15s", dev);
+		rd_print_uint(p, PRINT_JSON, "ifindex", NULL, r->use.ifindex);
+		rd_print_string(p, PRINT_ANY, "lladdr", " lladdr %s", mac);
+		rd_print_string(p, PRINT_ANY, "state", " %-10s", nud_name(r->kernel_state));
+		/* seconds for people, milliseconds for programs */
+		rd_print_float(p, PRINT_TEXT, NULL, " used %.1fs ago", age, 1);
+		rd_print_uint(p, PRINT_JSON, "used_ms_ago", NULL, (__u64)(age * 1000));
+		rd_print_close_object(p);
+		rd_print_nl(p);
 	}
-	if (json) {
-		rd_json_close_array(&j);
-		rd_buf_printf(out, "\n");
-	}
+	rd_print_close_array(p);
+	rd_print_end(p);
 	return 0;
 }

@@ -17,7 +17,7 @@
 #include <stdbool.h>
 
 #include "daemon/datapath.h"
-#include "common/json.h"
+#include "common/print.h"
 
 struct mnl_socket;
 struct nlmsghdr;
@@ -53,6 +53,6 @@ void rd_freshness_run(struct rd_freshness *fr);
 int rd_freshness_on_neigh(const struct nlmsghdr *nlh, void *arg);
 
 /* routerctl neigh: the nexthops in use with the kernel's view of them. */
-int rd_freshness_report(struct rd_freshness *fr, bool json, struct rd_buf *out);
+int rd_freshness_report(struct rd_freshness *fr, struct rd_print *p);
 
 #endif

@@ -19,52 +19,71 @@
 #include "daemon/commands.h"
 #include "daemon/daemon.h"
 #include "common/log.h"
+#include "common/options.h"
 
-static const char usage[] =
-"Usage: routerd [OPTIONS] (-i IFACE ... | -b BRIDGE ... | -c FILE)\n"
-"\n"
-"Route IPv4 and IPv6 in XDP on the given interfaces, using the kernel's FIB.\n"
-"Everything the fast path does not handle is passed to the kernel unchanged.\n"
-"\n"
-"Options:\n"
-"  -i, --interface IFACE  serve IFACE (repeatable); mode auto, fix-ups off;\n"
-"                         a pattern (vnet*) serves present and future matches\n"
-"  -b, --bridge BRIDGE    serve every port of BRIDGE, present and future\n"
-"                         (repeatable); mode auto, fix-ups off\n"
-"  -c, --config FILE      read interfaces and settings from FILE\n"
-"                         (format: routerd.conf(5); default when no -i:\n"
-"                         " RD_DEFAULT_CONFIG ")\n"
-"      --check-config     parse the configuration, report problems, exit;\n"
-"                         touches nothing\n"
-"  -s, --socket PATH      control socket (default " RD_DEFAULT_SOCKET ")\n"
-"      --socket-group GROUP  members of GROUP may use the read-only verbs\n"
-"                         (status, interfaces, stats, neigh, fdb, fixups,\n"
-"                         metrics, monitor); default: root only (mode 0600)\n"
-"      --pin-dir DIR      bpffs directory for pinned maps and links\n"
-"                         (default " RD_DEFAULT_PIN_DIR ")\n"
-"  -f, --foreground       stay in the foreground, log to stderr\n"
-"  -l, --log-level LEVEL  error, warning, info (default) or debug\n"
-"      --route-cache on|off  the per-CPU route cache in front of the FIB\n"
-"                         lookup (default on; see docs/architecture.md)\n"
-"      --netfilter auto|off  auto (default): traffic the netfilter ruleset\n"
-"                         could drop, rewrite or mark goes to the kernel;\n"
-"                         off: XDP bypasses netfilter (docs/firewall.md)\n"
-"      --netlink-rcvbuf BYTES  netlink receive buffer (testing: a tiny one\n"
-"                         provokes overruns and the resync that follows)\n"
-"  -h, --help             show this help\n"
-"  -V, --version          show the version\n"
-"\n"
-"Command-line options override the config file.\n"
-"\n"
-"Signals:\n"
-"  SIGTERM, SIGINT  detach XDP, remove the pins, exit 0: the kernel forwards again\n"
-"  SIGHUP           re-read the config file; interfaces added, removed or\n"
-"                   changed are applied without touching the others\n"
-"  SIGKILL          XDP stays attached (pinned links) and keeps forwarding;\n"
-"                   the next routerd adopts it without detaching\n"
-"\n"
-"Exit status: 0 on a clean stop, 1 on a runtime error, 2 on bad usage or config.\n"
-"See routerd(8) and routerd.conf(5); routerctl(8) queries a running routerd.\n";
+/* The command line, one row an option (common/options.h): getopt_long's
+ * table, its short option string and the Options part of --help are all
+ * made from it, so they cannot disagree. */
+enum {
+	OPT_CHECK = RD_OPT_LONG_ONLY, OPT_PIN_DIR, OPT_RCVBUF, OPT_SOCKET_GROUP, OPT_ROUTE_CACHE,
+	OPT_NETFILTER,
+};
+
+static const struct rd_opt cli_opts[] = {
+	{ "interface", 'i', "IFACE", "serve IFACE (repeatable); mode auto, fix-ups off;\n"
+				     "a pattern (vnet*) serves present and future matches" },
+	{ "bridge", 'b', "BRIDGE", "serve every port of BRIDGE, present and future\n"
+				   "(repeatable); mode auto, fix-ups off" },
+	{ "config", 'c', "FILE", "read interfaces and settings from FILE\n"
+				 "(format: routerd.conf(5); default when no -i:\n"
+				 RD_DEFAULT_CONFIG ")" },
+	{ "check-config", OPT_CHECK, NULL, "parse the configuration, report problems, exit;\n"
+					   "touches nothing" },
+	{ "socket", 's', "PATH", "control socket (default " RD_DEFAULT_SOCKET ")" },
+	{ "socket-group", OPT_SOCKET_GROUP, "GROUP",
+	  "members of GROUP may use the read-only verbs\n"
+	  "(status, interfaces, stats, neigh, fdb, fixups,\n"
+	  "metrics, monitor); default: root only (mode 0600)" },
+	{ "pin-dir", OPT_PIN_DIR, "DIR", "bpffs directory for pinned maps and links\n"
+					 "(default " RD_DEFAULT_PIN_DIR ")" },
+	{ "foreground", 'f', NULL, "stay in the foreground, log to stderr" },
+	{ "log-level", 'l', "LEVEL", "error, warning, info (default) or debug" },
+	{ "route-cache", OPT_ROUTE_CACHE, "on|off", "the per-CPU route cache in front of the FIB\n"
+						    "lookup (default on; see docs/architecture.md)" },
+	{ "netfilter", OPT_NETFILTER, "auto|off", "auto (default): traffic the netfilter ruleset\n"
+						  "could drop, rewrite or mark goes to the kernel;\n"
+						  "off: XDP bypasses netfilter (docs/firewall.md)" },
+	{ "netlink-rcvbuf", OPT_RCVBUF, "BYTES", "netlink receive buffer (testing: a tiny one\n"
+						 "provokes overruns and the resync that follows)" },
+	{ "help", 'h', NULL, "show this help" },
+	{ "version", 'V', NULL, "show the version" },
+};
+#define N_CLI_OPTS (sizeof(cli_opts) / sizeof(cli_opts[0]))
+#define HELP_COLUMN 25
+
+static void usage(FILE *out)
+{
+	fputs("Usage: routerd [OPTIONS] (-i IFACE ... | -b BRIDGE ... | -c FILE)\n"
+	      "\n"
+	      "Route IPv4 and IPv6 in XDP on the given interfaces, using the kernel's FIB.\n"
+	      "Everything the fast path does not handle is passed to the kernel unchanged.\n"
+	      "\n"
+	      "Options:\n", out);
+	rd_opts_usage(cli_opts, N_CLI_OPTS, HELP_COLUMN, out);
+	fputs("\n"
+	      "Command-line options override the config file.\n"
+	      "\n"
+	      "Signals:\n"
+	      "  SIGTERM, SIGINT  detach XDP, remove the pins, exit 0: the kernel forwards again\n"
+	      "  SIGHUP           re-read the config file; interfaces added, removed or\n"
+	      "                   changed are applied without touching the others\n"
+	      "  SIGKILL          XDP stays attached (pinned links) and keeps forwarding;\n"
+	      "                   the next routerd adopts it without detaching\n"
+	      "\n"
+	      "Exit status: 0 on a clean stop, 1 on a runtime error, 2 on bad usage or config.\n"
+	      "See routerd(8) and routerd.conf(5); routerctl(8) queries a running routerd.\n",
+	      out);
+}
 
 struct cli {
 	const char *config_file;
@@ -84,28 +103,12 @@ struct cli {
 
 static int parse_cli(int argc, char **argv, struct cli *cli)
 {
-	enum { OPT_CHECK = 256, OPT_PIN_DIR, OPT_RCVBUF, OPT_SOCKET_GROUP, OPT_ROUTE_CACHE,
-	       OPT_NETFILTER };
-	static const struct option opts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "bridge", required_argument, NULL, 'b' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "check-config", no_argument, NULL, OPT_CHECK },
-		{ "socket", required_argument, NULL, 's' },
-		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
-		{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
-		{ "route-cache", required_argument, NULL, OPT_ROUTE_CACHE },
-		{ "netfilter", required_argument, NULL, OPT_NETFILTER },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "log-level", required_argument, NULL, 'l' },
-		{ "netlink-rcvbuf", required_argument, NULL, OPT_RCVBUF },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ 0 },
-	};
+	struct option opts[N_CLI_OPTS + 1];
+	char shorts[2 * N_CLI_OPTS + 2];
 	int c;
 
-	while ((c = getopt_long(argc, argv, "i:b:c:s:fl:hV", opts, NULL)) != -1) {
+	rd_opts_getopt(cli_opts, N_CLI_OPTS, "", opts, shorts);
+	while ((c = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 		case 'b':
@@ -137,7 +140,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 			cli->netlink_rcvbuf = v;
 			break;
 		}
-		case 'h': fputs(usage, stdout); exit(0);
+		case 'h': usage(stdout); exit(0);
 		case 'V': printf("routerd %s\n", RD_VERSION); exit(0);
 		default:
 			fprintf(stderr, "Try 'routerd --help'.\n");

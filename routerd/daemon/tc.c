@@ -14,7 +14,7 @@
 
 #include "bridge/mirror.h"
 #include "daemon/ifaces.h"
-#include "common/json.h"
+#include "common/print.h"
 #include "common/log.h"
 #include "daemon/nlmsg.h"
 #include "daemon/tc.h"
@@ -497,75 +497,56 @@ void rd_tc_stop(struct rd_tc *tc)
 /* ------------------------------------------------------------------ */
 /* Reports                                                             */
 
-void rd_tc_json(const struct rd_tc *tc, struct rd_json *j, __u32 ifindex, bool bypass)
+void rd_tc_print(const struct rd_tc *tc, struct rd_print *p, __u32 ifindex, bool bypass)
 {
 	const struct rd_tc_dev *d = find_dev(tc, ifindex);
 	__u8 hold = bypass ? 0 : dev_hold(d);
 	char why[96];
 
 	rd_tc_why(tc, ifindex, why, sizeof(why));
-	rd_json_open_object(j, "tc");
-	rd_json_bool(j, "held_egress", hold & RD_TC_HOLD_EGRESS);
-	rd_json_bool(j, "held_ingress", hold & RD_TC_HOLD_INGRESS);
-	rd_json_string(j, "egress_qdisc", d && d->egress_kind[0] ? d->egress_kind : "");
-	rd_json_bool(j, "egress_filter", d && d->egress_filter);
-	rd_json_bool(j, "ingress_filter", d && d->ingress_filter);
-	rd_json_bool(j, "bypass", bypass);
-	rd_json_string(j, "reason", why);
-	rd_json_close_object(j);
+	/* text says it in words, and only when there is something to say:
+	 * the reason names the qdisc and the filters */
+	rd_print_open_object(p, "tc");
+	rd_print_bool(p, PRINT_JSON, "held_egress", NULL, hold & RD_TC_HOLD_EGRESS);
+	rd_print_bool(p, PRINT_JSON, "held_ingress", NULL, hold & RD_TC_HOLD_INGRESS);
+	rd_print_string(p, PRINT_JSON, "egress_qdisc", NULL,
+			d && d->egress_kind[0] ? d->egress_kind : "");
+	rd_print_bool(p, PRINT_JSON, "egress_filter", NULL, d && d->egress_filter);
+	rd_print_bool(p, PRINT_JSON, "ingress_filter", NULL, d && d->ingress_filter);
+	rd_print_bool(p, PRINT_JSON, "bypass", NULL, bypass);
+	if (why[0])
+		rd_print_string(p, PRINT_TEXT, NULL, "  tc: %s", bypass ? "bypassed" : "held");
+	rd_print_string(p, why[0] ? PRINT_ANY : PRINT_JSON, "reason", " (%s)", why);
+	rd_print_close_object(p);
 }
 
-void rd_tc_text(const struct rd_tc *tc, struct rd_buf *b, __u32 ifindex, bool bypass)
-{
-	char why[96];
-
-	rd_tc_why(tc, ifindex, why, sizeof(why));
-	if (!why[0])
-		return;
-	rd_buf_printf(b, "  tc: %s (%s)", bypass ? "bypassed" : "held", why);
-}
-
-void rd_tc_status_json(const struct rd_tc *tc, struct rd_json *j)
-{
-	char name[IF_NAMESIZE], why[96];
-
-	rd_json_open_object(j, "tc");
-	rd_json_u64(j, "events", tc->events);
-	rd_json_u64(j, "reads", tc->refreshes);
-	rd_json_u64(j, "changes", tc->changes);
-	rd_json_u64(j, "errors", tc->errors);
-	rd_json_open_array(j, "devices");
-	for (size_t i = 0; i < tc->n_devs; i++) {
-		const struct rd_tc_dev *d = &tc->devs[i];
-
-		if (!dev_hold(d))
-			continue;
-		rd_tc_why(tc, d->ifindex, why, sizeof(why));
-		rd_json_open_object(j, NULL);
-		rd_json_string(j, "name", if_indextoname(d->ifindex, name) ? name : "");
-		rd_json_u64(j, "ifindex", d->ifindex);
-		rd_json_string(j, "reason", why);
-		rd_json_close_object(j);
-	}
-	rd_json_close_array(j);
-	rd_json_close_object(j);
-}
-
-void rd_tc_status_text(const struct rd_tc *tc, struct rd_buf *b)
+void rd_tc_status_print(const struct rd_tc *tc, struct rd_print *p)
 {
 	char name[IF_NAMESIZE], why[96];
 	bool any = false;
 
+	rd_print_open_object(p, "tc");
+	rd_print_uint(p, PRINT_ANY, "events", "tc: %llu events", tc->events);
+	rd_print_uint(p, PRINT_ANY, "reads", ", %llu reads", tc->refreshes);
+	rd_print_uint(p, PRINT_ANY, "changes", ", %llu changes", tc->changes);
+	rd_print_uint(p, PRINT_ANY, "errors", ", %llu errors", tc->errors);
+	rd_print_open_array(p, "devices");
 	for (size_t i = 0; i < tc->n_devs; i++) {
 		const struct rd_tc_dev *d = &tc->devs[i];
 
 		if (!dev_hold(d))
 			continue;
 		rd_tc_why(tc, d->ifindex, why, sizeof(why));
-		rd_buf_printf(b, "%s%s (%s)", any ? ", " : "tc configured on: ",
-			      if_indextoname(d->ifindex, name) ? name : "?", why);
+		rd_print_open_object(p, NULL);
+		rd_print_text(p, "%s", any ? ", " : "; configured on: ");
+		rd_print_string(p, PRINT_ANY, "name", "%s",
+				if_indextoname(d->ifindex, name) ? name : "?");
+		rd_print_uint(p, PRINT_ANY, "ifindex", " (ifindex %llu", d->ifindex);
+		rd_print_string(p, PRINT_ANY, "reason", ", %s)", why);
+		rd_print_close_object(p);
 		any = true;
 	}
-	if (any)
-		rd_buf_printf(b, "\n");
+	rd_print_close_array(p);
+	rd_print_close_object(p);
+	rd_print_nl(p);
 }

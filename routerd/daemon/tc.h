@@ -34,8 +34,7 @@ struct nlmsghdr;
 struct mnl_socket;
 struct rd_ifaces;
 struct rd_iface;
-struct rd_json;
-struct rd_buf;
+struct rd_print;
 
 #define RD_TC_KIND_LEN 16 /* IFNAMSIZ, as the kernel's qdisc ops id */
 
@@ -97,15 +96,11 @@ void rd_tc_note_qdisc(struct rd_tc_dev *dev, const struct rd_tc_msg *m);
 __u8 rd_tc_hold(__u32 ifindex, bool bypass);
 /* Why IFINDEX would be held, as "qdisc htb, ingress filter", or "" */
 void rd_tc_why(const struct rd_tc *tc, __u32 ifindex, char *out, size_t outlen);
-/* The "tc" object of an interface in status/interfaces -j. */
-void rd_tc_json(const struct rd_tc *tc, struct rd_json *j, __u32 ifindex, bool bypass);
-/* The same for the text form: "" or "  tc: held (qdisc htb)" etc. */
-void rd_tc_text(const struct rd_tc *tc, struct rd_buf *b, __u32 ifindex, bool bypass);
-/* The "tc" object of status -j: counters, and every device whose tc
- * routerd honours (managed ports, bridge and VLAN devices alike) with why. */
-void rd_tc_status_json(const struct rd_tc *tc, struct rd_json *j);
-/* The same as a status line, "tc configured on: br0 (qdisc tbf), eth1
- * (ingress filter)", or nothing when no device has any. */
-void rd_tc_status_text(const struct rd_tc *tc, struct rd_buf *b);
+/* The "tc" member of an interface in status and interfaces: an object in
+ * JSON, "  tc: held (qdisc htb)" or nothing in text. */
+void rd_tc_print(const struct rd_tc *tc, struct rd_print *p, __u32 ifindex, bool bypass);
+/* The "tc" section of status: counters, and every device whose tc routerd
+ * honours (managed ports, bridge and VLAN devices alike) with why. */
+void rd_tc_status_print(const struct rd_tc *tc, struct rd_print *p);
 
 #endif

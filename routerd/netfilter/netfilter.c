@@ -321,50 +321,35 @@ void rd_nf_stop(struct rd_netfilter *nf)
 /* ------------------------------------------------------------------ */
 /* status                                                              */
 
-void rd_nf_report(const struct rd_netfilter *nf, struct rd_json *j, struct rd_buf *b)
+/* Text: a summary line, then a line per family with its reasons below. */
+void rd_nf_report(const struct rd_netfilter *nf, struct rd_print *p)
 {
 	const struct rd_nf_verdict *v = &nf->verdict;
 
-	if (j) {
-		rd_json_open_object(j, "netfilter");
-		rd_json_string(j, "mode", rd_nf_mode_name(nf->mode));
-		rd_json_bool(j, "following_events", nf->events != NULL);
-		rd_json_u64(j, "reads", nf->reads);
-		rd_json_u64(j, "nftables_reads", nf->nft_reads);
-		rd_json_u64(j, "changes", nf->changes);
-		rd_json_u64(j, "events", nf->n_events);
-	} else {
-		rd_buf_printf(b, "netfilter %s:", rd_nf_mode_name(nf->mode));
-	}
-	for (int f = 0; f < RD_NF_FAMILIES; f++) {
-		const char *path = v->hold & (1u << f) ? "kernel" : "xdp";
-		unsigned int n = v->n_why[f] < RD_NF_MAX_WHY ? v->n_why[f] : RD_NF_MAX_WHY;
-
-		if (!j) {
-			rd_buf_printf(b, " %s %s%s", rd_nf_family_name(f), path,
-				      f == RD_NF_FAMILIES - 1 ? "\n" : ",");
-			continue;
-		}
-		rd_json_open_object(j, rd_nf_family_name(f));
-		rd_json_string(j, "path", path);
-		rd_json_open_array(j, "reasons");
-		for (unsigned int i = 0; i < n; i++)
-			rd_json_string(j, NULL, v->why[f][i]);
-		rd_json_close_array(j);
-		rd_json_u64(j, "reasons_total", v->n_why[f]);
-		rd_json_close_object(j);
-	}
-	if (j) {
-		rd_json_close_object(j);
-		return;
-	}
+	rd_print_open_object(p, "netfilter");
+	rd_print_string(p, PRINT_ANY, "mode", "netfilter %s", rd_nf_mode_name(nf->mode));
+	rd_print_bool(p, PRINT_ANY, "following_events", ", following events", nf->events != NULL);
+	rd_print_uint(p, PRINT_ANY, "reads", "; %llu reads", nf->reads);
+	rd_print_uint(p, PRINT_ANY, "nftables_reads", " (%llu of nftables)", nf->nft_reads);
+	rd_print_uint(p, PRINT_ANY, "changes", ", %llu changes", nf->changes);
+	rd_print_uint(p, PRINT_ANY, "events", ", %llu events", nf->n_events);
+	rd_print_nl(p);
 	for (int f = 0; f < RD_NF_FAMILIES; f++) {
 		unsigned int n = v->n_why[f] < RD_NF_MAX_WHY ? v->n_why[f] : RD_NF_MAX_WHY;
 
+		rd_print_open_object(p, rd_nf_family_name(f));
+		rd_print_text(p, "  %s", rd_nf_family_name(f));
+		rd_print_string(p, PRINT_ANY, "path", " %s",
+				v->hold & (1u << f) ? "kernel" : "xdp");
+		rd_print_open_array(p, "reasons");
 		for (unsigned int i = 0; i < n; i++)
-			rd_buf_printf(b, "  %s: %s\n", rd_nf_family_name(f), v->why[f][i]);
+			rd_print_string(p, PRINT_ANY, NULL, "\n    %s", v->why[f][i]);
+		rd_print_close_array(p);
 		if (v->n_why[f] > n)
-			rd_buf_printf(b, "  %s: ... %u more\n", rd_nf_family_name(f),
-				      v->n_why[f] - n);
+			rd_print_text(p, "\n    ... %u more", v->n_why[f] - n);
+		rd_print_uint(p, PRINT_JSON, "reasons_total", NULL, v->n_why[f]);
+		rd_print_close_object(p);
+		rd_print_nl(p);
 	}
+	rd_print_close_object(p);
 }

@@ -29,7 +29,7 @@
 #include <stdbool.h>
 
 #include "common/config.h"
-#include "common/json.h"
+#include "common/print.h"
 #include "netfilter/ruleset.h"
 
 struct mnl_socket;
@@ -70,7 +70,7 @@ void rd_nf_read(struct rd_netfilter *nf, struct rd_nf_verdict *v);
 /* iptables-legacy and ip6tables-legacy (nf_legacy.c). */
 void rd_nf_legacy_read(struct rd_nf_verdict *v);
 
-/* The status section: JSON into j, or text into b when j is NULL. */
-void rd_nf_report(const struct rd_netfilter *nf, struct rd_json *j, struct rd_buf *b);
+/* The "netfilter" section of status (print.h). */
+void rd_nf_report(const struct rd_netfilter *nf, struct rd_print *p);
 
 #endif

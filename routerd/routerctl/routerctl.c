@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* routerctl: ask a running routerd, iproute2 style. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,13 +13,12 @@
 #include <unistd.h>
 
 #include "common/config.h"
-#include "daemon/ctl.h"
 #include "common/json.h"
 #include "common/monitor.h"
+#include "common/options.h"
+#include "common/print.h"
+#include "common/protocol.h"
 
-/* The verbs: what help shows and, for the few routerctl runs itself, how.
- * Any other word is sent to routerd as it is, so a daemon newer than this
- * routerctl still answers its own verbs. */
 struct opts {
 	const char *sock;
 	bool json, pretty;
@@ -27,32 +27,21 @@ struct opts {
 static int run_monitor(const struct opts *o, int argc, char **argv);
 static int run_help(const struct opts *o, int argc, char **argv);
 
-static const struct verb {
-	const char *name;
-	const char *args;
-	const char *help; /* '\n' continues on the next line */
-	int (*run)(const struct opts *o, int argc, char **argv); /* NULL: routerd's */
-} verbs[] = {
-	{ "status", "", "version, uptime, attached program and modes, daemon figures", NULL },
-	{ "interfaces", "", "managed interfaces, link state, XDP mode, fix-ups", NULL },
-	{ "stats", "[-s]", "per-interface counters; -s adds the bytes and every\n"
-			   "non-zero pass/drop reason (JSON always has them all)", NULL },
-	{ "neigh", "", "nexthops the fast path forwards to, the kernel's\n"
-		       "neighbour state for each and when XDP last used it", NULL },
-	{ "fdb", "[ports|stats]", "bridge FDB entries mirrored for XDP bridging (port,\n"
-				  "VLAN, when XDP last bridged from/to each); ports: the\n"
-				  "bridge ports and their state; stats: the mirror's counters", NULL },
-	{ "fixups", "", "per-interface protocol fix-ups and their counters", NULL },
-	{ "metrics", "", "counters and daemon figures in the Prometheus text\n"
-			 "format (for node_exporter's textfile collector)", NULL },
-	{ "monitor", "[-i SEC] [-c N] [dev IFACE]",
-	  "live per-interface packet and bit rates, XDP share, top\n"
-	  "pass reasons; every SEC (1) s, N times or until interrupted;\n"
-	  "-j: one JSON object per interval", run_monitor },
-	{ "reload", "", "re-read the config file (like SIGHUP)", NULL },
-	{ "help", "", "this help", run_help },
+/* The verbs routerctl runs itself (RD_VERB_CLIENT in the protocol's table);
+ * any other word is sent to routerd as it is, so a daemon newer than this
+ * routerctl still answers its own verbs. */
+static int (*const client_verbs[RD_VERB__MAX])(const struct opts *o, int argc, char **argv) = {
+	[RD_VERB_MONITOR] = run_monitor,
+	[RD_VERB_HELP] = run_help,
 };
-#define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
+
+static const struct rd_opt cli_opts[] = {
+	{ "socket", 's', "PATH", "control socket (default " RD_DEFAULT_SOCKET ")" },
+	{ "json", 'j', NULL, "print JSON, like ip -j" },
+	{ "pretty", 'p', NULL, "indent the JSON (implies -j)" },
+	{ "help", 'h', NULL, "show this help" },
+};
+#define N_CLI_OPTS (sizeof(cli_opts) / sizeof(cli_opts[0]))
 
 static void usage(FILE *out)
 {
@@ -60,27 +49,16 @@ static void usage(FILE *out)
 	      "\n"
 	      "Query a running routerd over its control socket.\n"
 	      "\n"
-	      "Options:\n"
-	      "  -s, --socket PATH  control socket (default " RD_DEFAULT_SOCKET ")\n"
-	      "  -j, --json         print JSON, like ip -j\n"
-	      "  -p, --pretty       indent the JSON (implies -j)\n"
-	      "  -h, --help         show this help\n"
-	      "\n"
+	      "Options:\n", out);
+	rd_opts_usage(cli_opts, N_CLI_OPTS, 21, out);
+	fputs("\n"
 	      "Commands:\n", out);
-	for (size_t i = 0; i < N_VERBS; i++) {
+	for (size_t i = 0; i < RD_VERB__MAX; i++) {
+		const struct rd_verb *v = &rd_verbs[i];
 		char head[64];
-		const char *h = verbs[i].help, *nl;
 
-		snprintf(head, sizeof(head), "%s%s%s", verbs[i].name, *verbs[i].args ? " " : "",
-			 verbs[i].args);
-		fprintf(out, "  %-*s", strlen(head) > 17 ? 0 : 19, head);
-		if (strlen(head) > 17)
-			fprintf(out, "\n  %19s", "");
-		while ((nl = strchr(h, '\n'))) {
-			fprintf(out, "%.*s\n  %19s", (int)(nl - h), h, "");
-			h = nl + 1;
-		}
-		fprintf(out, "%s\n", h);
+		snprintf(head, sizeof(head), "  %s%s%s", v->name, *v->args ? " " : "", v->args);
+		rd_print_help_row(out, head, 21, true, v->help);
 	}
 	fputs("\n"
 	      "Exit status: 0 on success, 1 when routerd answers with an error or cannot\n"
@@ -152,6 +130,9 @@ static int read_all(int fd, struct rd_buf *reply)
 	return reply->oom ? -1 : 0;
 }
 
+#define OK_LEN (sizeof(RD_CTL_REPLY_OK) - 1)
+#define ERROR_LEN (sizeof(RD_CTL_REPLY_ERROR) - 1)
+
 /* One request: the words joined, the reply's body in `body`. Returns 0,
  * or the exit status (1, or 2 for a request too long) with the reason
  * printed. */
@@ -160,7 +141,7 @@ static int request(const struct opts *o, int argc, char **argv, struct rd_buf *b
 	struct rd_buf req = { 0 }, reply = { 0 };
 	int fd, rc = 1;
 
-	rd_buf_printf(&req, "%s", o->json ? "-j" : "");
+	rd_buf_printf(&req, "%s", o->json ? RD_CTL_JSON_FLAG : "");
 	for (int i = 0; i < argc; i++)
 		rd_buf_printf(&req, "%s%s", req.len ? " " : "", argv[i]);
 	rd_buf_printf(&req, "\n");
@@ -179,11 +160,11 @@ static int request(const struct opts *o, int argc, char **argv, struct rd_buf *b
 		goto out;
 	}
 	close(fd);
-	if (reply.len >= 3 && !strncmp(reply.data, "ok\n", 3)) {
-		rd_buf_printf(body, "%.*s", (int)(reply.len - 3), reply.data + 3);
+	if (reply.len >= OK_LEN && !strncmp(reply.data, RD_CTL_REPLY_OK, OK_LEN)) {
+		rd_buf_printf(body, "%.*s", (int)(reply.len - OK_LEN), reply.data + OK_LEN);
 		rc = body->oom;
-	} else if (reply.len > 7 && !strncmp(reply.data, "error: ", 7)) {
-		fprintf(stderr, "routerctl: %.*s", (int)(reply.len - 7), reply.data + 7);
+	} else if (reply.len > ERROR_LEN && !strncmp(reply.data, RD_CTL_REPLY_ERROR, ERROR_LEN)) {
+		fprintf(stderr, "routerctl: %.*s", (int)(reply.len - ERROR_LEN), reply.data + ERROR_LEN);
 	} else {
 		fprintf(stderr, "routerctl: malformed reply from routerd at %s\n", o->sock);
 	}
@@ -298,44 +279,64 @@ out:
 	return rc;
 }
 
+/* Options up to the command (getopt_long, stopping at the first word that
+ * is not one: the command's own arguments may start with '-'). Returns -1
+ * to go on, or the exit status. */
+static int parse_options(int argc, char **argv, struct opts *o)
+{
+	struct option longs[N_CLI_OPTS + 1];
+	char shorts[2 * N_CLI_OPTS + 4];
+	int c;
+
+	/* '+': stop at the command; ':': report a missing argument as such */
+	rd_opts_getopt(cli_opts, N_CLI_OPTS, "+:", longs, shorts);
+	opterr = 0; /* our messages, in routerctl's words */
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		switch (c) {
+		case 's': o->sock = optarg; break;
+		case 'j': o->json = true; break;
+		case 'p': o->json = o->pretty = true; break;
+		case 'h': usage(stdout); return RD_EXIT_OK;
+		case ':':
+			fprintf(stderr, "routerctl: option '%s' needs an argument\n"
+					"Try 'routerctl --help'.\n", argv[optind - 1]);
+			return RD_EXIT_USAGE;
+		default:
+			if (optopt)
+				fprintf(stderr, "routerctl: unknown option '-%c'\n", optopt);
+			else
+				fprintf(stderr, "routerctl: unknown option '%s'\n", argv[optind - 1]);
+			fputs("Try 'routerctl --help'.\n", stderr);
+			return RD_EXIT_USAGE;
+		}
+	}
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { .sock = RD_DEFAULT_SOCKET };
+	const struct rd_verb *v;
 	struct rd_buf body = { 0 };
 	int i, rc;
 
-	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
-			o.json = true;
-		} else if (!strcmp(a, "-p") || !strcmp(a, "--pretty")) {
-			o.json = o.pretty = true;
-		} else if (!strcmp(a, "-jp") || !strcmp(a, "-pj")) {
-			o.json = o.pretty = true;
-		} else if ((!strcmp(a, "-s") || !strcmp(a, "--socket")) && i + 1 < argc) {
-			o.sock = argv[++i];
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(stdout);
-			return 0;
-		} else {
-			fprintf(stderr, "routerctl: unknown option '%s'\nTry 'routerctl --help'.\n", a);
-			return 2;
-		}
-	}
+	rc = parse_options(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	i = optind;
 	if (i == argc) {
 		usage(stderr);
-		return 2;
+		return RD_EXIT_USAGE;
 	}
 	for (int k = i; k < argc; k++) {
 		if (strpbrk(argv[k], " \t\n") || !*argv[k]) {
 			fprintf(stderr, "routerctl: invalid argument '%s'\n", argv[k]);
-			return 2;
+			return RD_EXIT_USAGE;
 		}
 	}
-	for (size_t v = 0; v < N_VERBS; v++)
-		if (verbs[v].run && !strcmp(verbs[v].name, argv[i]))
-			return verbs[v].run(&o, argc - i, argv + i);
+	v = rd_verb_find(argv[i]);
+	if (v && client_verbs[rd_verb_id(v)])
+		return client_verbs[rd_verb_id(v)](&o, argc - i, argv + i);
 
 	rc = request(&o, argc - i, argv + i, &body);
 	if (!rc) {

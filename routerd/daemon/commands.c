@@ -9,6 +9,7 @@
 #include "daemon/commands.h"
 #include "daemon/daemon.h"
 #include "daemon/metrics.h"
+#include "netfilter/report.h"
 
 static const char *const event_keys[] = {
 #define KEY(name, key) key,
@@ -369,6 +370,8 @@ int rd_commands_dispatch(void *ctx, const struct rd_ctl_request *req, struct rd_
 		return cmd_fixups(d, req, body, err, errlen);
 	if (!strcmp(verb, "metrics"))
 		return rd_metrics_report(d, uptime(d), body, err, errlen);
+	if (!strcmp(verb, "conntrack"))
+		return rd_conntrack_report(d, req->json, body, err, errlen);
 	if (!strcmp(verb, "neigh")) {
 		if (rd_freshness_report(&d->fresh, req->json, body)) {
 			snprintf(err, errlen, "cannot read the nexthop table");
@@ -388,6 +391,6 @@ int rd_commands_dispatch(void *ctx, const struct rd_ctl_request *req, struct rd_
 	}
 	snprintf(err, errlen,
 		 "unknown command '%.32s' (try: status, interfaces, stats, neigh, fdb, fixups, metrics, "
-		 "reload)", verb);
+		 "conntrack, reload)", verb);
 	return -1;
 }

@@ -10,33 +10,22 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <routerd/conntrack.h>
+
 #include "netfilter/ctnetlink.h"
 
-/* Until the fast path's header lands: the layout agreed for rd_ct_admit. */
-struct rd_admit_key_local {
-	__u8 family; /* AF_INET, AF_INET6 */
-	__u8 proto;
-	__be16 sport, dport;
-	__u16 pad;
-	__be32 saddr[4], daddr[4];
-};
-struct rd_admit_value_local {
-	__u32 generation;
-	__u32 pad;
-	__u64 admitted_ns;
-};
-#define RD_ADMIT_KEY_SIZE sizeof(struct rd_admit_key_local)
-#define RD_ADMIT_VALUE_SIZE sizeof(struct rd_admit_value_local)
+#define RD_ADMIT_KEY_SIZE sizeof(struct rd_ct_key)
+#define RD_ADMIT_VALUE_SIZE sizeof(struct rd_ct_admit)
 
-/* 0 and the flow's wire tuple, or -1 for an entry that is no flow. */
+/* 0 and the flow's original tuple, or -1 for an entry that is no flow. */
 static inline int rd_admit_decode(const void *key, const void *val, struct rd_ct_tuple *t)
 {
-	const struct rd_admit_key_local *k = key;
+	const struct rd_ct_key *k = key;
 
 	(void)val;
 	memset(t, 0, sizeof(*t));
 	t->family = k->family;
-	t->proto = k->proto;
+	t->proto = k->l4proto;
 	t->sport = k->sport;
 	t->dport = k->dport;
 	memcpy(t->saddr, k->saddr, sizeof(t->saddr));
@@ -44,18 +33,23 @@ static inline int rd_admit_decode(const void *key, const void *val, struct rd_ct
 	return t->family == AF_INET || t->family == AF_INET6 ? 0 : -1;
 }
 
-/* What tells one admission of a flow from the next. */
+/* What tells one admission of a flow from the next: a new generation
+ * (every ruleset change) marks every flow liberal again, which also covers
+ * an entry flushed and created anew since. */
 static inline __u64 rd_admit_identity(const void *val)
 {
-	const struct rd_admit_value_local *v = val;
-
-	return v->generation;
+	return ((const struct rd_ct_admit *)val)->generation;
 }
 
-/* The generation the flow was admitted under. */
+/* The generation the flow was admitted under, and in which directions. */
 static inline __u32 rd_admit_generation(const void *val)
 {
-	return ((const struct rd_admit_value_local *)val)->generation;
+	return ((const struct rd_ct_admit *)val)->generation;
+}
+
+static inline __u32 rd_admit_dirs(const void *val)
+{
+	return ((const struct rd_ct_admit *)val)->dirs;
 }
 
 #endif

@@ -62,13 +62,6 @@ struct rd_netfilter {
 	char offload_error[160]; /* why offload cannot run at all; "" */
 };
 
-/* The offload bits next to the holds in rd_cache_ctl.netfilter, until the
- * fast path's header defines them. */
-#ifndef RD_NF_OFFLOAD_IPV4
-#define RD_NF_OFFLOAD_IPV4 (1u << 4)
-#define RD_NF_OFFLOAD_IPV6 (1u << 5)
-#endif
-
 /* The holds and offload bits (RD_NF_HOLD_*, RD_NF_OFFLOAD_*) as of the
  * current verdict: what APPLY gets. */
 __u32 rd_nf_hold(const struct rd_netfilter *nf);

@@ -3,9 +3,10 @@
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <limits.h>
+/* glibc's netinet/in.h before the uapi headers, which then skip their copies */
+#include <netinet/in.h>
 #include <linux/bpf.h>
 #include <linux/netfilter.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,7 @@
 #define RD_BPF_NETFILTER 45
 /* NF_IP_PRI_LAST itself is refused (-ERANGE: conntrack's confirm must stay
  * last); one before it is after every rule a ruleset can have but that. */
-#define RD_ADMIT_PRIORITY (INT_MAX - 1)
+#define RD_ADMIT_PRIORITY (RD_CT_ADMIT_PRIORITY - 1)
 
 #define TCP_TIMEOUT_SYSCTL "/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_established"
 #define UDP_TIMEOUT_SYSCTL "/proc/sys/net/netfilter/nf_conntrack_udp_timeout_stream"
@@ -273,6 +274,7 @@ void rd_offload_open(struct rd_offload *off, struct bpf_object *obj)
 	struct bpf_map *admit = bpf_object__find_map_by_name(obj, "rd_ct_admit");
 
 	memset(off, 0, sizeof(*off));
+	off->opened = true;
 	off->link_fd[0] = off->link_fd[1] = off->admit_fd = -1;
 	/* unique across restarts (the map may be a pinned one with entries
 	 * of an earlier run): what an earlier routerd admitted never counts */
@@ -335,6 +337,8 @@ void rd_offload_start(struct rd_offload *off, struct ev_loop *loop, void (*publi
 
 void rd_offload_close(struct rd_offload *off)
 {
+	if (!off->opened)
+		return;
 	if (off->loop && off->active) {
 		ev_timer_stop(off->loop, &off->scan);
 		ev_timer_stop(off->loop, &off->sysctl);

@@ -48,6 +48,7 @@ struct rd_offload_marked {
 };
 
 struct rd_offload {
+	bool opened;           /* rd_offload_open() ran: there is something to close */
 	bool active;           /* attached and following */
 	int link_fd[2];        /* IPv4, IPv6 forward hook; -1: none */
 	int admit_fd;          /* rd_ct_admit, -1: none */
@@ -85,7 +86,5 @@ void rd_offload_scan(struct rd_offload *off);
  * on hook HOOKNUM of protocol family PF. The link's fd, or -errno. */
 int rd_offload_link_create(int prog_fd, __u32 pf, __u32 hooknum, __s32 priority);
 
-/* `routerctl conntrack`: JSON into j, or text into b when j is NULL. */
-void rd_offload_report(struct rd_offload *off, struct rd_json *j, struct rd_buf *b);
 
 #endif

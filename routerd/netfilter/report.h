@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* `routerctl conntrack` (report.c): conntrack offload's state and flows. */
+#ifndef RD_NF_REPORT_H
+#define RD_NF_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/json.h"
+
+struct rd_daemon;
+
+int rd_conntrack_report(struct rd_daemon *d, bool json, struct rd_buf *b, char *err,
+			size_t errlen);
+
+#endif

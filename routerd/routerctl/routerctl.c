@@ -43,6 +43,8 @@ static const struct verb {
 				  "VLAN, when XDP last bridged from/to each); ports: the\n"
 				  "bridge ports and their state; stats: the mirror's counters", NULL },
 	{ "fixups", "", "per-interface protocol fix-ups and their counters", NULL },
+	{ "conntrack", "", "conntrack offload: families, generation, ct_* counters\n"
+			   "and the admitted flows", NULL },
 	{ "metrics", "", "counters and daemon figures in the Prometheus text\n"
 			 "format (for node_exporter's textfile collector)", NULL },
 	{ "monitor", "[-i SEC] [-c N] [dev IFACE]",

@@ -16,16 +16,18 @@
                                    LAST_ECHO END" on one line: LAST_ECHO is
                                    the wall-clock time of the last good echo,
                                    END "ok", "reset", "timeout" or an error.
-Both sides give up after 10 s of silence.
+Both sides give up after 10 s of silence. CT_FLOW_SIZE in the environment
+sets the message size (default 1000 bytes).
 """
 import hashlib
+import os
 import select
 import socket
 import struct
 import sys
 import time
 
-SIZE = 1000
+SIZE = int(os.environ.get("CT_FLOW_SIZE", "1000"))
 
 
 def payload(seq):

@@ -30,7 +30,7 @@ done
 IT_RD_ARGS=(--netfilter offload)
 PORT=5301        # ct_flow.py serve on h2 (and h1, for WAN -> LAN and DNAT)
 TIMEOUT_S=3      # conntrack's established timeouts on r
-FLOW_S=5         # each flow: longer than the timeouts
+FLOW_S=6         # each flow: longer than the timeouts
 SERVE_H2="" SERVE_H1=""
 SPORT=41000      # each flow's own source port (conntrack entries apart)
 
@@ -91,7 +91,8 @@ flow_bg() {
 	SPORT=$((SPORT + 1))
 	FLOW_SPORT=$SPORT
 	_f=$E2E_TMP/flow.$SPORT
-	timeout $((FLOW_S + 25)) ip netns exec "$(ns "$n")" "$PY" "$NF_DIR/ct_flow.py" "$proto" \
+	timeout $((FLOW_S + 25)) ip netns exec "$(ns "$n")" env CT_FLOW_SIZE="${CT_FLOW_SIZE:-1000}" \
+		"$PY" "$NF_DIR/ct_flow.py" "$proto" \
 		"$dst" "$dport" "$FLOW_S" 5 "$SPORT" >"$_f" 2>&1 &
 	E2E_PIDS+=("$!")
 	IT_BG_PIDS+=("$!")
@@ -134,8 +135,8 @@ flow_case() {
 	id1=$(ct_id "$proto" "$sport")
 	it_mark
 	sleep $((TIMEOUT_S + 1))
-	share "$m" "$desc"
 	id2=$(ct_id "$proto" "$sport")
+	share "$m" "$desc"
 	it_bg_wait
 	it_same "$m" "$desc: the flow" "$(outcome "$f")" complete
 	it_same "$m" "$desc: h2 sees r's address" \
@@ -262,15 +263,16 @@ case_invalid_drop() {
 	done
 }
 
+# 1400-byte messages: full-sized TCP segments, offloaded once established
 case_mtu() {
 	local m=$1 f
+	CT_FLOW_SIZE=1400 flow_bg f h1 tcp 198.18.2.2
+	sleep 2
 	it_mark
-	bulk_bg f $((48 << 20))
-	sleep 0.7
 	ip -n "$(ns r)" link set eth1 mtu 1280
 	it_bg_wait
 	ip -n "$(ns r)" link set eth1 mtu 1500
-	it_same "$m" "egress MTU lowered mid-transfer: the transfer" "$(bulk_outcome "$f")" "complete, intact"
+	it_same "$m" "egress MTU lowered mid-flow: the flow" "$(outcome "$f")" complete
 	it_same "$m" "egress MTU lowered: r sent frag-needed" \
 		"$([ "$(it_k r IcmpOutDestUnreachs)" -ge 1 ] && echo yes || echo no)" yes
 }

@@ -166,8 +166,10 @@ static int set_liberal(struct rd_offload *off, const struct rd_ct_tuple *t)
 }
 
 /* One admitted flow: made liberal once per admission (a new admission,
- * say after the entry was flushed and created again, is marked again). */
-static void scan_one(struct rd_offload *off, const void *key, const void *val, __u32 round)
+ * say after the entry was flushed and created again, is marked again);
+ * FORCE: whatever we think we did (the fast path says it is not liberal). */
+static void mark_one(struct rd_offload *off, const void *key, const void *val, __u32 round,
+		     bool force)
 {
 	struct rd_ct_tuple t;
 	struct rd_offload_marked *m;
@@ -179,7 +181,7 @@ static void scan_one(struct rd_offload *off, const void *key, const void *val, _
 	h = hash_bytes(key, RD_ADMIT_KEY_SIZE);
 	vh = rd_admit_identity(val);
 	m = marked_slot(off, h);
-	if (m && m->hash == h && m->value == vh) {
+	if (!force && m && m->hash == h && m->value == vh) {
 		m->round = round;
 		return;
 	}
@@ -237,7 +239,7 @@ void rd_offload_scan(struct rd_offload *off)
 		if (bpf_map_lookup_elem(off->admit_fd, key, val))
 			continue; /* gone meanwhile */
 		n++;
-		scan_one(off, key, val, round);
+		mark_one(off, key, val, round, false);
 	}
 	off->admitted = n;
 	sweep(off, round);
@@ -246,6 +248,27 @@ void rd_offload_scan(struct rd_offload *off)
 static void on_scan(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	rd_offload_scan(w->data);
+}
+
+/* rd_ct_events: an admitted TCP flow the fast path found not liberal. */
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct rd_offload *off = ctx;
+	const struct rd_ct_event *e = data;
+	struct rd_ct_admit val = { 0 };
+
+	if (size < sizeof(*e))
+		return 0;
+	off->n_events++;
+	val.generation = e->generation;
+	val.dirs = e->dirs;
+	mark_one(off, &e->key, &val, off->scans, true);
+	return 0;
+}
+
+static void on_events(struct ev_loop *loop, ev_io *w, int revents)
+{
+	ring_buffer__consume(((struct rd_offload *)w->data)->events);
 }
 
 /* ------------------------------------------------------------------ */
@@ -272,6 +295,7 @@ void rd_offload_open(struct rd_offload *off, struct bpf_object *obj)
 	static const __u32 pfs[2] = { NFPROTO_IPV4, NFPROTO_IPV6 };
 	struct bpf_program *prog = admission_prog(obj);
 	struct bpf_map *admit = bpf_object__find_map_by_name(obj, "rd_ct_admit");
+	struct bpf_map *events;
 
 	memset(off, 0, sizeof(*off));
 	off->opened = true;
@@ -311,6 +335,12 @@ void rd_offload_open(struct rd_offload *off, struct bpf_object *obj)
 		off->link_fd[i] = fd;
 	}
 	off->admit_fd = bpf_map__fd(admit);
+	events = bpf_object__find_map_by_name(obj, "rd_ct_events");
+	if (events)
+		off->events = ring_buffer__new(bpf_map__fd(events), on_event, off, NULL);
+	if (!off->events)
+		rd_info("conntrack offload: no admission events (%s): rd_ct_admit is walked instead",
+			events ? strerror(errno) : "no rd_ct_events");
 	off->active = true;
 	rd_info("conntrack offload: admission program on the IPv4 and IPv6 forward hooks");
 	return;
@@ -321,15 +351,22 @@ fail:
 void rd_offload_start(struct rd_offload *off, struct ev_loop *loop, void (*publish_fn)(void *arg),
 		      void *arg)
 {
+	double every = off->events ? RD_OFFLOAD_SCAN_S : RD_OFFLOAD_SCAN_ALONE_S;
+
 	off->loop = loop;
 	off->publish = publish_fn;
 	off->publish_arg = arg;
 	publish(off);
 	if (!off->active)
 		return;
-	ev_timer_init(&off->scan, on_scan, RD_OFFLOAD_SCAN_S, RD_OFFLOAD_SCAN_S);
+	ev_timer_init(&off->scan, on_scan, every, every);
 	off->scan.data = off;
 	ev_timer_start(loop, &off->scan);
+	if (off->events) {
+		ev_io_init(&off->events_io, on_events, ring_buffer__epoll_fd(off->events), EV_READ);
+		off->events_io.data = off;
+		ev_io_start(loop, &off->events_io);
+	}
 	ev_timer_init(&off->sysctl, on_sysctl, RD_OFFLOAD_SYSCTL_S, RD_OFFLOAD_SYSCTL_S);
 	off->sysctl.data = off;
 	ev_timer_start(loop, &off->sysctl);
@@ -342,7 +379,11 @@ void rd_offload_close(struct rd_offload *off)
 	if (off->loop && off->active) {
 		ev_timer_stop(off->loop, &off->scan);
 		ev_timer_stop(off->loop, &off->sysctl);
+		if (off->events)
+			ev_io_stop(off->loop, &off->events_io);
 	}
+	ring_buffer__free(off->events);
+	off->events = NULL;
 	for (int i = 0; i < 2; i++) {
 		if (off->link_fd[i] >= 0)
 			close(off->link_fd[i]);

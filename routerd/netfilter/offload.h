@@ -36,8 +36,14 @@
 
 struct bpf_object;
 struct mnl_socket;
+struct ring_buffer;
 
-#define RD_OFFLOAD_SCAN_S 0.15
+/* Admitted TCP flows not liberal yet come through rd_ct_events at once;
+ * the walk of rd_ct_admit catches what a full ring buffer lost (the
+ * admission program repeats itself every RD_CT_NOTIFY_INTERVAL_NS), and is
+ * all there is with a fast path without the ring buffer. */
+#define RD_OFFLOAD_SCAN_S 2.0
+#define RD_OFFLOAD_SCAN_ALONE_S 0.15
 #define RD_OFFLOAD_SYSCTL_S 2.0
 #define RD_OFFLOAD_MARKED_SLOTS 8192 /* TCP flows remembered as liberal */
 
@@ -53,8 +59,10 @@ struct rd_offload {
 	int link_fd[2];        /* IPv4, IPv6 forward hook; -1: none */
 	int admit_fd;          /* rd_ct_admit, -1: none */
 	struct mnl_socket *ct; /* ctnetlink, for the liberal updates */
+	struct ring_buffer *events; /* rd_ct_events, or NULL */
 	struct ev_loop *loop;
 	ev_timer scan, sysctl;
+	ev_io events_io;
 	__u32 generation;      /* never 0 */
 	__u32 tcp_timeout_s, udp_timeout_s;
 	void (*publish)(void *arg);
@@ -64,6 +72,7 @@ struct rd_offload {
 	struct rd_offload_marked *marked;
 	/* figures */
 	unsigned long bumps, scans, admitted, liberal_set, liberal_gone, liberal_errors;
+	unsigned long n_events;
 	int last_liberal_error;
 };
 

@@ -229,11 +229,12 @@ int rd_conntrack_report(struct rd_daemon *d, bool json, struct rd_buf *b, char *
 		rd_json_u64(j, "liberal_set", off->liberal_set);
 		rd_json_u64(j, "liberal_gone", off->liberal_gone);
 		rd_json_u64(j, "liberal_errors", off->liberal_errors);
+		rd_json_u64(j, "events", off->n_events);
 		rd_json_close_object(j);
 	} else {
-		rd_buf_printf(b, "daemon: generation bumps %lu, scans %lu, admitted %lu, liberal set "
-				 "%lu (gone %lu, errors %lu)\n",
-			      off->bumps, off->scans, off->admitted, off->liberal_set,
+		rd_buf_printf(b, "daemon: generation bumps %lu, events %lu, scans %lu, admitted %lu, "
+				 "liberal set %lu (gone %lu, errors %lu)\n",
+			      off->bumps, off->n_events, off->scans, off->admitted, off->liberal_set,
 			      off->liberal_gone, off->liberal_errors);
 	}
 	if (counters(d, j, b, err, errlen))

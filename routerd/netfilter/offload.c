@@ -274,6 +274,23 @@ static void on_events(struct ev_loop *loop, ev_io *w, int revents)
 /* ------------------------------------------------------------------ */
 /* life cycle                                                          */
 
+/* A pinned rd_ct_admit adopted from an earlier routerd may hold its
+ * admissions: none of them counts for us (each flow is admitted again on
+ * its next packet through the kernel), so none may match a generation of
+ * ours by chance. */
+static void forget_admissions(int fd)
+{
+	unsigned char key[RD_ADMIT_KEY_SIZE];
+	unsigned long n = 0;
+
+	while (bpf_map_get_next_key(fd, NULL, key) == 0 && n < 2 * RD_CT_ADMIT_ENTRIES) {
+		bpf_map_delete_elem(fd, key);
+		n++;
+	}
+	if (n)
+		rd_debug("conntrack offload: %lu earlier admission(s) forgotten", n);
+}
+
 static int open_ctnetlink(struct rd_offload *off)
 {
 	struct timeval tv = { .tv_sec = 1 };
@@ -335,6 +352,7 @@ void rd_offload_open(struct rd_offload *off, struct bpf_object *obj)
 		off->link_fd[i] = fd;
 	}
 	off->admit_fd = bpf_map__fd(admit);
+	forget_admissions(off->admit_fd);
 	events = bpf_object__find_map_by_name(obj, "rd_ct_events");
 	if (events)
 		off->events = ring_buffer__new(bpf_map__fd(events), on_event, off, NULL);

@@ -358,7 +358,8 @@ static void offload_mode(struct rd_daemon *d, enum rd_nf_mode mode)
 {
 	if (mode == RD_NF_OFFLOAD && !d->off.active) {
 		rd_offload_open(&d->off, d->dp.skel->obj);
-		rd_nf_refuse_offload(&d->nf, d->off.error);
+		rd_nf_refuse_offload(&d->nf, d->dp.admission_error[0] ? d->dp.admission_error
+								      : d->off.error);
 		publish_conntrack(d);
 		if (d->cache.loop)
 			rd_offload_start(&d->off, d->cache.loop, publish_conntrack, d);
@@ -422,7 +423,8 @@ static int run(struct rd_daemon *d, bool foreground)
 		rd_err("%s", err);
 		return 1;
 	}
-	if (rd_dp_open(&d->dp, d->cfg.pin_dir, err, sizeof(err)) || netfilter_first(d) ||
+	if (rd_dp_open(&d->dp, d->cfg.pin_dir, d->cfg.netfilter == RD_NF_OFFLOAD, err, sizeof(err)) ||
+	    netfilter_first(d) ||
 	    rd_tc_open(&d->tc, &d->ifaces, err, sizeof(err)) ||
 	    rd_ifaces_attach_all(&d->ifaces, &d->dp, &d->cfg, err, sizeof(err))) {
 		rd_err("%s", err);

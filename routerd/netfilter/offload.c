@@ -69,6 +69,17 @@ int rd_offload_link_create(int prog_fd, __u32 pf, __u32 hooknum, __s32 priority)
 	return fd < 0 ? -errno : (int)fd;
 }
 
+void rd_offload_prepare(struct bpf_object *obj)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(obj, "routerd_nf_admit");
+
+	if (!p)
+		return;
+	bpf_program__set_type(p, RD_BPF_PROG_TYPE_NETFILTER);
+	bpf_program__set_expected_attach_type(p, RD_BPF_NETFILTER);
+	bpf_program__set_autoload(p, true);
+}
+
 static struct bpf_program *admission_prog(struct bpf_object *obj)
 {
 	struct bpf_program *p;
@@ -322,8 +333,12 @@ void rd_offload_open(struct rd_offload *off, struct bpf_object *obj)
 	off->generation = (__u32)(time(NULL) * 16) | 1;
 	read_timeouts(off);
 	if (!prog || !admit) {
-		snprintf(off->error, sizeof(off->error),
-			 "this build's fast path has no conntrack admission program");
+		struct bpf_program *p = bpf_object__find_program_by_name(obj, "routerd_nf_admit");
+
+		snprintf(off->error, sizeof(off->error), "%s",
+			 !p || !admit ? "this build's fast path has no conntrack admission program"
+				      : "the admission program is loaded at start only: restart "
+					"routerd with netfilter offload");
 		return;
 	}
 	if (bpf_map__key_size(admit) != RD_ADMIT_KEY_SIZE ||

@@ -76,6 +76,11 @@ struct rd_offload {
 	int last_liberal_error;
 };
 
+/* Between opening the embedded object and loading it: the admission
+ * program, which libbpf 1.1 does not know the section of (SEC("?netfilter"):
+ * not loaded unless asked), gets its program and attach type and is
+ * loaded with the rest. */
+void rd_offload_prepare(struct bpf_object *obj);
 /* Before XDP is attached, with netfilter offload configured: attaches the
  * admission program of OBJ and starts a generation. Never fails: what
  * cannot be set up leaves offload off with the reason in off->error

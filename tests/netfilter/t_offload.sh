@@ -29,8 +29,8 @@ for t in nft conntrack jq; do
 done
 IT_RD_ARGS=(--netfilter offload)
 PORT=5301        # ct_flow.py serve on h2 (and h1, for WAN -> LAN and DNAT)
-TIMEOUT_S=3      # conntrack's established timeouts on r
-FLOW_S=6         # each flow: longer than the timeouts
+TIMEOUT_S=2      # conntrack's established timeouts on r
+FLOW_S=5         # each flow: longer than the timeouts
 SERVE_H2="" SERVE_H1=""
 SPORT=41000      # each flow's own source port (conntrack entries apart)
 

@@ -126,7 +126,7 @@ struct rd_ct_key {
 struct rd_ct_admit {
 	__u32 generation; /* rd_cache_ctl.ct_generation when admitted */
 	__u32 dirs;       /* RD_CT_DIR_* accepted in that generation */
-	__u64 notified_ns; /* last rd_ct_events record (CLOCK_MONOTONIC_COARSE) */
+	__u64 notified_ns; /* last rd_ct_events record (CLOCK_MONOTONIC) */
 };
 
 /* rd_ct_events: "this admitted TCP flow is not liberal yet" (item 4). */

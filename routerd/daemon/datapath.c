@@ -45,7 +45,11 @@ static int reuse_pinned_maps(struct rd_datapath *dp, char *err, size_t errlen)
 
 	bpf_object__for_each_map(map, dp->skel->obj) {
 		const char *name = bpf_map__name(map);
-		int fd = rd_pindir_get(&dp->pins, name);
+		int fd;
+
+		if (bpf_map__is_internal(map))
+			continue; /* .kconfig, .rodata: per load, never state to keep */
+		fd = rd_pindir_get(&dp->pins, name);
 
 		if (fd == -ENOENT) {
 			all = false;
@@ -82,8 +86,11 @@ static int pin_missing_maps(struct rd_datapath *dp, char *err, size_t errlen)
 
 	bpf_object__for_each_map(map, dp->skel->obj) {
 		const char *name = bpf_map__name(map);
-		int rc = rd_pindir_check(&dp->pins, name);
+		int rc;
 
+		if (bpf_map__is_internal(map))
+			continue;
+		rc = rd_pindir_check(&dp->pins, name);
 		if (!rc)
 			continue;
 		if (rc != -ENOENT)
@@ -110,7 +117,7 @@ static void unpin_maps(struct rd_datapath *dp)
 
 	/* what is not a pin of ours (a symlink someone planted) stays */
 	bpf_object__for_each_map(map, dp->skel->obj)
-		if (!rd_pindir_check(&dp->pins, bpf_map__name(map)))
+		if (!bpf_map__is_internal(map) && !rd_pindir_check(&dp->pins, bpf_map__name(map)))
 			rd_pindir_unlink(&dp->pins, bpf_map__name(map));
 }
 

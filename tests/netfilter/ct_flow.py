@@ -32,7 +32,7 @@ SIZE = int(os.environ.get("CT_FLOW_SIZE", "1000"))
 
 def payload(seq):
     h = hashlib.sha256(struct.pack("!I", seq)).digest()
-    return struct.pack("!I", seq) + (h * 32)[: SIZE - 4]
+    return struct.pack("!I", seq) + (h * (SIZE // 32 + 1))[: SIZE - 4]
 
 
 def serve(port):

@@ -166,9 +166,13 @@ case_status() {
 		= "kernel true"
 	tap_check "[routerd] conntrack: text report" \
 		"$ROUTERCTL" -s "$(sock r)" conntrack
-	tap_cmp "[routerd] the admission program on r's forward hooks (bpftool link)" \
-		"$(ip netns exec "$(ns r)" bpftool -j link show 2>/dev/null |
-			jq '[.[] | select(.type == "netfilter" and .hooknum == 2)] | length')" -ge 2
+	# routerd's own link fds: a netfilter link on the forward hook (2) of
+	# IPv4 (pf 2) and IPv6 (pf 10) each
+	tap_cmp "[routerd] the admission program on r's IPv4 and IPv6 forward hooks" \
+		"$(cat /proc/"${IT_RD_PID[r]}"/fdinfo/* 2>/dev/null | awk '
+			/^link_type:/ { nf = $2 == "netfilter" }
+			nf && /^pf:/ && $3 == "hooknum:" && $4 == 2 { seen[$2] = 1 }
+			END { print (seen[2] && seen[10]) ? "both" : "not both" }')" = both
 }
 
 case_udp() { flow_case "$1" udp 198.18.2.2 198.18.2.1 "udp LAN -> WAN"; }

@@ -267,15 +267,23 @@ case_invalid_drop() {
 	done
 }
 
-# 1400-byte messages: full-sized TCP segments, offloaded once established
+# 1400-byte messages: full-sized TCP segments, offloaded once established;
+# then the WAN MTU drops to 1280: r must send frag-needed for them
 case_mtu() {
 	local m=$1 f
 	CT_FLOW_SIZE=1400 flow_bg f h1 tcp 198.18.2.2
-	sleep 2
+	sleep 1.2
 	it_mark
+	sleep 1
+	share "$m" "mtu: before the change"
+	it_mark
+	# the WAN link, both ends (a veth drops what exceeds its MTU silently:
+	# h2's answers must fit too)
+	ip -n "$(ns h2)" link set eth0 mtu 1280
 	ip -n "$(ns r)" link set eth1 mtu 1280
 	it_bg_wait
 	ip -n "$(ns r)" link set eth1 mtu 1500
+	ip -n "$(ns h2)" link set eth0 mtu 1500
 	it_same "$m" "egress MTU lowered mid-flow: the flow" "$(outcome "$f")" complete
 	it_same "$m" "egress MTU lowered: r sent frag-needed" \
 		"$([ "$(it_k r IcmpOutDestUnreachs)" -ge 1 ] && echo yes || echo no)" yes

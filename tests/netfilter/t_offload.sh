@@ -147,6 +147,12 @@ flow_case() {
 		sleep 0.3
 		it_same "$m" "$desc: after FIN, conntrack says" \
 			"$(s=$(ct_state "$sport"); [ "$s" = ESTABLISHED ] && echo ESTABLISHED || echo closing)" closing
+	else
+		# idle: it expires on the kernel's own timeout (the fast path
+		# refreshed it to that, not to more)
+		sleep $((TIMEOUT_S + 2))
+		it_same "$m" "$desc: idle, the entry expires on its ${TIMEOUT_S} s timeout" \
+			"$([ -z "$(ct_id "$proto" "$sport")" ] && echo expired || echo "still there")" expired
 	fi
 }
 

@@ -113,15 +113,15 @@ ct_state() {
 	rct -L -p tcp --orig-port-src "$1" | awk '{ print $4 }' | head -n 1
 }
 
-# share MODE DESC: with routerd, >= 80% of the packets r received since
-# it_mark were forwarded in XDP from a conntrack entry
+# share MODE DESC [PERCENT]: with routerd, >= PERCENT (80) % of the packets
+# r received since it_mark were forwarded in XDP from a conntrack entry
 share() {
 	[ "$1" = routerd ] || return 0
-	local off rx
+	local off rx pc=${3:-80}
 	off=$(it_rd r ct_offloaded) rx=$(it_rd r rx_packets)
 	e2e_diag "[routerd] $2: $off of $rx packets offloaded"
-	tap_cmp "[routerd] $2: >= 80% of r's packets forwarded in XDP ($off of $rx)" \
-		"$((off * 100))" -ge "$((rx * 80))"
+	tap_cmp "[routerd] $2: >= $pc% of r's packets forwarded in XDP ($off of $rx)" \
+		"$((off * 100))" -ge "$((rx * pc))"
 	tap_cmp "[routerd] $2: ... and some ($rx)" "$rx" -ge 100
 }
 
@@ -281,7 +281,7 @@ case_mtu() {
 	sleep 1.2
 	it_mark
 	sleep 1
-	share "$m" "mtu: before the change"
+	share "$m" "mtu: before the change" 50
 	it_mark
 	# the WAN link, both ends (a veth drops what exceeds its MTU silently:
 	# h2's answers must fit too)
@@ -291,8 +291,10 @@ case_mtu() {
 	ip -n "$(ns r)" link set eth1 mtu 1500
 	ip -n "$(ns h2)" link set eth0 mtu 1500
 	it_same "$m" "egress MTU lowered mid-flow: the flow" "$(outcome "$f")" complete
-	it_same "$m" "egress MTU lowered: r sent frag-needed" \
-		"$([ "$(it_k r IcmpOutDestUnreachs)" -ge 1 ] && echo yes || echo no)" yes
+	# frag-needed reached h1: its route to h2 carries the path MTU now
+	it_same "$m" "egress MTU lowered: h1 learned the path MTU from r's frag-needed" \
+		"$(ip -n "$(ns h1)" route get 198.18.2.2 | grep -o 'mtu [0-9]*' || echo none)" "mtu 1280"
+	ip -n "$(ns h1)" route flush cache
 }
 
 case_flush() {

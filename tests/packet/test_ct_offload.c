@@ -430,8 +430,11 @@ Test(ct_offload, what_conntrack_offload_does_not_cover)
 Test(ct_offload, ipv4_options_go_to_the_kernel)
 {
 	struct frame f = ipv4_with_options(nop_option, 4);
+	struct frame o = flow_frame(&snat_udp4, ORIG, P_IN, 0);
 
 	established(&snat_udp4);
+	expect_offloaded(&snat_udp4, ORIG, P_IN, P_OUT1, &o);
+	f = ipv4_with_options(nop_option, 4);
 	expect_kernel(P_IN, &f, RD_PASS_IP_OPTIONS);
 }
 
@@ -451,6 +454,8 @@ Test(ct_offload, only_with_hold_and_offload_and_routerd)
 	expect_kernel(P_IN, &o, RD_PASS_NETFILTER);
 	publish(RD_NF_HOLD_IPV4 | RD_NF_OFFLOAD_IPV6 | RD_NF_HOLD_IPV6, GEN, 0, false);
 	expect_kernel(P_IN, &o, RD_PASS_NETFILTER); /* IPv4 not offloaded */
+	publish(OFFLOAD, GEN, 0, false);
+	expect_offloaded(&snat_tcp4, ORIG, P_IN, P_OUT1, &o);
 	(void)v;
 }
 
@@ -464,6 +469,7 @@ Test(ct_offload, too_big_for_the_egress_goes_to_the_kernel)
 	s.reply.dst = "198.18.5.1";
 	established(&s);
 	f = flow_frame(&s, ORIG, P_IN, 0);
+	expect_offloaded(&s, ORIG, P_IN, P_SMALL_MTU, &f);
 	/* grow it past rdfp-mtu's 1280 */
 	f = ipv4_packet(SRC4, DST4_SMALL_MTU, IPPROTO_UDP, 64, 1400);
 	udp_of(&f)->source = htons(s.orig.sport);

@@ -17,7 +17,14 @@
  *     attaches it with bpf_link_create(BPF_NETFILTER) on NF_INET_FORWARD
  *     of NFPROTO_IPV4 and NFPROTO_IPV6 at the last priority
  *     (RD_CT_ADMIT_PRIORITY), so it sees exactly the packets the ruleset
- *     accepted. For a TCP or UDP packet with a conntrack entry
+ *     accepted. Loading: the program is in SEC("?netfilter"), not loaded
+ *     by default (libbpf 1.1 does not know the section); routerd sets
+ *     bpf_program__set_type(BPF_PROG_TYPE_NETFILTER = 32),
+ *     set_expected_attach_type(BPF_NETFILTER = 45) and set_autoload(true)
+ *     before loading, and fills bpf_attr.link_create itself (prog_fd,
+ *     attach_type, then netfilter.{pf, hooknum, priority, flags} at byte
+ *     16; the 6.1 uapi headers lack them): tests/packet/test_ct_admit.c
+ *     does exactly that. For a TCP or UDP packet with a conntrack entry
  *     (skb->_nfct), it records in rd_ct_admit, keyed by the entry's
  *     ORIGINAL-direction tuple (struct rd_ct_key), the current ruleset
  *     generation (rd_cache_ctl.ct_generation) and the direction the packet
@@ -92,9 +99,10 @@
 /* rd_ct_admit entries (LRU: the oldest admissions go first). */
 #define RD_CT_ADMIT_ENTRIES 65536
 
-/* The admission program's hook priority: the last (INT_MAX), after every
- * filter, NAT and mangle chain and after conntrack's own helpers. */
-#define RD_CT_ADMIT_PRIORITY 2147483647
+/* The admission program's hook priority: the last a BPF link may take
+ * (INT_MAX - 1: the kernel refuses NF_IP_PRI_FIRST and NF_IP_PRI_LAST with
+ * ERANGE), after every filter, NAT and mangle chain. */
+#define RD_CT_ADMIT_PRIORITY 2147483646
 
 /* Defaults of the kernel's sysctls, used while rd_cache_ctl carries 0. */
 #define RD_CT_TCP_TIMEOUT_DEFAULT_S 432000 /* 5 days */

@@ -28,9 +28,11 @@
  * (bpftool btf dump file /sys/kernel/btf/vmlinux). */
 #define RD_BPF_PROG_TYPE_NETFILTER 32
 #define RD_BPF_NETFILTER 45
-/* NF_IP_PRI_LAST itself is refused (-ERANGE: conntrack's confirm must stay
- * last); one before it is after every rule a ruleset can have but that. */
-#define RD_ADMIT_PRIORITY (RD_CT_ADMIT_PRIORITY - 1)
+/* RD_CT_ADMIT_PRIORITY (include/routerd/conntrack.h): NF_IP_PRI_LAST - 1,
+ * since the kernel refuses NF_IP_PRI_LAST itself (-ERANGE), and after every
+ * chain a ruleset can have but one at that very priority. */
+#define RD_ADMIT_PRIORITY RD_CT_ADMIT_PRIORITY
+_Static_assert(RD_CT_ADMIT_PRIORITY == INT_MAX - 1, "the last priority the kernel takes");
 
 #define TCP_TIMEOUT_SYSCTL "/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_established"
 #define UDP_TIMEOUT_SYSCTL "/proc/sys/net/netfilter/nf_conntrack_udp_timeout_stream"

@@ -291,9 +291,11 @@ case_mtu() {
 	ip -n "$(ns r)" link set eth1 mtu 1500
 	ip -n "$(ns h2)" link set eth0 mtu 1500
 	it_same "$m" "egress MTU lowered mid-flow: the flow" "$(outcome "$f")" complete
-	# frag-needed reached h1: its route to h2 carries the path MTU now
-	it_same "$m" "egress MTU lowered: h1 learned the path MTU from r's frag-needed" \
-		"$(ip -n "$(ns h1)" route get 198.18.2.2 | grep -o 'mtu [0-9]*' || echo none)" "mtu 1280"
+	# 1400-byte messages cannot cross the 1280 link unsegmented: the flow
+	# completing means h1 learned the path MTU (from r's frag-needed). Its
+	# route cache says so too, but not reliably when read afterwards (seen
+	# empty in both modes in full runs), so that is a diagnostic only.
+	e2e_diag "[$m] mtu: h1's route to h2: $(ip -n "$(ns h1)" route get 198.18.2.2 | grep -o 'mtu [0-9]*' || echo 'no mtu'), r's frag_needed passes: $(it_rd r frag_needed)"
 	ip -n "$(ns h1)" route flush cache
 }
 

@@ -296,12 +296,19 @@ case_mtu() {
 	# route cache says so too, but not reliably when read afterwards (seen
 	# empty in both modes in full runs), so that is a diagnostic only.
 	e2e_diag "[$m] mtu: h1's route to h2: $(ip -n "$(ns h1)" route get 198.18.2.2 | grep -o 'mtu [0-9]*' || echo 'no mtu'), r's frag_needed passes: $(it_rd r frag_needed)"
+	# with routerd: the oversized frames of the offloaded flow went to the
+	# kernel (which sends frag-needed), not through XDP past the MTU
+	it_rd_ge "$m" "mtu: oversized frames of the offloaded flow to the kernel" r frag_needed 1
 	ip -n "$(ns h1)" route flush cache
 }
 
+# UDP: after a flush, a TCP echo already in flight from h2 finds no entry,
+# is delivered to r itself and answered with a reset, kernel only too (a
+# race of the kernel's own, seen in runs); a UDP echo lost that way costs
+# one datagram
 case_flush() {
 	local m=$1 f
-	flow_bg f h1 tcp 198.18.2.2
+	flow_bg f h1 udp 198.18.2.2
 	sleep 2
 	rct -F
 	it_bg_wait

@@ -22,6 +22,8 @@
 #include "lib/cache.h"
 #include "lib/tc.h"
 #include "lib/unattended.h"
+#include "lib/nat.h"
+#include "lib/conntrack.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -125,46 +127,60 @@ static __always_inline __u16 rd_mss_limit(const struct rd_iface *ifc,
  * ingress as the FIB sees it: the port, or the bridge or VLAN device the
  * frame arrived for; the route cache keys on it, and its rp_filter is the
  * one that applies.
+ *
+ * `ct` is NULL at the plain call site, which then compiles without any of
+ * what follows. For a conntrack-offloaded packet it holds the NAT and a
+ * copy of the IP header with the translated destination: the route is
+ * looked up on that copy (pkt's header pointer and destination port point
+ * there until the lookup is done), as the kernel routes a NATed packet.
  */
-static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *ifc,
-				    const struct rd_l3_in *in, struct rd_stats *st,
-				    struct rd_pkt *pkt, const bool v4)
+static __always_inline int rd_route_walk(struct xdp_md *ctx, const struct rd_iface *ifc,
+					 const struct rd_l3_in *in, struct rd_stats *st,
+					 struct rd_pkt *pkt, struct rd_flow *flow, __u64 now,
+					 struct rd_ct_scratch *ct, const bool v4)
 {
 	struct rd_route_cache_entry *route;
 	struct rd_l2_out out = {};
-	struct rd_flow flow;
+	void *hdr = pkt->l3;
+	__be16 dport = pkt->dport;
+	__u32 hold;
 	int why, action;
-	__u64 now;
 	long rc;
 
-	why = v4 ? rd_parse_ipv4(pkt) : rd_parse_ipv6(pkt);
-	if (why != RD_PARSE_OK)
-		return rd_pass(st, why);
+	if (ct)
+		rd_ct_lookup_view(pkt, ct, v4);
 
 	/* The route cache (lib/cache.h): a hit proves the address checks
 	 * passed for this very key, and stands for the lookup. */
-	now = rd_now_ns(st);
-	route = rd_route_probe(&flow, pkt, in->ifindex, now, v4);
+	route = rd_route_probe(flow, pkt, in->ifindex, v4);
 	if (!route)
 		return rd_pass(st, RD_PASS_UNSUPPORTED_ROUTE); /* unsized cache */
-	if (!flow.hit) {
+	if (!flow->hit) {
 		why = v4 ? rd_classify_ipv4(pkt->ip4) : rd_classify_ipv6(pkt->ip6);
 		if (why != RD_PARSE_OK)
 			return rd_pass(st, why);
 	}
 	if ((v4 ? pkt->ip4->ttl : pkt->ip6->hop_limit) <= 1)
 		return rd_pass(st, RD_PASS_TTL);
-	if (!flow.hit) {
-		rc = rd_route_lookup(ctx, &flow, pkt, in->ifindex, in->rp_filter, st, v4);
+	if (!flow->hit) {
+		rc = rd_route_lookup(ctx, flow, pkt, in->ifindex, in->rp_filter, st, v4);
 		if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 			return rd_fib_failure(st, rc);
 		/* routerd killed or stopped: trust only the kernel (lib/unattended.h) */
-		if (unlikely(!rd_flow_attended(&flow, now))) {
-			why = rd_unattended_check(ctx, &flow, route, pkt, in->ifindex, in->rp_filter,
+		if (unlikely(!rd_flow_attended(flow, now))) {
+			why = rd_unattended_check(ctx, flow, route, pkt, in->ifindex, in->rp_filter,
 						  now, v4);
 			if (why != RD_PARSE_OK)
 				return rd_pass(st, why);
 		}
+	}
+
+	if (ct) { /* the packet's own header again */
+		if (v4)
+			pkt->ip4 = hdr;
+		else
+			pkt->ip6 = hdr;
+		pkt->dport = dport;
 	}
 
 	/* Back out of the interface it came in on: the kernel may owe the
@@ -173,8 +189,13 @@ static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *i
 		return rd_pass(st, RD_PASS_HAIRPIN);
 	rd_route_egress(route, &out);
 	/* A packet XDP would forward, which the netfilter ruleset could act
-	 * on: the kernel's, so every rule sees it (routerd/netfilter/netfilter.c). */
-	if (unlikely(flow.nf_hold & RD_NF_HOLD_ALL) && rd_nf_holds(flow.nf_hold, in, &out, route, v4))
+	 * on: the kernel's, so every rule sees it (routerd/netfilter/netfilter.c).
+	 * An offloaded packet is past its family's hold (lib/conntrack.h),
+	 * not past the bridge family's. */
+	hold = flow->nf_hold;
+	if (ct)
+		hold &= ~(RD_NF_HOLD_IPV4 | RD_NF_HOLD_IPV6);
+	if (unlikely(hold & RD_NF_HOLD_ALL) && rd_nf_holds(hold, in, &out, route, v4))
 		return rd_pass(st, RD_PASS_NETFILTER);
 	/* A jumbo frame in fragments, to a port that cannot send one. */
 	if (!rd_tx_takes(out.port, pkt->tail_len))
@@ -185,6 +206,8 @@ static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *i
 	/* Committed: from here on the frame is ours to change. */
 	if (unlikely(pkt->trailer) && rd_trim_trailer(ctx, pkt, v4))
 		return rd_pass(st, RD_PASS_TRAILER);
+	if (ct && rd_nat_apply(pkt, &ct->nat, v4))
+		return rd_pass(st, RD_PASS_SPLIT_HEADERS);
 
 	/* Non-first IPv4 fragments carry no TCP header. Returning XDP_PASS
 	 * after the redirect was recorded cancels it; nothing is written yet. */
@@ -205,8 +228,53 @@ static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *i
 	/* Last, as it moves the packet: the tags of VLAN-filtering bridges. */
 	if (unlikely(in->tagged || out.vid) && rd_vlan_retag(ctx, pkt, in->tagged, &out))
 		return rd_drop(st, RD_DROP_VLAN_REWRITE);
+	if (ct)
+		rd_count_event(st, RD_EV_CT_OFFLOADED);
 	rd_count_event(st, v4 ? RD_EV_FORWARDED_IPV4 : RD_EV_FORWARDED_IPV6);
 	return XDP_REDIRECT;
+}
+
+/*
+ * A packet of a family held for the kernel but offloaded (`netfilter
+ * offload`, include/routerd/conntrack.h): an established flow the kernel
+ * admitted is forwarded here, with its NAT, and routed as the kernel routes
+ * it: on its own source and its translated destination (DNAT comes before
+ * routing, SNAT after). Everything else goes to the kernel.
+ */
+static __always_inline int rd_route_offloaded(struct xdp_md *ctx, const struct rd_iface *ifc,
+					      const struct rd_l3_in *in, struct rd_stats *st,
+					      struct rd_pkt *pkt, struct rd_flow *flow, __u64 now,
+					      const bool v4)
+{
+	struct rd_ct_scratch *ct = rd_ct_scratch_get();
+	int why;
+
+	/* routerd silent: a ruleset change would go unseen */
+	if (!ct || !rd_flow_attended(flow, now))
+		return rd_pass(st, RD_PASS_NETFILTER);
+	why = rd_ct_offload(ctx, pkt, flow->ctl, &ct->nat, v4);
+	if (why != RD_PARSE_OK)
+		return rd_pass(st, why);
+	return rd_route_walk(ctx, ifc, in, st, pkt, flow, now, ct, v4);
+}
+
+static __always_inline int rd_route(struct xdp_md *ctx, const struct rd_iface *ifc,
+				    const struct rd_l3_in *in, struct rd_stats *st,
+				    struct rd_pkt *pkt, const bool v4)
+{
+	struct rd_flow flow;
+	__u64 now;
+	int why;
+
+	why = v4 ? rd_parse_ipv4(pkt) : rd_parse_ipv6(pkt);
+	if (why != RD_PARSE_OK)
+		return rd_pass(st, why);
+	now = rd_now_ns(st);
+	rd_flow_begin(&flow, now);
+	/* netfilter offload: a test of the word just read, when idle */
+	if (unlikely(flow.nf_hold & RD_NF_OFFLOAD_ALL) && rd_ct_offloads(flow.nf_hold, v4))
+		return rd_route_offloaded(ctx, ifc, in, st, pkt, &flow, now, v4);
+	return rd_route_walk(ctx, ifc, in, st, pkt, &flow, now, NULL, v4);
 }
 
 /* xdp.frags: multi-buffer aware (lib/frags.h), so it attaches natively at
@@ -329,4 +397,16 @@ __attribute__((noinline)) int rd_clamp_mss_at(struct xdp_md *ctx, __u64 l4_off,
 		opt += len;
 	}
 	return 0;
+}
+
+/* Conntrack offload's admission (lib/conntrack.h): routerd attaches it on
+ * the forward hook of IPv4 and IPv6 at the last priority, so it sees what
+ * the ruleset accepted. "?": not loaded unless routerd asks (libbpf 1.1
+ * does not know the section; routerd sets the type, BPF_PROG_TYPE_NETFILTER
+ * with expected attach type BPF_NETFILTER, and autoload). */
+SEC("?netfilter")
+int routerd_nf_admit(struct bpf_nf_ctx *ctx)
+{
+	rd_ct_admit_skb(ctx->skb);
+	return NF_ACCEPT;
 }

@@ -56,6 +56,7 @@ struct rd_flow {
 	__u64 generation;               /* the cache's; 0: cache off, or no heartbeat */
 	__u64 until;                    /* routerd's heartbeat: its deadline */
 	__u32 key[RD_ROUTE_KEY_WORDS];  /* IPv4: the first RD_ROUTE_KEY4_WORDS */
+	const struct rd_cache_ctl *ctl; /* NULL: no record (cannot happen) */
 	__u32 nf_hold;                  /* rd_cache_ctl.netfilter: RD_NF_HOLD_* */
 	bool hit;
 };
@@ -111,29 +112,40 @@ static __always_inline int rd_route_key_equal(const __u32 *a, const __u32 *b, co
 }
 
 /*
- * Finds the packet's flow. Returns its entry (NULL only if the cache was
- * not sized for this CPU) and sets f->hit if the entry holds a valid
- * result for exactly this key, in this generation, for a packet this long.
+ * The flow's view of rd_cache_ctl, first thing for a routed packet: the
+ * generation (0 when the cache is off or routerd's heartbeat lapsed), the
+ * heartbeat itself, and the netfilter word, all from one cache line. `now`
+ * is rd_now_ns() (lib/clock.h), which may lag by RD_CLOCK_SLACK_NS.
  */
-static __always_inline struct rd_route_cache_entry *
-rd_route_probe(struct rd_flow *f, const struct rd_pkt *pkt, __u32 ingress, __u64 now,
-	       const bool v4)
+static __always_inline void rd_flow_begin(struct rd_flow *f, __u64 now)
 {
-	struct rd_route_cache_entry *e;
 	struct rd_cache_ctl *ctl;
-	__u32 zero = 0, slot;
+	__u32 zero = 0;
 	__u64 until;
 
 	ctl = bpf_map_lookup_elem(&rd_cache_ctl, &zero);
-	/* The daemon's heartbeat; `now` is rd_now_ns() (lib/clock.h), which
-	 * may lag by RD_CLOCK_SLACK_NS. Past it, no cache (and later, the
-	 * rules of lib/unattended.h: rd_flow_attended()). Generation 0: the
-	 * cache is off. */
+	f->ctl = ctl;
+	/* Past the heartbeat, no cache (and later, the rules of
+	 * lib/unattended.h: rd_flow_attended()). */
 	until = ctl ? ctl->valid_until_ns : 0;
 	f->until = until;
 	f->generation = ctl && now + RD_CLOCK_SLACK_NS < until ? ctl->generation : 0;
 	/* read with the generation, from the same line: free when idle */
 	f->nf_hold = ctl ? ctl->netfilter : RD_NF_HOLD_ALL;
+}
+
+/*
+ * Finds the packet's flow (after rd_flow_begin()). Returns its entry (NULL
+ * only if the cache was not sized for this CPU) and sets f->hit if the
+ * entry holds a valid result for exactly this key, in this generation, for
+ * a packet this long.
+ */
+static __always_inline struct rd_route_cache_entry *
+rd_route_probe(struct rd_flow *f, const struct rd_pkt *pkt, __u32 ingress, const bool v4)
+{
+	struct rd_route_cache_entry *e;
+	__u32 slot;
+
 	rd_route_key(f->key, pkt, ingress, v4);
 	slot = bpf_get_smp_processor_id() << RD_ROUTE_CACHE_SLOT_BITS |
 	       rd_route_key_slot(f->key, v4);

@@ -23,7 +23,8 @@
 	X(FIXUP_IPV4_IN_IPV6, "fixup_ipv4_in_ipv6")                         \
 	X(FIXUP_IPV6_IN_IPV4, "fixup_ipv6_in_ipv4")                         \
 	X(FIXUP_MSS_CLAMP, "fixup_mss_clamp")                               \
-	X(ROUTE_CACHE_MISS, "route_cache_miss") /* full bpf_fib_lookup() */
+	X(ROUTE_CACHE_MISS, "route_cache_miss") /* full bpf_fib_lookup() */ \
+	X(CT_OFFLOADED, "ct_offloaded") /* forwarded from a conntrack entry */
 
 #define RD_PASS_REASONS(X)                                                  \
 	X(TTL, "ttl")                     /* TTL/hop limit <= 1 */          \
@@ -62,7 +63,14 @@
 	X(SOURCE_RECHECK, "source_recheck") /* routerd silent: source not proven */\
 	X(TRAILER, "trailer")             /* bytes after the packet not trimmed */\
 	X(SPLIT_HEADERS, "split_headers") /* header past a jumbo frame's first buffer */\
-	X(FRAGS_EGRESS, "frags_egress")   /* egress cannot send multi-buffer */
+	X(FRAGS_EGRESS, "frags_egress")   /* egress cannot send multi-buffer */\
+	X(CT_NO_ENTRY, "ct_no_entry")     /* offload: no confirmed live conntrack entry */\
+	X(CT_NOT_ADMITTED, "ct_not_admitted") /* offload: not accepted under this ruleset */\
+	X(CT_NOT_ESTABLISHED, "ct_not_established") /* offload: TCP not ESTABLISHED, UDP no reply */\
+	X(CT_HELPER, "ct_helper")         /* offload: helper, expectation or seq adjust */\
+	X(CT_TCP_FLAGS, "ct_tcp_flags")   /* offload: SYN, FIN or RST */   \
+	X(CT_NOT_LIBERAL, "ct_not_liberal") /* offload: window tracking not liberal yet */\
+	X(CT_FRAGMENT, "ct_fragment")     /* offload: IPv4 fragment */
 
 #define RD_DROP_REASONS(X)                                                  \
 	X(BLACKHOLE, "blackhole")                                           \

@@ -175,8 +175,13 @@ struct rd_cache_ctl {
 	__u64 generation;     /* 0: cache off; never 0 while it is on */
 	__u64 valid_until_ns; /* CLOCK_MONOTONIC_COARSE: routerd's heartbeat;
 			       * 0: routerd stopped */
-	__u32 netfilter;      /* RD_NF_HOLD_* (routerd/netfilter/netfilter.h) */
-	__u32 pad;
+	__u32 netfilter;      /* RD_NF_HOLD_* | RD_NF_OFFLOAD_* (routerd/netfilter/netfilter.h) */
+	/* Conntrack offload (include/routerd/conntrack.h), read only when an
+	 * RD_NF_OFFLOAD_* bit is set: */
+	__u32 ct_generation;     /* the ruleset's generation: bumped by routerd on
+				  * every ruleset change; 0 admits nothing */
+	__u32 ct_tcp_timeout_s;  /* nf_conntrack_tcp_timeout_established; 0: default */
+	__u32 ct_udp_timeout_s;  /* nf_conntrack_udp_timeout_stream; 0: default */
 };
 
 /* Past valid_until_ns the route cache is off at once; only this much later
@@ -200,5 +205,11 @@ struct rd_cache_ctl {
  * routed packet, since nobody would see a rule added meanwhile. Not a hold
  * while routerd runs: the routing walk masks it off (RD_NF_HOLD_ALL). */
 #define RD_NF_HOLD_SILENT (1u << 3)
+/* netfilter offload (include/routerd/conntrack.h): with its family's hold
+ * bit, the established TCP/UDP flows the kernel admitted are forwarded in
+ * XDP, NAT included; alone (without the hold bit) it means nothing. */
+#define RD_NF_OFFLOAD_IPV4 (1u << 4)
+#define RD_NF_OFFLOAD_IPV6 (1u << 5)
+#define RD_NF_OFFLOAD_ALL (RD_NF_OFFLOAD_IPV4 | RD_NF_OFFLOAD_IPV6)
 
 #endif /* ROUTERD_MAPS_H */

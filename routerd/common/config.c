@@ -273,9 +273,7 @@ static int parse_netfilter(const char *s, enum rd_nf_mode *mode, char *err, size
 	else if (!strcmp(s, "off"))
 		*mode = RD_NF_OFF;
 	else if (!strcmp(s, "offload"))
-		return rd_errorf(err, errlen,
-				 "netfilter offload: not available in this version (conntrack "
-				 "offload is not built yet); use 'netfilter auto'");
+		*mode = RD_NF_OFFLOAD;
 	else
 		return rd_errorf(err, errlen, "netfilter: expected auto, offload or off, not '%s'",
 				 s);

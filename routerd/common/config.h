@@ -13,7 +13,7 @@
  *   pin-dir PATH
  *   log-level error|warning|info|debug
  *   route-cache on|off   (the fast path's per-CPU route cache; default on)
- *   netfilter auto|off   (docs/firewall.md; default auto; offload: not yet)
+ *   netfilter auto|offload|off   (docs/firewall.md; default auto)
  */
 #ifndef RD_CONFIG_H
 #define RD_CONFIG_H
@@ -38,7 +38,8 @@ enum rd_xdp_mode { RD_MODE_AUTO, RD_MODE_NATIVE, RD_MODE_GENERIC };
 enum rd_nf_mode {
 	RD_NF_AUTO,    /* traffic the ruleset could touch goes to the kernel */
 	RD_NF_OFF,     /* XDP bypasses netfilter (the behaviour before 0.2) */
-	RD_NF_OFFLOAD, /* reserved: conntrack offload (refused for now) */
+	RD_NF_OFFLOAD, /* as auto, plus established conntrack flows the ruleset
+			* accepted forwarded in XDP (routerd/netfilter/offload.h) */
 };
 
 struct rd_fixups {

@@ -23,6 +23,9 @@ const struct rd_verb rd_verbs[RD_VERB__MAX] = {
 		"bridge ports and their state; stats: the mirror's counters" },
 	[RD_VERB_FIXUPS] = { "fixups", "", 0, 0,
 		"per-interface protocol fix-ups and their counters" },
+	[RD_VERB_CONNTRACK] = { "conntrack", "", 0, 0,
+		"conntrack offload: families, generation, ct_* counters\n"
+		"and the admitted flows" },
 	[RD_VERB_METRICS] = { "metrics", "", 0, 0,
 		"counters and daemon figures in the Prometheus text\n"
 		"format (for node_exporter's textfile collector)" },

@@ -41,6 +41,9 @@ static void publish(struct rd_cachectl *cc, bool live)
 		.generation = cc->enabled ? cc->generation : 0,
 		.valid_until_ns = live ? rd_coarse_now_ns() + VALIDITY_NS : 0,
 		.netfilter = cc->netfilter,
+		.ct_generation = cc->ct_generation,
+		.ct_tcp_timeout_s = cc->ct_tcp_timeout_s,
+		.ct_udp_timeout_s = cc->ct_udp_timeout_s,
 	};
 	__u32 zero = 0;
 
@@ -50,6 +53,12 @@ static void publish(struct rd_cachectl *cc, bool live)
 		 * a generation it was not written with. */
 		__atomic_store_n(&cc->shared->generation, val.generation, __ATOMIC_RELEASE);
 		__atomic_store_n(&cc->shared->valid_until_ns, val.valid_until_ns, __ATOMIC_RELEASE);
+		/* the generation before the bits that make it count */
+		__atomic_store_n(&cc->shared->ct_generation, val.ct_generation, __ATOMIC_RELEASE);
+		__atomic_store_n(&cc->shared->ct_tcp_timeout_s, val.ct_tcp_timeout_s,
+				 __ATOMIC_RELEASE);
+		__atomic_store_n(&cc->shared->ct_udp_timeout_s, val.ct_udp_timeout_s,
+				 __ATOMIC_RELEASE);
 		__atomic_store_n(&cc->shared->netfilter, val.netfilter, __ATOMIC_RELEASE);
 		return;
 	}
@@ -134,10 +143,15 @@ static void on_heartbeat(struct ev_loop *loop, ev_timer *w, int revents)
 int rd_cachectl_start(struct rd_cachectl *cc, struct ev_loop *loop, struct rd_datapath *dp,
 		      bool enabled, char *err, size_t errlen)
 {
-	__u32 netfilter = cc->netfilter; /* rd_cachectl_preset() */
+	/* rd_cachectl_preset() and rd_cachectl_set_conntrack() */
+	__u32 netfilter = cc->netfilter, ct_gen = cc->ct_generation;
+	__u32 ct_tcp = cc->ct_tcp_timeout_s, ct_udp = cc->ct_udp_timeout_s;
 
 	memset(cc, 0, sizeof(*cc));
 	cc->netfilter = netfilter;
+	cc->ct_generation = ct_gen;
+	cc->ct_tcp_timeout_s = ct_tcp;
+	cc->ct_udp_timeout_s = ct_udp;
 	cc->dp = dp;
 	cc->loop = loop;
 	cc->enabled = enabled;
@@ -175,9 +189,21 @@ void rd_cachectl_set_enabled(struct rd_cachectl *cc, bool enabled)
 	rd_cachectl_bump(cc);
 }
 
+void rd_cachectl_set_conntrack(struct rd_cachectl *cc, __u32 generation, __u32 tcp_timeout_s,
+			       __u32 udp_timeout_s)
+{
+	cc->ct_generation = generation;
+	cc->ct_tcp_timeout_s = tcp_timeout_s;
+	cc->ct_udp_timeout_s = udp_timeout_s;
+	if (cc->nl) /* started, not stopped */
+		publish(cc, true);
+}
+
 void rd_cachectl_preset(struct rd_cachectl *cc, struct rd_datapath *dp, __u32 netfilter)
 {
-	struct rd_cache_ctl val = { .netfilter = netfilter };
+	struct rd_cache_ctl val = { .netfilter = netfilter, .ct_generation = cc->ct_generation,
+				    .ct_tcp_timeout_s = cc->ct_tcp_timeout_s,
+				    .ct_udp_timeout_s = cc->ct_udp_timeout_s };
 	__u32 zero = 0;
 
 	cc->netfilter = netfilter;

@@ -15,7 +15,9 @@
  * and the published generation is 0.
  *
  * The same record carries the netfilter hold for routed traffic
- * (RD_NF_HOLD_*), which routerd/netfilter/netfilter.c decides and this module writes.
+ * (RD_NF_HOLD_*, RD_NF_OFFLOAD_*), which routerd/netfilter/netfilter.c decides
+ * and this module writes, and conntrack offload's generation and timeouts
+ * (routerd/netfilter/offload.c decides).
  */
 #ifndef RD_CACHECTL_H
 #define RD_CACHECTL_H
@@ -40,7 +42,10 @@ struct rd_cachectl {
 	void (*on_netconf)(void *arg);
 	void *on_netconf_arg;
 	__u64 generation;
-	__u32 netfilter; /* RD_NF_HOLD_* */
+	__u32 netfilter; /* RD_NF_HOLD_* | RD_NF_OFFLOAD_* */
+	/* conntrack offload (routerd/netfilter/offload.h): the ruleset
+	 * generation and the timeouts offloaded entries are refreshed to */
+	__u32 ct_generation, ct_tcp_timeout_s, ct_udp_timeout_s;
 	unsigned long bumps, overruns;
 };
 
@@ -55,6 +60,9 @@ void rd_cachectl_set_enabled(struct rd_cachectl *cc, bool enabled);
 void rd_cachectl_preset(struct rd_cachectl *cc, struct rd_datapath *dp, __u32 netfilter);
 /* The netfilter hold (RD_NF_HOLD_*), written at once. */
 void rd_cachectl_set_netfilter(struct rd_cachectl *cc, __u32 netfilter);
+/* Conntrack offload's generation and timeouts, written at once. */
+void rd_cachectl_set_conntrack(struct rd_cachectl *cc, __u32 generation, __u32 tcp_timeout_s,
+			       __u32 udp_timeout_s);
 /* Invalidates every cached route now. */
 void rd_cachectl_bump(struct rd_cachectl *cc);
 

@@ -10,6 +10,7 @@
 #include "daemon/daemon.h"
 #include "daemon/metrics.h"
 #include "common/print.h"
+#include "netfilter/report.h"
 
 static const char *const event_keys[] = {
 #define KEY(name, key) key,
@@ -331,6 +332,12 @@ static int cmd_metrics(void *ctx, const struct rd_ctl_request *req, struct rd_pr
 	return rd_metrics_report(d, uptime(d), p->out, err, errlen);
 }
 
+static int cmd_conntrack(void *ctx, const struct rd_ctl_request *req, struct rd_print *p,
+			 char *err, size_t errlen)
+{
+	return rd_conntrack_report(ctx, p, err, errlen);
+}
+
 static int cmd_neigh(void *ctx, const struct rd_ctl_request *req, struct rd_print *p, char *err,
 		     size_t errlen)
 {
@@ -365,6 +372,7 @@ static const rd_ctl_verb_fn handlers[RD_VERB__MAX] = {
 	[RD_VERB_NEIGH] = cmd_neigh,
 	[RD_VERB_FDB] = cmd_fdb,
 	[RD_VERB_FIXUPS] = cmd_fixups,
+	[RD_VERB_CONNTRACK] = cmd_conntrack,
 	[RD_VERB_METRICS] = cmd_metrics,
 	[RD_VERB_RELOAD] = cmd_reload,
 };

@@ -16,6 +16,7 @@ struct cli;
 #include "daemon/freshness.h"
 #include "daemon/ifaces.h"
 #include "netfilter/netfilter.h"
+#include "netfilter/offload.h"
 #include "daemon/netlink.h"
 #include "daemon/tc.h"
 
@@ -29,6 +30,8 @@ struct rd_daemon {
 	struct rd_cachectl cache;
 	struct rd_fdb fdb;
 	struct rd_netfilter nf;
+	struct rd_offload off;
+	unsigned long ct_rulesets; /* nf.ruleset_changes the generation follows */
 	struct rd_tc tc;
 	unsigned long reloads;
 	char last_reload_error[512];

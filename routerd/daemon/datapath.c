@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 
 #include "daemon/datapath.h"
+#include "netfilter/offload.h"
 #include "daemon/xdp_features.h"
 #include "common/log.h"
 #include "routerd.skel.h"
@@ -44,7 +45,11 @@ static int reuse_pinned_maps(struct rd_datapath *dp, char *err, size_t errlen)
 
 	bpf_object__for_each_map(map, dp->skel->obj) {
 		const char *name = bpf_map__name(map);
-		int fd = rd_pindir_get(&dp->pins, name);
+		int fd;
+
+		if (bpf_map__is_internal(map))
+			continue; /* .kconfig, .rodata: per load, never state to keep */
+		fd = rd_pindir_get(&dp->pins, name);
 
 		if (fd == -ENOENT) {
 			all = false;
@@ -81,8 +86,11 @@ static int pin_missing_maps(struct rd_datapath *dp, char *err, size_t errlen)
 
 	bpf_object__for_each_map(map, dp->skel->obj) {
 		const char *name = bpf_map__name(map);
-		int rc = rd_pindir_check(&dp->pins, name);
+		int rc;
 
+		if (bpf_map__is_internal(map))
+			continue;
+		rc = rd_pindir_check(&dp->pins, name);
 		if (!rc)
 			continue;
 		if (rc != -ENOENT)
@@ -109,21 +117,15 @@ static void unpin_maps(struct rd_datapath *dp)
 
 	/* what is not a pin of ours (a symlink someone planted) stays */
 	bpf_object__for_each_map(map, dp->skel->obj)
-		if (!rd_pindir_check(&dp->pins, bpf_map__name(map)))
+		if (!bpf_map__is_internal(map) && !rd_pindir_check(&dp->pins, bpf_map__name(map)))
 			rd_pindir_unlink(&dp->pins, bpf_map__name(map));
 }
 
-int rd_dp_open(struct rd_datapath *dp, const char *pin_dir, char *err, size_t errlen)
+/* The embedded object opened, sized, on the pinned maps, and loaded; with
+ * ADMISSION, conntrack offload's admission program too. */
+static int open_load(struct rd_datapath *dp, bool admission, char *err, size_t errlen)
 {
 	int rc;
-
-	memset(dp, 0, sizeof(*dp));
-	dp->prog_fd = -1;
-	if (rd_pindir_open(&dp->pins, pin_dir, err, errlen))
-		return -1;
-	dp->n_cpus = libbpf_num_possible_cpus();
-	if (dp->n_cpus <= 0)
-		return rd_errorf(err, errlen, "cannot count possible CPUs");
 
 	dp->skel = routerd_bpf__open();
 	if (!dp->skel)
@@ -132,6 +134,8 @@ int rd_dp_open(struct rd_datapath *dp, const char *pin_dir, char *err, size_t er
 	if (rc)
 		return rd_errorf(err, errlen, "cannot size the route cache for %d CPUs: %s",
 				 dp->n_cpus, strerror(-rc));
+	if (admission)
+		rd_offload_prepare(dp->skel->obj);
 	if (reuse_pinned_maps(dp, err, errlen))
 		return -1;
 	rc = routerd_bpf__load(dp->skel);
@@ -139,6 +143,30 @@ int rd_dp_open(struct rd_datapath *dp, const char *pin_dir, char *err, size_t er
 		return rd_errorf(err, errlen, "cannot load the XDP program: %s%s", strerror(-rc),
 				 rc == -EPERM ? " (routerd needs root: CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN)"
 				 : "");
+	return 0;
+}
+
+int rd_dp_open(struct rd_datapath *dp, const char *pin_dir, bool admission, char *err,
+	       size_t errlen)
+{
+	memset(dp, 0, sizeof(*dp));
+	dp->prog_fd = -1;
+	if (rd_pindir_open(&dp->pins, pin_dir, err, errlen))
+		return -1;
+	dp->n_cpus = libbpf_num_possible_cpus();
+	if (dp->n_cpus <= 0)
+		return rd_errorf(err, errlen, "cannot count possible CPUs");
+	if (open_load(dp, admission, err, errlen)) {
+		if (!admission || !dp->skel)
+			return -1;
+		/* a kernel without netfilter programs: everything else still
+		 * runs, and offload says why it cannot (offload.c) */
+		snprintf(dp->admission_error, sizeof(dp->admission_error), "%s", err);
+		routerd_bpf__destroy(dp->skel);
+		dp->skel = NULL;
+		if (open_load(dp, false, err, errlen))
+			return -1;
+	}
 	if (pin_missing_maps(dp, err, errlen) < 0)
 		return -1;
 	for (__u32 key = 0; key < RD_LOCAL4_SLOTS; key++)

@@ -49,6 +49,7 @@ struct rd_datapath {
 	int sync_outer, sync_inner;
 	bool sync_made;
 	unsigned long iface_rewrites; /* live rd_ifaces entries rewritten */
+	char admission_error[256]; /* conntrack offload's program asked for, not loaded */
 };
 
 /* Sizes the maps of an opened, not yet loaded routerd object that depend
@@ -63,8 +64,11 @@ struct routerd_bpf *rd_dp_load_unpinned(void);
 
 /* Opens and locks the pin dir (pindir.h: created on bpffs if missing,
  * refused unless it is ours), loads the program and pins or reuses its
- * maps. */
-int rd_dp_open(struct rd_datapath *dp, const char *pin_dir, char *err, size_t errlen);
+ * maps. ADMISSION (netfilter offload) loads conntrack offload's admission
+ * program too, or, if the kernel refuses it, says why in admission_error
+ * and goes on without it. */
+int rd_dp_open(struct rd_datapath *dp, const char *pin_dir, bool admission, char *err,
+	       size_t errlen);
 /* Unpins everything when `unpin`; otherwise the maps outlive us. */
 void rd_dp_close(struct rd_datapath *dp, bool unpin);
 

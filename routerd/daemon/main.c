@@ -20,6 +20,7 @@
 #include "daemon/daemon.h"
 #include "common/log.h"
 #include "common/options.h"
+#include "routerd.skel.h"
 
 /* The command line, one row an option (common/options.h): getopt_long's
  * table, its short option string and the Options part of --help are all
@@ -43,16 +44,20 @@ static const struct rd_opt cli_opts[] = {
 	{ "socket-group", OPT_SOCKET_GROUP, "GROUP",
 	  "members of GROUP may use the read-only verbs\n"
 	  "(status, interfaces, stats, neigh, fdb, fixups,\n"
-	  "metrics, monitor); default: root only (mode 0600)" },
+	  "conntrack, metrics, monitor); default: root\n"
+	  "only (mode 0600)" },
 	{ "pin-dir", OPT_PIN_DIR, "DIR", "bpffs directory for pinned maps and links\n"
 					 "(default " RD_DEFAULT_PIN_DIR ")" },
 	{ "foreground", 'f', NULL, "stay in the foreground, log to stderr" },
 	{ "log-level", 'l', "LEVEL", "error, warning, info (default) or debug" },
 	{ "route-cache", OPT_ROUTE_CACHE, "on|off", "the per-CPU route cache in front of the FIB\n"
 						    "lookup (default on; see docs/architecture.md)" },
-	{ "netfilter", OPT_NETFILTER, "auto|off", "auto (default): traffic the netfilter ruleset\n"
-						  "could drop, rewrite or mark goes to the kernel;\n"
-						  "off: XDP bypasses netfilter (docs/firewall.md)" },
+	{ "netfilter", OPT_NETFILTER, "auto|offload|off",
+	  "auto (default): traffic the netfilter\n"
+	  "ruleset could drop, rewrite or mark goes to the\n"
+	  "kernel; offload: as auto, plus established flows\n"
+	  "the ruleset accepted forwarded in XDP with their\n"
+	  "NAT; off: XDP bypasses netfilter (docs/firewall.md)" },
 	{ "netlink-rcvbuf", OPT_RCVBUF, "BYTES", "netlink receive buffer (testing: a tiny one\n"
 						 "provokes overruns and the resync that follows)" },
 	{ "help", 'h', NULL, "show this help" },
@@ -314,6 +319,8 @@ static void on_tc_event(void *tc)
 	rd_tc_changed(tc);
 }
 
+static void offload_mode(struct rd_daemon *d, enum rd_nf_mode mode);
+
 int rd_daemon_reload(struct rd_daemon *d, char *err, size_t errlen)
 {
 	static struct rd_config next; /* large: keep it off the stack */
@@ -327,6 +334,7 @@ int rd_daemon_reload(struct rd_daemon *d, char *err, size_t errlen)
 	rd_log_set_level(next.log_level);
 	rd_ifaces_apply_config(&d->ifaces, &next);
 	rd_cachectl_set_enabled(&d->cache, next.route_cache);
+	offload_mode(d, next.netfilter);
 	rd_nf_set_mode(&d->nf, next.netfilter);
 	d->cfg = next;
 	d->reloads++;
@@ -334,11 +342,35 @@ int rd_daemon_reload(struct rd_daemon *d, char *err, size_t errlen)
 	return 0;
 }
 
-/* The hold routed traffic gets: the verdict's, and with netfilter auto,
- * everything once routerd falls silent (RD_NF_HOLD_SILENT). */
+/* The hold routed traffic gets: the verdict's, and with netfilter auto or
+ * offload, everything once routerd falls silent (RD_NF_HOLD_SILENT). */
 static __u32 routed_hold(const struct rd_daemon *d, __u32 hold)
 {
-	return hold | (d->nf.mode == RD_NF_AUTO ? RD_NF_HOLD_SILENT : 0);
+	return hold | (d->nf.mode != RD_NF_OFF ? RD_NF_HOLD_SILENT : 0);
+}
+
+/* Conntrack offload's generation and timeouts go to rd_cache_ctl. */
+static void publish_conntrack(void *arg)
+{
+	struct rd_daemon *d = arg;
+
+	rd_cachectl_set_conntrack(&d->cache, d->off.generation, d->off.tcp_timeout_s,
+				  d->off.udp_timeout_s);
+}
+
+/* Sets conntrack offload up or down for MODE (start, reload). */
+static void offload_mode(struct rd_daemon *d, enum rd_nf_mode mode)
+{
+	if (mode == RD_NF_OFFLOAD && !d->off.active) {
+		rd_offload_open(&d->off, d->dp.skel->obj);
+		rd_nf_refuse_offload(&d->nf, d->dp.admission_error[0] ? d->dp.admission_error
+								      : d->off.error);
+		publish_conntrack(d);
+		if (d->cache.loop)
+			rd_offload_start(&d->off, d->cache.loop, publish_conntrack, d);
+	} else if (mode != RD_NF_OFFLOAD && d->off.active) {
+		rd_offload_close(&d->off);
+	}
 }
 
 /* The ruleset is read before XDP is attached, so that no packet is
@@ -346,16 +378,24 @@ static __u32 routed_hold(const struct rd_daemon *d, __u32 hold)
 static int netfilter_first(struct rd_daemon *d)
 {
 	rd_nf_open(&d->nf, d->cfg.netfilter);
-	rd_cachectl_preset(&d->cache, &d->dp, routed_hold(d, d->nf.verdict.hold));
+	offload_mode(d, d->cfg.netfilter);
+	rd_cachectl_preset(&d->cache, &d->dp, routed_hold(d, rd_nf_hold(&d->nf)));
 	rd_fdb_set_netfilter(&d->fdb, d->nf.verdict.hold & RD_NF_HOLD_BRIDGE);
+	d->ct_rulesets = d->nf.ruleset_changes;
 	return 0;
 }
 
-/* The netfilter hold goes to both fast-path records that carry it. */
+/* The netfilter hold goes to both fast-path records that carry it; a new
+ * ruleset starts a new generation for offloaded flows first. */
 static void apply_netfilter(void *arg, __u32 hold)
 {
 	struct rd_daemon *d = arg;
 
+	if (d->nf.ruleset_changes != d->ct_rulesets) {
+		d->ct_rulesets = d->nf.ruleset_changes;
+		if (d->off.active)
+			rd_offload_bump(&d->off);
+	}
 	rd_cachectl_set_netfilter(&d->cache, routed_hold(d, hold));
 	rd_fdb_set_netfilter(&d->fdb, hold & RD_NF_HOLD_BRIDGE);
 }
@@ -388,7 +428,8 @@ static int run(struct rd_daemon *d, bool foreground)
 		rd_err("%s", err);
 		return 1;
 	}
-	if (rd_dp_open(&d->dp, d->cfg.pin_dir, err, sizeof(err)) || netfilter_first(d) ||
+	if (rd_dp_open(&d->dp, d->cfg.pin_dir, d->cfg.netfilter == RD_NF_OFFLOAD, err, sizeof(err)) ||
+	    netfilter_first(d) ||
 	    rd_tc_open(&d->tc, &d->ifaces, err, sizeof(err)) ||
 	    rd_ifaces_attach_all(&d->ifaces, &d->dp, &d->cfg, err, sizeof(err))) {
 		rd_err("%s", err);
@@ -429,6 +470,7 @@ static int run(struct rd_daemon *d, bool foreground)
 	d->nl.on_local4 = bump_route_cache;
 	d->nl.on_local4_arg = &d->cache;
 	rd_nf_start(&d->nf, loop, apply_netfilter, d);
+	rd_offload_start(&d->off, loop, publish_conntrack, d);
 	d->nl.on_tc = on_tc_event;
 	d->nl.on_tc_arg = &d->tc;
 	rd_tc_start(&d->tc, loop);
@@ -449,6 +491,7 @@ static int run(struct rd_daemon *d, bool foreground)
 	ev_run(loop, 0);
 
 	rd_nf_stop(&d->nf);
+	rd_offload_close(&d->off);
 	rd_fdb_stop(&d->fdb);
 	rd_cachectl_stop(&d->cache);
 	rd_freshness_stop(&d->fresh);

@@ -28,16 +28,19 @@ _Static_assert(sizeof(struct ipt_getinfo) == sizeof(struct ip6t_getinfo),
 struct legacy_family {
 	int af, level, get_info, get_entries;
 	size_t target_offset_at; /* offsetof(entry, target_offset) */
+	size_t next_offset_at, counters_at;
 	const char *names, *tool;
 	__u32 hold;
 };
 
 static const struct legacy_family families[] = {
 	{ AF_INET, IPPROTO_IP, IPT_SO_GET_INFO, IPT_SO_GET_ENTRIES,
-	  offsetof(struct ipt_entry, target_offset), "/proc/net/ip_tables_names",
+	  offsetof(struct ipt_entry, target_offset), offsetof(struct ipt_entry, next_offset),
+	  offsetof(struct ipt_entry, counters), "/proc/net/ip_tables_names",
 	  "iptables-legacy", RD_NF_HOLD_IPV4 },
 	{ AF_INET6, IPPROTO_IPV6, IP6T_SO_GET_INFO, IP6T_SO_GET_ENTRIES,
-	  offsetof(struct ip6t_entry, target_offset), "/proc/net/ip6_tables_names",
+	  offsetof(struct ip6t_entry, target_offset), offsetof(struct ip6t_entry, next_offset),
+	  offsetof(struct ip6t_entry, counters), "/proc/net/ip6_tables_names",
 	  "ip6tables-legacy", RD_NF_HOLD_IPV6 },
 };
 
@@ -68,6 +71,30 @@ static int policy_at(const struct legacy_family *lf, const unsigned char *blob, 
 		return -1;
 	*verdict = t.verdict;
 	return 0;
+}
+
+/* Folds the table's rules, not their counters, into v->fingerprint: any
+ * change to them is a new ruleset generation for offloaded flows. */
+static void fingerprint(const struct legacy_family *lf, const char *table,
+			const unsigned char *blob, size_t size, struct rd_nf_verdict *v)
+{
+	__u64 h = v->fingerprint ^ 0xcbf29ce484222325ull; /* FNV-1a */
+	size_t off = 0;
+
+	for (const char *c = table; *c; c++)
+		h = (h ^ (unsigned char)*c) * 0x100000001b3ull;
+	while (off < size && size - off >= lf->counters_at + sizeof(struct xt_counters)) {
+		__u16 next;
+
+		memcpy(&next, blob + off + lf->next_offset_at, sizeof(next));
+		if (next < lf->counters_at + sizeof(struct xt_counters) || next > size - off)
+			break;
+		for (size_t i = 0; i < next; i++)
+			if (i < lf->counters_at || i >= lf->counters_at + sizeof(struct xt_counters))
+				h = (h ^ blob[off + i]) * 0x100000001b3ull;
+		off += next;
+	}
+	v->fingerprint = h;
 }
 
 static void check_table(const struct legacy_family *lf, int fd, const char *table,
@@ -102,12 +129,22 @@ static void check_table(const struct legacy_family *lf, int fd, const char *tabl
 		free(ent);
 		return;
 	}
+	fingerprint(lf, table, (const unsigned char *)ent->entrytable, info.size, v);
 	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
 		int h = hooks[i].hook, verdict;
+		bool acts;
 
 		if (!(info.valid_hooks & (1u << h)))
 			continue;
-		if (info.hook_entry[h] != info.underflow[h])
+		acts = info.hook_entry[h] != info.underflow[h];
+		/* as for nftables (ruleset.h): mangle acts on every packet,
+		 * POSTROUTING after the offload admission; nat sees only a
+		 * connection's first packet */
+		if (acts && (!strcmp(table, "mangle") ||
+			     (h == NF_INET_POST_ROUTING && strcmp(table, "nat"))))
+			rd_nf_verdict_no_offload(v, lf->hold, "%s %s %s: rules", lf->tool, table,
+						 hooks[i].chain);
+		if (acts)
 			rd_nf_verdict_add(v, lf->hold, "%s %s %s: rules", lf->tool, table,
 					  hooks[i].chain);
 		else if (policy_at(lf, (const unsigned char *)ent->entrytable, info.size,

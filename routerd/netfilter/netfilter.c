@@ -126,11 +126,16 @@ static void read_br_netfilter(struct rd_nf_verdict *v)
 		  RD_NF_HOLD_IPV6 },
 	};
 
-	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
-		if ((v->hold & flags[i].family) && read_flag(flags[i].path) == 1)
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		int on = read_flag(flags[i].path);
+
+		/* a switch flipped is a ruleset change for offloaded flows */
+		v->fingerprint = v->fingerprint * 31 + (unsigned int)(on + 2);
+		if ((v->hold & flags[i].family) && on == 1)
 			rd_nf_verdict_add(v, RD_NF_HOLD_BRIDGE, "br_netfilter: %s=1 and %s held",
 					  flags[i].name,
 					  flags[i].family == RD_NF_HOLD_IPV4 ? "ipv4" : "ipv6");
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -155,6 +160,35 @@ void rd_nf_read(struct rd_netfilter *nf, struct rd_nf_verdict *v)
 	*v = nf->nft;
 	rd_nf_legacy_read(v);
 	read_br_netfilter(v); /* last: it depends on the IP holds */
+}
+
+/* The offload bit of each held IP family whose established flows may go
+ * through XDP: under `netfilter offload`, with the admission running
+ * (nf->offload_error empty) and nothing in the ruleset refusing it. */
+static __u32 offload_bits(const struct rd_netfilter *nf)
+{
+	const struct rd_nf_verdict *v = &nf->verdict;
+	__u32 bits = 0;
+
+	if (nf->mode != RD_NF_OFFLOAD || nf->offload_error[0])
+		return 0;
+	if ((v->hold & RD_NF_HOLD_IPV4) && !(v->no_offload & RD_NF_HOLD_IPV4))
+		bits |= RD_NF_OFFLOAD_IPV4;
+	if ((v->hold & RD_NF_HOLD_IPV6) && !(v->no_offload & RD_NF_HOLD_IPV6))
+		bits |= RD_NF_OFFLOAD_IPV6;
+	return bits;
+}
+
+__u32 rd_nf_hold(const struct rd_netfilter *nf)
+{
+	return nf->verdict.hold | offload_bits(nf);
+}
+
+void rd_nf_refuse_offload(struct rd_netfilter *nf, const char *why)
+{
+	snprintf(nf->offload_error, sizeof(nf->offload_error), "%s", why ? why : "");
+	if (nf->mode == RD_NF_OFFLOAD && why && *why)
+		rd_warn("netfilter offload: %s; held traffic stays with the kernel", why);
 }
 
 /* What changed for a family: its path, or why it is held. */
@@ -194,13 +228,23 @@ void rd_nf_refresh(struct rd_netfilter *nf)
 	struct rd_nf_verdict next;
 
 	rd_nf_read(nf, &next);
-	if (rd_nf_verdict_equal(&next, &nf->verdict))
+	if (rd_nf_verdict_equal(&next, &nf->verdict)) {
+		/* a commit that leaves the verdict as it was is still a new
+		 * ruleset for offloaded flows (a drop rule in a held chain) */
+		if (nf->mode == RD_NF_OFFLOAD && nf->nft_changed && nf->apply) {
+			nf->ruleset_changes++;
+			nf->apply(nf->apply_arg, rd_nf_hold(nf));
+		}
+		nf->nft_changed = false;
 		return;
+	}
+	nf->nft_changed = false;
 	nf->changes++;
+	nf->ruleset_changes++;
 	log_verdict(&nf->verdict, &next);
 	nf->verdict = next;
 	if (nf->apply)
-		nf->apply(nf->apply_arg, nf->verdict.hold);
+		nf->apply(nf->apply_arg, rd_nf_hold(nf));
 }
 
 static void on_events(struct ev_loop *loop, ev_io *w, int revents)
@@ -221,6 +265,7 @@ static void on_events(struct ev_loop *loop, ev_io *w, int revents)
 		nf->n_events++;
 	}
 	nf->nft_stale = true;
+	nf->nft_changed = true;
 	rd_nf_refresh(nf);
 }
 
@@ -302,7 +347,7 @@ void rd_nf_set_mode(struct rd_netfilter *nf, enum rd_nf_mode mode)
 	/* the mode itself is part of what the fast path is told (a silent
 	 * routerd holds everything under auto), even when the verdict is not */
 	if (nf->apply)
-		nf->apply(nf->apply_arg, nf->verdict.hold);
+		nf->apply(nf->apply_arg, rd_nf_hold(nf));
 }
 
 void rd_nf_stop(struct rd_netfilter *nf)
@@ -321,10 +366,24 @@ void rd_nf_stop(struct rd_netfilter *nf)
 /* ------------------------------------------------------------------ */
 /* status                                                              */
 
+/* Under offload, why a held IP family gets no offload; NULL: it does, or
+ * the question does not arise. */
+static const char *offload_refused(const struct rd_netfilter *nf, int f)
+{
+	const struct rd_nf_verdict *v = &nf->verdict;
+
+	if (nf->mode != RD_NF_OFFLOAD || f == RD_NF_FAM_BRIDGE || !(v->hold & (1u << f)))
+		return NULL;
+	if (nf->offload_error[0])
+		return nf->offload_error;
+	return v->no_offload & (1u << f) ? v->no_offload_why[f] : NULL;
+}
+
 /* Text: a summary line, then a line per family with its reasons below. */
 void rd_nf_report(const struct rd_netfilter *nf, struct rd_print *p)
 {
 	const struct rd_nf_verdict *v = &nf->verdict;
+	__u32 bits = rd_nf_hold(nf);
 
 	rd_print_open_object(p, "netfilter");
 	rd_print_string(p, PRINT_ANY, "mode", "netfilter %s", rd_nf_mode_name(nf->mode));
@@ -333,14 +392,23 @@ void rd_nf_report(const struct rd_netfilter *nf, struct rd_print *p)
 	rd_print_uint(p, PRINT_ANY, "nftables_reads", " (%llu of nftables)", nf->nft_reads);
 	rd_print_uint(p, PRINT_ANY, "changes", ", %llu changes", nf->changes);
 	rd_print_uint(p, PRINT_ANY, "events", ", %llu events", nf->n_events);
+	rd_print_uint(p, PRINT_ANY, "ruleset_changes", ", %llu ruleset changes",
+		      nf->ruleset_changes);
 	rd_print_nl(p);
 	for (int f = 0; f < RD_NF_FAMILIES; f++) {
 		unsigned int n = v->n_why[f] < RD_NF_MAX_WHY ? v->n_why[f] : RD_NF_MAX_WHY;
+		bool offload = (f == RD_NF_FAM_IPV4 && (bits & RD_NF_OFFLOAD_IPV4)) ||
+			       (f == RD_NF_FAM_IPV6 && (bits & RD_NF_OFFLOAD_IPV6));
+		const char *refused = offload_refused(nf, f);
 
 		rd_print_open_object(p, rd_nf_family_name(f));
 		rd_print_text(p, "  %s", rd_nf_family_name(f));
 		rd_print_string(p, PRINT_ANY, "path", " %s",
 				v->hold & (1u << f) ? "kernel" : "xdp");
+		rd_print_bool(p, PRINT_ANY, "offload", "+offload", offload);
+		if (refused)
+			rd_print_string(p, PRINT_ANY, "offload_refused", "\n    no offload: %s",
+					refused);
 		rd_print_open_array(p, "reasons");
 		for (unsigned int i = 0; i < n; i++)
 			rd_print_string(p, PRINT_ANY, NULL, "\n    %s", v->why[f][i]);

@@ -21,6 +21,12 @@
  *
  * The hold bits go to the fast path through their writers: routed traffic
  * in rd_cache_ctl (cachectl.c), bridged frames in rd_bridge_ctl (fdb.c).
+ *
+ * Under `netfilter offload`, a held IPv4 or IPv6 family also gets its
+ * offload bit (RD_NF_OFFLOAD_*) unless the ruleset refuses it
+ * (rd_nf_verdict.no_offload: ruleset.h) or the admission cannot run; APPLY
+ * is then also called on every ruleset change that leaves the verdict as it
+ * was, so that offload.c starts a new generation.
  */
 #ifndef RD_NETFILTER_H
 #define RD_NETFILTER_H
@@ -45,11 +51,23 @@ struct rd_netfilter {
 	struct rd_nf_verdict verdict; /* what the fast path holds now */
 	struct rd_nf_verdict nft;     /* the nftables part, as last read */
 	bool nft_stale;               /* an event (or overrun) since */
+	bool nft_changed;             /* an event since the last refresh */
 	void (*apply)(void *arg, __u32 hold);
 	void *apply_arg;
 	unsigned long reads, nft_reads, changes, n_events, overruns;
+	/* rulesets seen: every commit, every legacy or br_netfilter change
+	 * (under offload, each is a new generation: offload.h) */
+	unsigned long ruleset_changes;
 	char events_error[128];
+	char offload_error[160]; /* why offload cannot run at all; "" */
 };
+
+/* The holds and offload bits (RD_NF_HOLD_*, RD_NF_OFFLOAD_*) as of the
+ * current verdict: what APPLY gets. */
+__u32 rd_nf_hold(const struct rd_netfilter *nf);
+/* Offload cannot run at all (no admission program): WHY, or NULL/"" when
+ * it can again. Takes effect at the next apply. */
+void rd_nf_refuse_offload(struct rd_netfilter *nf, const char *why);
 
 /* Before XDP is attached: subscribes to nftables events and reads the whole
  * ruleset once, so the first hold is known before the first packet.

@@ -32,11 +32,29 @@ void rd_nf_verdict_add(struct rd_nf_verdict *v, __u32 hold, const char *fmt, ...
 			memcpy(v->why[f][v->n_why[f]], why, sizeof(why));
 		v->n_why[f]++;
 	}
+	/* what routerd cannot see, it cannot re-check either */
+	if (strstr(why, "unreadable") || strstr(why, "cannot"))
+		rd_nf_verdict_no_offload(v, hold, "%s", why);
+}
+
+void rd_nf_verdict_no_offload(struct rd_nf_verdict *v, __u32 fams, const char *fmt, ...)
+{
+	char why[RD_NF_WHY_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	for (int f = 0; f < RD_NF_FAMILIES; f++)
+		if ((fams & (1u << f)) && !(v->no_offload & (1u << f)))
+			memcpy(v->no_offload_why[f], why, sizeof(why));
+	v->no_offload |= fams;
 }
 
 bool rd_nf_verdict_equal(const struct rd_nf_verdict *a, const struct rd_nf_verdict *b)
 {
-	if (a->hold != b->hold)
+	if (a->hold != b->hold || a->no_offload != b->no_offload ||
+	    a->fingerprint != b->fingerprint)
 		return false;
 	for (int f = 0; f < RD_NF_FAMILIES; f++) {
 		unsigned int n = a->n_why[f] < RD_NF_MAX_WHY ? a->n_why[f] : RD_NF_MAX_WHY;
@@ -429,6 +447,32 @@ static const char *family_word(__u8 family)
 	}
 }
 
+/* Conntrack offload admits a flow at the end of the forward hook: a chain
+ * that would still act on its packets after that point, or before XDP
+ * sees them, refuses it (ruleset.h). */
+static void no_offload(const struct rd_nf_chain *c, struct rd_nf_verdict *v)
+{
+	bool acts = c->acting || c->policy != NF_ACCEPT;
+	const char *fam = family_word(c->family);
+
+	if (c->family == NFPROTO_NETDEV)
+		rd_nf_verdict_no_offload(v, RD_NF_HOLD_ALL, "nft %s %s %s: netdev hooks", fam,
+					 c->table, c->name);
+	else if (c->family == NFPROTO_BRIDGE || c->family == NFPROTO_ARP)
+		return; /* bridged traffic is never offloaded */
+	else if (c->hook == NF_INET_INGRESS)
+		rd_nf_verdict_no_offload(v, family_hold(c->family), "nft %s %s %s: ingress hook",
+					 fam, c->table, c->name);
+	else if (acts && !strcmp(c->type, "route"))
+		rd_nf_verdict_no_offload(v, family_hold(c->family),
+					 "nft %s %s %s: route chain acts on every packet", fam,
+					 c->table, c->name);
+	else if (acts && c->hook == NF_INET_POST_ROUTING && strcmp(c->type, "nat"))
+		rd_nf_verdict_no_offload(v, family_hold(c->family),
+					 "nft %s %s %s: acts after the forward hook", fam,
+					 c->table, c->name);
+}
+
 void rd_nf_ruleset_verdict(const struct rd_nf_ruleset *rs, struct rd_nf_verdict *v)
 {
 	if (rs->bad) {
@@ -441,6 +485,7 @@ void rd_nf_ruleset_verdict(const struct rd_nf_ruleset *rs, struct rd_nf_verdict 
 
 		if (!c->base || !hold || !hook_matters(c->family, c->hook))
 			continue;
+		no_offload(c, v);
 		if (c->acting)
 			rd_nf_verdict_add(v, hold, "nft %s %s %s: %u rule(s) act (%s)",
 					  family_word(c->family), c->table, c->name, c->acting,

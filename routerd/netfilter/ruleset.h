@@ -24,6 +24,13 @@
  *    and egress hold every family (XDP_REDIRECT skips both). arp: none.
  * Anything malformed makes the whole dump unreadable, which the caller
  * treats as "rules everywhere".
+ *
+ * Conntrack offload is refused for a family (rd_nf_verdict.no_offload)
+ * where a hook would act on an offloaded packet after the admission at the
+ * end of the forward hook, or before XDP could see it: a postrouting chain
+ * of type filter or route that acts, a chain of type route (mangle: marks
+ * and rewrites meant for every packet) that acts anywhere, an inet ingress
+ * chain, and every netdev chain (all families).
  */
 #ifndef RD_NF_RULESET_H
 #define RD_NF_RULESET_H
@@ -46,9 +53,24 @@ struct rd_nf_verdict {
 	__u32 hold; /* RD_NF_HOLD_* */
 	unsigned int n_why[RD_NF_FAMILIES];     /* reasons found, may exceed the kept */
 	char why[RD_NF_FAMILIES][RD_NF_MAX_WHY][RD_NF_WHY_LEN];
+	/* Families (RD_NF_HOLD_* bits) whose established flows must not be
+	 * offloaded even under `netfilter offload`, and the first reason:
+	 * what could not be read, and hooks an offloaded packet would skip
+	 * after the admission (docs/firewall.md). */
+	__u32 no_offload;
+	char no_offload_why[RD_NF_FAMILIES][RD_NF_WHY_LEN];
+	/* Changes with the iptables-legacy rules and the br_netfilter
+	 * switches, not with their counters: a change is a new ruleset
+	 * generation for offloaded flows. */
+	__u64 fingerprint;
 };
 
+/* A reason that says a source could not be read ("unreadable", "cannot")
+ * refuses offload for those families too. */
 void rd_nf_verdict_add(struct rd_nf_verdict *v, __u32 hold, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Refuses offload for the families in FAMS (keeps the first reason). */
+void rd_nf_verdict_no_offload(struct rd_nf_verdict *v, __u32 fams, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Same holds and the same reasons (so nothing to log). */
 bool rd_nf_verdict_equal(const struct rd_nf_verdict *a, const struct rd_nf_verdict *b);

@@ -299,13 +299,6 @@ Test(config, netfilter_defaults_to_auto_and_parses_off)
 	cr_assert_str_eq(rd_nf_mode_name(RD_NF_OFF), "off");
 }
 
-Test(config, netfilter_offload_is_refused_clearly)
-{
-	cr_assert_eq(rd_config_parse_line(&cfg, "netfilter offload", err, sizeof(err)), -1);
-	cr_assert(strstr(err, "offload") && strstr(err, "not available"), "%s", err);
-	cr_assert_eq(cfg.netfilter, RD_NF_AUTO);
-}
-
 Test(config, netfilter_bad_values)
 {
 	cr_assert_eq(rd_config_parse_line(&cfg, "netfilter", err, sizeof(err)), -1);

@@ -125,7 +125,7 @@ Test(verbs, unknown_and_client_verbs_are_refused_naming_routerds_own, .init = re
  * read-only verb; reload alone changes state. */
 Test(verbs, the_table_is_the_contract)
 {
-	const char *order[] = { "status", "interfaces", "stats", "neigh", "fdb", "fixups",
+	const char *order[] = { "status", "interfaces", "stats", "neigh", "fdb", "fixups", "conntrack",
 				"metrics", "monitor", "reload", "help" };
 
 	cr_assert_eq(RD_VERB__MAX, sizeof(order) / sizeof(order[0]));

@@ -227,6 +227,10 @@ static __always_inline __u32 rd_ct_timeout_s(const struct rd_cache_ctl *ctl, __u
  * without a kfunc call per packet: only once a second of the timeout (a
  * quarter, if that is shorter) has passed since the last refresh, so an
  * idle flow expires at most that much before the kernel would expire it.
+ * An entry left with more than the timeout (a UDP flow the kernel saw only
+ * briefly keeps its unreplied timeout: it never turns "stream" because the
+ * kernel does not see its later packets) is brought down to it, as the
+ * kernel would once the flow is a stream, so an idle flow expires on time.
  * A fixed timeout or a dying entry refuses; the kernel's rules stand then.
  */
 static __always_inline void rd_ct_refresh(struct nf_conn *ct, const struct rd_cache_ctl *ctl,
@@ -236,7 +240,7 @@ static __always_inline void rd_ct_refresh(struct nf_conn *ct, const struct rd_ca
 	__u64 full = (__u64)t * hz, slack = full / 4 < hz ? full / 4 : hz;
 	__s32 left = (__s32)(ct->timeout - (__u32)bpf_jiffies64());
 
-	if (left >= 0 && (__u64)left + slack >= full)
+	if (left >= 0 && (__u64)left + slack >= full && (__u64)left <= full + slack)
 		return;
 	if (t > 0xffffffffu / 1000)
 		t = 0xffffffffu / 1000;

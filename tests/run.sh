@@ -20,9 +20,20 @@ for a in "$@"; do
 	esac
 done
 
-step() { printf '\n== %s\n' "$*"; }
-die() { echo "tests/run.sh: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
+# Each phase ends with its wall time; tally prints each suite's.
+PHASE=
+PHASE_T0=0
+phase_end() {
+	[ -n "$PHASE" ] && printf '%-66s %7s s\n' "-- $PHASE" "$(elapsed "$PHASE_T0")"
+	PHASE=
+}
+step() { phase_end; PHASE=$*; PHASE_T0=$(now); printf '\n== %s\n' "$*"; }
+# microseconds since the epoch; elapsed T0 prints the seconds since T0
+now() { echo "${EPOCHREALTIME/./}"; }
+elapsed() { local us=$(($(now) - $1)); printf '%d.%d' $((us / 1000000)) $((us / 100000 % 10)); }
+die() { echo "tests/run.sh: $*" >&2; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
+RUN_T0=$(now)
 step "dependencies"
 "$ROOT/lab/install-deps.sh" || die "installing dependencies failed"
 if ! mount | grep -q ' type bpf '; then
@@ -53,7 +64,7 @@ wanted() {
 # Counts one suite's TAP; a suite that crashes or prints no result counts
 # as a failure of its own.
 tally() {
-	local name=$1 tap=$2 rc=$3 p f s
+	local name=$1 tap=$2 rc=$3 t0=$4 p f s
 	p=$(grep -cE '^ok ' "$tap" | head -1); s=$(grep -cE '^ok .*# SKIP' "$tap")
 	f=$(grep -cE '^not ok ' "$tap")
 	p=$((p - s))
@@ -64,7 +75,7 @@ tally() {
 		f=1; echo "not ok - $name ran no test" >>"$tap"
 	fi
 	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
-	printf '%-32s %4d passed %4d failed %4d skipped\n' "$name" "$p" "$f" "$s"
+	printf '%-32s %4d passed %4d failed %4d skipped %7s s\n' "$name" "$p" "$f" "$s" "$(elapsed "$t0")"
 	if [ "$f" -ne 0 ]; then
 		failed_suites+=("$name")
 		# each failure with its diagnostics (indented YAML or "#" lines)
@@ -78,10 +89,11 @@ while IFS= read -r bin; do
 	name=$(basename "$bin")
 	wanted "$name" || continue
 	tap="$LOGS/$name.tap"
+	t0=$(now)
 	timeout 600 "$bin" -j1 --tap="$tap" >"$LOGS/$name.log" 2>&1
 	rc=$?
 	[ -f "$tap" ] || : >"$tap"
-	tally "$name" "$tap" "$rc"
+	tally "$name" "$tap" "$rc" "$t0"
 done < <(find "$BUILD/tests" -type f -name 'test_*' -perm -u+x 2>/dev/null | sort)
 
 # Sanitizer stage (docs/security.md): a second build with clang,
@@ -94,11 +106,12 @@ step "sanitizer build and unit suites (ASan/UBSan)"
 export RD_SAN_BUILD_DIR=${RD_SAN_BUILD_DIR:-$BUILD-san}
 if wanted san/ || wanted fuzz/ || wanted security/; then
 	if out=$(rd_san_build 2>&1); then
-		echo "built $RD_SAN_BUILD_DIR"
+		echo "built $RD_SAN_BUILD_DIR ($(elapsed "$PHASE_T0") s)"
 		while IFS= read -r bin; do
 			name=san/$(basename "$bin")
 			wanted "$name" || wanted san/ || continue
 			tap="$LOGS/${name//\//_}.tap"
+			t0=$(now)
 			(rd_san_env; timeout 300 "$bin" -j1 --tap="$tap" >"$LOGS/${name//\//_}.log" 2>&1)
 			rc=$?
 			[ -f "$tap" ] || : >"$tap"
@@ -107,12 +120,12 @@ if wanted san/ || wanted fuzz/ || wanted security/; then
 				grep -E -m5 -A8 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
 					"$LOGS/${name//\//_}.log" | sed 's/^/# /' >>"$tap"
 			fi
-			tally "$name" "$tap" "$rc"
+			tally "$name" "$tap" "$rc" "$t0"
 		done < <(find "$RD_SAN_BUILD_DIR/tests/unit" -type f -name 'test_*' -perm -u+x 2>/dev/null | sort)
 	else
 		tap="$LOGS/san_build.tap"
 		{ echo "not ok - sanitizer build"; echo "$out" | sed 's/^/# /'; } >"$tap"
-		tally san/build "$tap" 1
+		tally san/build "$tap" 1 "$PHASE_T0"
 	fi
 fi
 
@@ -121,10 +134,13 @@ while IFS= read -r script; do
 	name=$(basename "$(dirname "$script")")/$(basename "$script" .sh)
 	wanted "$name" || continue
 	tap="$LOGS/${name//\//_}.tap"
+	t0=$(now)
 	timeout 900 bash "$script" >"$tap" 2>"$LOGS/${name//\//_}.err"
-	tally "$name" "$tap" "$?"
+	tally "$name" "$tap" "$?" "$t0"
 done < <(find "$ROOT/tests" -mindepth 2 -maxdepth 2 -name 't_*.sh' | sort)
 
+phase_end
+printf '%-66s %7s s\n' "-- total" "$(elapsed "$RUN_T0")"
 if $KEEP || ((failed)); then echo; echo "logs: $LOGS"; else rm -rf "$LOGS"; fi
 ((failed)) && echo "failed suites: ${failed_suites[*]}"
 echo

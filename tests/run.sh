@@ -35,7 +35,8 @@ phase_end() {
 step() { phase_end; PHASE=$*; PHASE_T0=$(now); printf '\n== %s\n' "$*"; }
 # microseconds since the epoch; elapsed T0 prints the seconds since T0
 now() { echo "${EPOCHREALTIME/./}"; }
-elapsed() { local us=$(($(now) - $1)); printf '%d.%d' $((us / 1000000)) $((us / 100000 % 10)); }
+elapsed() { seconds $(($(now) - $1)); }
+seconds() { printf '%d.%d' $(($1 / 1000000)) $(($1 / 100000 % 10)); }
 die() { echo "tests/run.sh: $*" >&2; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
 RUN_T0=$(now)
@@ -69,7 +70,7 @@ wanted() {
 # Counts one suite's TAP; a suite that crashes or prints no result counts
 # as a failure of its own.
 tally() {
-	local name=$1 tap=$2 rc=$3 t0=$4 p f s
+	local name=$1 tap=$2 rc=$3 t0=$4 t1=${5:-$(now)} p f s
 	p=$(grep -cE '^ok ' "$tap" | head -1); s=$(grep -cE '^ok .*# SKIP' "$tap")
 	f=$(grep -cE '^not ok ' "$tap")
 	p=$((p - s))
@@ -80,7 +81,7 @@ tally() {
 		f=1; echo "not ok - $name ran no test" >>"$tap"
 	fi
 	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
-	printf '%-32s %4d passed %4d failed %4d skipped %7s s\n' "$name" "$p" "$f" "$s" "$(elapsed "$t0")"
+	printf '%-32s %4d passed %4d failed %4d skipped %7s s\n' "$name" "$p" "$f" "$s" "$(seconds $((t1 - t0)))"
 	if [ "$f" -ne 0 ]; then
 		failed_suites+=("$name")
 		# each failure with its diagnostics (indented YAML or "#" lines)
@@ -88,6 +89,56 @@ tally() {
 		     show && /^( |#)/ { print }' "$tap" | head -60 | sed 's/^/    /'
 	fi
 }
+
+# shellcheck source=tests/fuzz/lib.sh
+. "$ROOT/tests/fuzz/lib.sh"
+export RD_SAN_BUILD_DIR=${RD_SAN_BUILD_DIR:-$BUILD-san}
+
+# Namespace suites that need no network timing and only CPU (the bounded
+# fuzz runs) run in the background chain below; the others run one at a time.
+background_suite() { [[ $1 == fuzz/* ]]; }
+ns_suites() {
+	local script name
+	while IFS= read -r script; do
+		name=$(basename "$(dirname "$script")")/$(basename "$script" .sh)
+		wanted "$name" && echo "$name $script"
+	done < <(find "$ROOT/tests" -mindepth 2 -maxdepth 2 -name 't_*.sh' | sort)
+}
+# run_suite NAME SCRIPT: its TAP in LOGS, "RC T0 T1" in LOGS/NAME.rc
+run_suite() {
+	local f=$LOGS/${1//\//_} t0
+	t0=$(now)
+	timeout 900 bash "$2" </dev/null >"$f.tap" 2>"$f.err"
+	echo "$? $t0 $(now)" >"$f.rc"
+}
+
+# The background chain: the sanitizer build, then the fuzz suites, while the
+# criterion suites run (they mostly wait for the kernel and leave the CPU
+# idle), at the lowest priority so that they do not slow those down. The
+# sanitizer stage waits for the build (san_build.rc), the namespace stage
+# for the whole chain: nothing runs beside the namespace suites.
+# needs_san: a suite that runs from the sanitizer build is wanted
+needs_san() {
+	local p
+	for p in "${PATTERNS[@]}"; do
+		case $p in san/* | fuzz/* | security/*) return 0 ;; esac
+	done
+	wanted san/ || wanted fuzz/ || wanted security/
+}
+BG_PID=
+if needs_san; then
+	(
+		renice -n 19 -p "$BASHPID" >/dev/null
+		rd_san_build >"$LOGS/san_build.out" 2>&1
+		rc=$?
+		echo "$rc" >"$LOGS/san_build.rc"
+		((rc == 0)) || exit 0
+		ns_suites | while read -r name script; do
+			background_suite "$name" && run_suite "$name" "$script"
+		done
+	) &
+	BG_PID=$!
+fi
 
 JOBS=${RD_TEST_JOBS:-4}
 step "unit and packet suites (criterion, -j$JOBS)"
@@ -107,12 +158,10 @@ done < <(find "$BUILD/tests" -type f -name 'test_*' -perm -u+x 2>/dev/null | sor
 # the unit suites under ASan/UBSan/LSan; any report fails the suite. The
 # fuzz and security suites below reuse this build.
 step "sanitizer build and unit suites (ASan/UBSan)"
-# shellcheck source=tests/fuzz/lib.sh
-. "$ROOT/tests/fuzz/lib.sh"
-export RD_SAN_BUILD_DIR=${RD_SAN_BUILD_DIR:-$BUILD-san}
-if wanted san/ || wanted fuzz/ || wanted security/; then
-	if out=$(rd_san_build 2>&1); then
-		echo "built $RD_SAN_BUILD_DIR ($(elapsed "$PHASE_T0") s)"
+if [ -n "$BG_PID" ]; then
+	while [ ! -f "$LOGS/san_build.rc" ] && kill -0 "$BG_PID" 2>/dev/null; do sleep 0.5; done
+	if [ "$(cat "$LOGS/san_build.rc" 2>/dev/null)" = 0 ]; then
+		echo "built $RD_SAN_BUILD_DIR (in the background; waited $(elapsed "$PHASE_T0") s for it)"
 		while IFS= read -r bin; do
 			name=san/$(basename "$bin")
 			wanted "$name" || wanted san/ || continue
@@ -130,20 +179,25 @@ if wanted san/ || wanted fuzz/ || wanted security/; then
 		done < <(find "$RD_SAN_BUILD_DIR/tests/unit" -type f -name 'test_*' -perm -u+x 2>/dev/null | sort)
 	else
 		tap="$LOGS/san_build.tap"
-		{ echo "not ok - sanitizer build"; echo "$out" | sed 's/^/# /'; } >"$tap"
+		{ echo "not ok - sanitizer build"; sed 's/^/# /' "$LOGS/san_build.out"; } >"$tap"
 		tally san/build "$tap" 1 "$PHASE_T0"
 	fi
 fi
 
 step "namespace suites"
-while IFS= read -r script; do
-	name=$(basename "$(dirname "$script")")/$(basename "$script" .sh)
-	wanted "$name" || continue
-	tap="$LOGS/${name//\//_}.tap"
+if [ -n "$BG_PID" ]; then
 	t0=$(now)
-	timeout 900 bash "$script" >"$tap" 2>"$LOGS/${name//\//_}.err"
-	tally "$name" "$tap" "$?" "$t0"
-done < <(find "$ROOT/tests" -mindepth 2 -maxdepth 2 -name 't_*.sh' | sort)
+	wait "$BG_PID"
+	echo "(waited $(elapsed "$t0") s for the background chain)"
+fi
+while read -r name script; do
+	f=$LOGS/${name//\//_}
+	if ! background_suite "$name" || [ ! -f "$f.rc" ]; then
+		run_suite "$name" "$script"
+	fi
+	read -r rc t0 t1 <"$f.rc"
+	tally "$name" "$f.tap" "$rc" "$t0" "$t1"
+done < <(ns_suites)
 
 phase_end
 printf '%-66s %7s s\n' "-- total" "$(elapsed "$RUN_T0")"

@@ -167,7 +167,7 @@ if [ -n "$BG_PID" ]; then
 			wanted "$name" || wanted san/ || continue
 			tap="$LOGS/${name//\//_}.tap"
 			t0=$(now)
-			(rd_san_env; timeout 300 "$bin" -j1 --tap="$tap" >"$LOGS/${name//\//_}.log" 2>&1)
+			(rd_san_env; timeout 300 "$bin" -j"$JOBS" --tap="$tap" >"$LOGS/${name//\//_}.log" 2>&1)
 			rc=$?
 			[ -f "$tap" ] || : >"$tap"
 			if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$LOGS/${name//\//_}.log"; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, runs every test suite and ends with one
 # line "N passed, N failed, N skipped". Exit status is non-zero on any failure.
+# Each suite's line ends with its wall time, each stage with its total.
 #
 # Usage: tests/run.sh [-k] [SUITE_PATTERN...]
 #   SUITE_PATTERN  run only suites whose name contains one of the patterns
@@ -9,8 +10,8 @@
 # RD_TEST_JOBS (default 4): criterion workers per suite. Each criterion test
 # runs in a process (and network namespace) of its own, and most of its
 # time is spent waiting for the kernel (namespace and veth set-up and
-# teardown), not on the CPU:
-# four at a time take about 40% of the time of one at a time on 2 cores.
+# teardown), not on the CPU: four at a time take about half the time of one
+# at a time on 2 cores.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -6,8 +6,13 @@
 #   rd_san_dir               the sanitizer build directory: $RD_SAN_BUILD_DIR,
 #                            default ${RD_BUILD_DIR:-ROOT/build}-san
 #   rd_san_build             set it up (clang, -Db_sanitize=address,undefined,
-#                            -Db_lundef=false, -Dfuzz=true) and compile it;
+#                            -Db_lundef=false, -Dfuzz=true) and compile what
+#                            the suites run from it (rd_san_targets);
 #                            serialised with flock, quiet unless it fails
+#   rd_san_targets DIR       those targets: routerd, routerctl, the unit
+#                            suites and the fuzzers (not the packet suites,
+#                            the benchmarks or the helpers of other suites,
+#                            which run from the main build)
 #   rd_san_env               export ASAN_OPTIONS/UBSAN_OPTIONS: every report
 #                            is fatal, leaks included
 #   fuzz_regressions NAME BIN
@@ -27,6 +32,12 @@ FUZZ_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 rd_san_dir() { echo "${RD_SAN_BUILD_DIR:-${RD_BUILD_DIR:-$RD_ROOT/build}-san}"; }
 
+rd_san_targets() {
+	meson introspect "$1" --targets 2>/dev/null | jq -r --arg d "$(cd "$1" && pwd)/" '
+		.[] | select(.type == "executable") | .filename[0] | ltrimstr($d) |
+		select(test("^(routerd/(routerd|routerctl)|tests/unit/test_[a-z0-9_]+|tests/fuzz/fuzz_[a-z0-9_]+)$"))'
+}
+
 rd_san_build() {
 	local dir log rc tag
 	dir=$(rd_san_dir)
@@ -43,7 +54,8 @@ rd_san_build() {
 				-Db_sanitize=address,undefined -Db_lundef=false \
 				-Dwerror=false || exit 1
 		fi
-		meson compile -C "$dir"
+		# shellcheck disable=SC2046 # one target per word
+		meson compile -C "$dir" $(rd_san_targets "$dir")
 	) >"$log" 2>&1 9>"${TMPDIR:-/tmp}/routerd-san.$tag.lock"
 	rc=$?
 	if [ $rc -ne 0 ]; then

@@ -6,7 +6,8 @@
                                    one (10 s before the first); print
                                    "RECEIVED DISTINCT CORRUPT LATE" (LATE:
                                    arrived after a higher number); "ready" goes
-                                   to stderr once bound
+                                   to stderr once bound; SIGTERM stops it
+                                   early, with the same line
   udp_flow.py send HOST PORT COUNT [BATCH [PAUSE_MS]]
                                    send COUNT datagrams, BATCH at a time
                                    back to back (default: all of them),
@@ -17,6 +18,7 @@ datagram damaged on the way (a wrong checksum fix-up, a truncated copy)
 counts as corrupt, and a duplicate does not count twice.
 """
 import hashlib
+import signal
 import socket
 import struct
 import sys
@@ -28,6 +30,14 @@ def payload(seq):
     return struct.pack("!I", seq) + (h * 4)[:120]
 
 
+class Stop(Exception):
+    pass
+
+
+def _stop(signum, frame):
+    raise Stop
+
+
 def recv(port, count):
     s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
@@ -37,24 +47,28 @@ def recv(port, count):
     print("ready", file=sys.stderr, flush=True)
     seen, got, bad, late, top = set(), 0, 0, 0, -1
     s.settimeout(10)
-    while len(seen) < count:
-        try:
-            data = s.recv(2048)
-        except socket.timeout:
-            break
-        s.settimeout(2)
-        got += 1
-        if len(data) < 4:
-            bad += 1
-            continue
-        seq = struct.unpack("!I", data[:4])[0]
-        if data != payload(seq):
-            bad += 1
-            continue
-        if seq < top:
-            late += 1
-        top = max(top, seq)
-        seen.add(seq)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while len(seen) < count:
+            try:
+                data = s.recv(2048)
+            except socket.timeout:
+                break
+            s.settimeout(2)
+            got += 1
+            if len(data) < 4:
+                bad += 1
+                continue
+            seq = struct.unpack("!I", data[:4])[0]
+            if data != payload(seq):
+                bad += 1
+                continue
+            if seq < top:
+                late += 1
+            top = max(top, seq)
+            seen.add(seq)
+    except Stop:
+        pass
     print(got, len(seen), bad, late, flush=True)
 
 

@@ -34,3 +34,6 @@ tap_cmp() {
 tap_done() { echo "1..$TAP_N"; [ "$TAP_FAILED" -eq 0 ]; }
 
 tap_diag() { local line; for line in "$@"; do echo "# $line"; done; }
+
+# shellcheck source=tests/lib/wait.sh
+. "$(dirname "${BASH_SOURCE[0]}")/wait.sh"

@@ -7,12 +7,13 @@
  *  fdb.c          the mirror's life cycle and the netlink it runs on: the
  *                 two sockets, requests and dumps, the event reader and its
  *                 timers, the managed set, the heartbeat (rd_fdb_start/stop,
- *                 rd_fdb_sync/poll, the ifaces.c hooks)
+ *                 rd_fdb_sync/poll, what the interface table is wired to)
  *  fdb_entries.c  the FDB entries: parsing RTM_NEWNEIGH/DELNEIGH, events,
  *                 the full dump into rd_fdb, reading rd_fdb back
  *  bridge_topo.c  bridges, ports and VLANs: the link and VLAN dumps and
- *                 the maps they decide (rd_ifaces bridge fields,
- *                 rd_port_vlans, rd_bridges; rd_fdb_apply_dump)
+ *                 the maps they decide (rd_port_vlans, rd_bridges;
+ *                 rd_fdb_apply_dump) and the ports' bridge facts the
+ *                 interface table writes into rd_iface (rd_fdb_fill_iface)
  *  fdb_refresh.c  freshness: NTF_USE for what XDP bridged (rd_fdb_refresh)
  *  fdb_report.c   routerctl fdb [show|ports|stats] (rd_fdb_report)
  */

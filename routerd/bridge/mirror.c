@@ -8,8 +8,9 @@
  *    VLAN events mark the ports stale (one re-read per burst), an overrun
  *    schedules a full resync; the timers for all three and the freshness
  *    rounds;
- *  - the managed set (the ifindexes routerd manages, from ifaces) and the
- *    ifaces.c hooks;
+ *  - the managed set (the ifindexes routerd manages, asked of the
+ *    interface table through hooks.managed) and what main wires the
+ *    interface table to (rd_fdb_describe_port, rd_fdb_ifaces_changed);
  *  - the heartbeat in rd_bridge_ctl, without which XDP does not bridge.
  */
 #include <errno.h>
@@ -35,9 +36,6 @@
 #define RESYNC_DELAY_S 0.1  /* after an overrun: once the burst is over */
 #define ROUND_INTERVAL_S 1.0
 #define EVENTS_RCVBUF (4 << 20)
-
-/* One mirror per daemon; the ifaces.c hooks reach it through this. */
-static struct rd_fdb *active;
 
 char rd_fdb_rxbuf[1 << 16];
 
@@ -102,12 +100,9 @@ bool rd_fdb_is_managed(const struct rd_fdb *f, __u32 ifindex)
 
 bool rd_fdb_update_managed(struct rd_fdb *f)
 {
-	__u32 *now = f->ifs && f->ifs->n ? malloc(f->ifs->n * sizeof(*now)) : NULL;
-	size_t n = 0;
+	__u32 *now = NULL;
+	size_t n = f->hooks.managed ? f->hooks.managed(f->hooks.arg, &now) : 0;
 
-	for (size_t i = 0; now && i < f->ifs->n; i++)
-		if (f->ifs->list[i].ifindex)
-			now[n++] = f->ifs->list[i].ifindex;
 	if (n)
 		qsort(now, n, sizeof(now[0]), cmp_u32);
 	if (n == f->n_managed && (!n || !memcmp(now, f->managed, n * sizeof(now[0])))) {
@@ -282,7 +277,7 @@ static void on_refresh_timer(struct ev_loop *loop, ev_timer *w, int revents)
 /* life cycle                                                          */
 
 int rd_fdb_start(struct rd_fdb *f, struct ev_loop *loop, struct rd_datapath *dp,
-		 struct rd_ifaces *ifs, char *err, size_t errlen)
+		 const struct rd_fdb_hooks *hooks, char *err, size_t errlen)
 {
 	static const unsigned int groups[] = { RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_BRVLAN };
 	struct timeval tv = { .tv_sec = 2 };
@@ -292,7 +287,8 @@ int rd_fdb_start(struct rd_fdb *f, struct ev_loop *loop, struct rd_datapath *dp,
 	memset(f, 0, sizeof(*f));
 	f->nf_hold = nf_hold;
 	f->dp = dp;
-	f->ifs = ifs;
+	if (hooks)
+		f->hooks = *hooks;
 	f->seq = time(NULL);
 	f->events = mnl_socket_open(NETLINK_ROUTE);
 	f->req = mnl_socket_open(NETLINK_ROUTE);
@@ -325,7 +321,6 @@ int rd_fdb_start(struct rd_fdb *f, struct ev_loop *loop, struct rd_datapath *dp,
 	fcntl(mnl_socket_get_fd(f->events), F_SETFL,
 	      fcntl(mnl_socket_get_fd(f->events), F_GETFL) | O_NONBLOCK);
 
-	active = f;
 	rd_fdb_sync(f);
 	if (!loop)
 		return 0;
@@ -349,8 +344,6 @@ void rd_fdb_stop(struct rd_fdb *f)
 {
 	if (f->req && f->dp)
 		rd_fdb_heartbeat(f, false); /* nobody follows the bridge any more */
-	if (active == f)
-		active = NULL;
 	if (f->loop) {
 		ev_io_stop(f->loop, &f->io);
 		ev_timer_stop(f->loop, &f->ports_timer);
@@ -369,10 +362,10 @@ void rd_fdb_stop(struct rd_fdb *f)
 	memset(f, 0, sizeof(*f));
 }
 
-void rd_fdb_describe_port(__u32 ifindex, struct rd_iface *val)
+void rd_fdb_describe_port(const struct rd_fdb *f, __u32 ifindex, struct rd_iface *val)
 {
-	if (active)
-		rd_fdb_fill_iface(active, ifindex, val);
+	if (f->req) /* started: the first dump is in */
+		rd_fdb_fill_iface(f, ifindex, val);
 }
 
 void rd_fdb_delete_stale(const struct rd_fdb *f, int map_fd, size_t key_size,
@@ -394,21 +387,19 @@ void rd_fdb_delete_stale(const struct rd_fdb *f, int map_fd, size_t key_size,
 		bpf_map_delete_elem(map_fd, gone[i]);
 }
 
-void rd_fdb_netconf_changed(void)
+void rd_fdb_netconf_changed(struct rd_fdb *f)
 {
-	if (!active)
+	if (!f->req)
 		return;
-	active->ports_dirty = true;
-	if (active->loop)
-		schedule(active);
+	f->ports_dirty = true;
+	schedule(f);
 }
 
-void rd_fdb_ifaces_changed(void)
+void rd_fdb_ifaces_changed(struct rd_fdb *f)
 {
-	if (!active || !rd_fdb_update_managed(active))
+	if (!f->req || !rd_fdb_update_managed(f))
 		return;
-	active->ports_dirty = active->fdb_dirty = true;
-	if (active->loop)
-		schedule(active);
+	f->ports_dirty = f->fdb_dirty = true;
+	schedule(f);
 }
 

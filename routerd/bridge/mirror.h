@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The bridge mirror: owns rd_fdb, rd_port_vlans, rd_bridges and the bridge
- * fields of rd_iface (bridge_ifindex, br_flags, pvid), and keeps the kernel
- * bridge's FDB entries alive for the traffic XDP bridges.
+ * facts of each port (what rd_fdb_describe_port() answers; the interface
+ * table writes them into rd_iface's bridge_ifindex, br_flags, pvid), and
+ * keeps the kernel bridge's FDB entries alive for the traffic XDP bridges.
  *
  * What it mirrors, all through rtnetlink (libmnl, one event socket on the
  * link, neighbour and bridge-VLAN groups, one request socket):
@@ -43,7 +44,6 @@
 #include <routerd/bridge.h>
 
 #include "daemon/datapath.h"
-#include "daemon/ifaces.h"
 #include "common/json.h"
 
 struct mnl_socket;
@@ -84,9 +84,20 @@ struct rd_br_vlans {
 	struct rd_port_vlans bits;
 };
 
+/* What the mirror asks of the interface table, which owns the rd_iface
+ * entries and the managed set; wired by main (rd_wire_bridge()). */
+struct rd_fdb_hooks {
+	/* the ifindexes routerd manages, in *out (malloc'd); how many */
+	size_t (*managed)(void *arg, __u32 **out);
+	/* the picture of ports changed: the ports' rd_iface bridge fields
+	 * are due again (rd_fdb_describe_port() answers differently) */
+	void (*ports_changed)(void *arg);
+	void *arg;
+};
+
 struct rd_fdb {
 	struct rd_datapath *dp;
-	struct rd_ifaces *ifs;
+	struct rd_fdb_hooks hooks;
 	struct mnl_socket *events; /* RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_BRVLAN */
 	struct mnl_socket *req;    /* dumps and NTF_USE refreshes */
 	unsigned int seq;
@@ -119,7 +130,7 @@ struct rd_fdb {
  * loop, follows events and refreshes from then on (loop may be NULL: the
  * tests drive rd_fdb_poll()/rd_fdb_refresh() themselves). */
 int rd_fdb_start(struct rd_fdb *f, struct ev_loop *loop, struct rd_datapath *dp,
-		 struct rd_ifaces *ifs, char *err, size_t errlen);
+		 const struct rd_fdb_hooks *hooks, char *err, size_t errlen);
 void rd_fdb_stop(struct rd_fdb *f);
 /* The netfilter hold for bridged frames (rd_bridge_ctl.netfilter); may be
  * set before rd_fdb_start(), which keeps it. */
@@ -140,15 +151,16 @@ void rd_fdb_refresh(struct rd_fdb *f, bool force);
 void rd_fdb_apply_dump(struct rd_fdb *f, const void *links, size_t links_len, const void *vlans,
 		       size_t vlans_len);
 
-/* For ifaces.c: the bridge fields of the rd_iface of IFINDEX (left as they
- * are while no mirror runs, so a restart keeps bridging until the first
- * dump). */
-void rd_fdb_describe_port(__u32 ifindex, struct rd_iface *val);
-/* For ifaces.c: the managed set may have changed (interfaces attached,
- * gone, re-created): re-read what depends on it. */
-void rd_fdb_ifaces_changed(void);
+/* For the interface table (through its hooks): the bridge fields of the
+ * rd_iface of IFINDEX (left as they are while the mirror is not started,
+ * so a restart keeps bridging until the first dump). */
+void rd_fdb_describe_port(const struct rd_fdb *f, __u32 ifindex, struct rd_iface *val);
+/* For the interface table (through its hooks): the managed set may have
+ * changed (interfaces attached, gone, re-created): re-read what depends
+ * on it. */
+void rd_fdb_ifaces_changed(struct rd_fdb *f);
 /* A netconf change (e.g. a bridge's rp_filter): re-read the bridges. */
-void rd_fdb_netconf_changed(void);
+void rd_fdb_netconf_changed(struct rd_fdb *f);
 
 /* routerctl fdb [ports]: the mirrored entries (MAC, VLAN, bridge, port,
  * flags, when XDP last bridged from/to it) or the bridge ports. */

@@ -20,7 +20,7 @@
 #include <bpf/libbpf.h>
 
 #include "bridge/internal.h"
-#include "daemon/ifaces.h"
+#include "daemon/sysctl.h"
 #include "routerd.skel.h"
 #include "daemon/tc.h"
 

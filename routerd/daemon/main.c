@@ -299,36 +299,25 @@ static void bump_route_cache(void *cache)
 
 /* A netconf change (rp_filter, forwarding): the interfaces and bridges
  * carry the settings the fast path needs. */
-static void on_netconf(void *ifaces)
+static void on_netconf(void *arg)
 {
-	rd_ifaces_reconcile(ifaces);
-	rd_fdb_netconf_changed();
+	struct rd_daemon *d = arg;
+
+	rd_ifaces_reconcile(&d->ifaces);
+	rd_fdb_netconf_changed(&d->fdb);
+}
+
+/* A tc hold changed: the bridge mirror rewrites rd_bridges and
+ * rd_vlan_devs, which carry one too. */
+static void on_tc_hold(void *fdb)
+{
+	rd_fdb_netconf_changed(fdb);
 }
 
 /* A qdisc or tc filter changed somewhere (routerd/daemon/tc.c). */
 static void on_tc_event(void *tc)
 {
 	rd_tc_changed(tc);
-}
-
-int rd_daemon_reload(struct rd_daemon *d, char *err, size_t errlen)
-{
-	static struct rd_config next; /* large: keep it off the stack */
-
-	if (build_config(d->cli, &next, err, errlen))
-		return -1;
-	if (strcmp(next.socket_path, d->cfg.socket_path) || strcmp(next.pin_dir, d->cfg.pin_dir))
-		rd_warn("reload: socket and pin-dir changes take effect at the next start");
-	snprintf(next.socket_path, sizeof(next.socket_path), "%s", d->cfg.socket_path);
-	snprintf(next.pin_dir, sizeof(next.pin_dir), "%s", d->cfg.pin_dir);
-	rd_log_set_level(next.log_level);
-	rd_ifaces_apply_config(&d->ifaces, &next);
-	rd_cachectl_set_enabled(&d->cache, next.route_cache);
-	rd_nf_set_mode(&d->nf, next.netfilter);
-	d->cfg = next;
-	d->reloads++;
-	rd_info("configuration reloaded: %zu interface(s)", d->cfg.n_ifaces);
-	return 0;
 }
 
 /* The hold routed traffic gets: the verdict's, and with netfilter auto,
@@ -378,6 +367,7 @@ static int run(struct rd_daemon *d, bool foreground)
 	struct ev_loop *loop;
 	ev_signal sigterm, sigint, sighup;
 	ev_timer pin_check;
+	struct rd_fdb_hooks fdb_hooks;
 	char err[512];
 	int status = 0;
 
@@ -405,13 +395,14 @@ static int run(struct rd_daemon *d, bool foreground)
 		}
 		rd_log_init(false, d->cfg.log_level);
 	}
+	rd_wire_bridge(&d->ifaces, &d->fdb, &fdb_hooks);
 	loop = ev_default_loop(EVFLAG_AUTO);
 	clock_gettime(CLOCK_MONOTONIC, &d->started);
 	if (rd_netlink_open(&d->nl, loop, &d->ifaces, &d->dp, d->cli->netlink_rcvbuf, err,
 			    sizeof(err)) ||
 	    rd_freshness_start(&d->fresh, loop, &d->dp, err, sizeof(err)) ||
 	    rd_cachectl_start(&d->cache, loop, &d->dp, d->cfg.route_cache, err, sizeof(err)) ||
-	    rd_fdb_start(&d->fdb, loop, &d->dp, &d->ifaces, err, sizeof(err))) {
+	    rd_fdb_start(&d->fdb, loop, &d->dp, &fdb_hooks, err, sizeof(err))) {
 		rd_err("%s", err);
 		rd_netlink_close(&d->nl);
 		detach_on_exit = true;
@@ -422,12 +413,14 @@ static int run(struct rd_daemon *d, bool foreground)
 	rd_ifaces_reconcile(&d->ifaces);
 	rd_ifaces_start(&d->ifaces, loop);
 	d->cache.on_netconf = on_netconf;
-	d->cache.on_netconf_arg = &d->ifaces;
+	d->cache.on_netconf_arg = d;
 	d->nl.on_local4 = bump_route_cache;
 	d->nl.on_local4_arg = &d->cache;
 	rd_nf_start(&d->nf, loop, apply_netfilter, d);
 	d->nl.on_tc = on_tc_event;
 	d->nl.on_tc_arg = &d->tc;
+	d->tc.on_change = on_tc_hold;
+	d->tc.on_change_arg = &d->fdb;
 	rd_tc_start(&d->tc, loop);
 	rd_ctl_start(&d->ctl, loop, rd_commands_dispatch, d);
 	ev_signal_init(&sigterm, on_stop_signal, SIGTERM);
@@ -475,6 +468,7 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	daemon_state.cli = &cli;
+	daemon_state.load_config = build_config;
 	if (cli.check_only) {
 		printf("configuration OK: %zu interface(s)\n", daemon_state.cfg.n_ifaces);
 		return 0;

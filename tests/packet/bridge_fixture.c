@@ -37,6 +37,7 @@
 
 #include "daemon/datapath.h"
 #include "bridge/mirror.h"
+#include "daemon/daemon.h"
 #include "daemon/ifaces.h"
 #include "common/log.h"
 #include "routerd.skel.h"
@@ -181,10 +182,15 @@ void build(void)
 /* The mirror fills rd_fdb and the bridge fields of rd_iface. */
 void setup_mirror(void)
 {
+	struct rd_fdb_hooks hooks;
 	char err[256];
 
 	build();
-	cr_assert_eq(rd_fdb_start(&mirror, NULL, &dp, &ifs, err, sizeof(err)), 0, "%s", err);
+	/* wired to the interface table as main does: it writes the ports'
+	 * bridge fields the mirror describes */
+	ifs.dp = &dp;
+	rd_wire_bridge(&ifs, &mirror, &hooks);
+	cr_assert_eq(rd_fdb_start(&mirror, NULL, &dp, &hooks, err, sizeof(err)), 0, "%s", err);
 	mirror_on = true;
 }
 

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The daemon as a whole (daemon.h): the seams between its modules that
+ * main wires, and reload. Kept in the library, not in main.c, so that the
+ * control verbs (commands.c) and the tests link without the executable.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "daemon/daemon.h"
+
+/* ------------------------------------------------------------------ */
+/* the interface table and the bridge mirror                           */
+
+static void iface_bridge_port(void *fdb, __u32 ifindex, struct rd_iface *val)
+{
+	rd_fdb_describe_port(fdb, ifindex, val);
+}
+
+static void ifaces_changed(void *fdb)
+{
+	rd_fdb_ifaces_changed(fdb);
+}
+
+static size_t fdb_managed(void *ifs, __u32 **out)
+{
+	return rd_ifaces_ifindexes(ifs, out);
+}
+
+static void fdb_ports_changed(void *ifs)
+{
+	rd_ifaces_update_bridge(ifs);
+}
+
+void rd_wire_bridge(struct rd_ifaces *ifs, struct rd_fdb *fdb, struct rd_fdb_hooks *hooks)
+{
+	ifs->hooks = (struct rd_ifaces_hooks){
+		.bridge_port = iface_bridge_port, .changed = ifaces_changed, .arg = fdb,
+	};
+	*hooks = (struct rd_fdb_hooks){
+		.managed = fdb_managed, .ports_changed = fdb_ports_changed, .arg = ifs,
+	};
+}
+
+/* ------------------------------------------------------------------ */
+/* reload                                                              */
+
+int rd_daemon_reload(struct rd_daemon *d, char *err, size_t errlen)
+{
+	static struct rd_config next; /* large: keep it off the stack */
+
+	if (!d->load_config) {
+		snprintf(err, errlen, "reload: no configuration source");
+		return -1;
+	}
+	if (d->load_config(d->cli, &next, err, errlen))
+		return -1;
+	if (strcmp(next.socket_path, d->cfg.socket_path) || strcmp(next.pin_dir, d->cfg.pin_dir))
+		rd_warn("reload: socket and pin-dir changes take effect at the next start");
+	snprintf(next.socket_path, sizeof(next.socket_path), "%s", d->cfg.socket_path);
+	snprintf(next.pin_dir, sizeof(next.pin_dir), "%s", d->cfg.pin_dir);
+	rd_log_set_level(next.log_level);
+	rd_ifaces_apply_config(&d->ifaces, &next);
+	rd_cachectl_set_enabled(&d->cache, next.route_cache);
+	rd_nf_set_mode(&d->nf, next.netfilter);
+	d->cfg = next;
+	d->reloads++;
+	rd_info("configuration reloaded: %zu interface(s)", d->cfg.n_ifaces);
+	return 0;
+}

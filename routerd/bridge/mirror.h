@@ -5,8 +5,9 @@
  * table writes them into rd_iface's bridge_ifindex, br_flags, pvid), and
  * keeps the kernel bridge's FDB entries alive for the traffic XDP bridges.
  *
- * What it mirrors, all through rtnetlink (libmnl, one event socket on the
- * link, neighbour and bridge-VLAN groups, one request socket):
+ * What it mirrors, all through rtnetlink (libmnl; the link, FDB and
+ * bridge-VLAN events from the daemon's one reader, nl_events.h; dumps and
+ * refreshes on a request socket of its own):
  *  - the FDB (RTM_NEWNEIGH/RTM_DELNEIGH, family AF_BRIDGE): entries whose
  *    port routerd manages, plus the local ones (the bridge's and its ports'
  *    own addresses); dumped at start, then followed event by event, dumped
@@ -30,8 +31,8 @@
  * refreshed every quarter of their ageing time (1 to 30 s). Pending FDB
  * events are read first, so an entry that moved is never pulled back.
  *
- * The implementation is split by responsibility (fdb.c, fdb_entries.c,
- * bridge_topo.c, fdb_refresh.c, fdb_report.c); fdb_internal.h says which
+ * The implementation is split by responsibility (mirror.c, entries.c,
+ * topology.c, refresh.c, report.c); internal.h says which
  * owns what.
  */
 #ifndef RD_FDB_H
@@ -47,6 +48,7 @@
 #include "common/json.h"
 
 struct mnl_socket;
+struct rd_nl_events;
 
 /* A port of a Linux bridge, as the last link dump described it. */
 struct rd_br_port {
@@ -98,13 +100,11 @@ struct rd_fdb_hooks {
 struct rd_fdb {
 	struct rd_datapath *dp;
 	struct rd_fdb_hooks hooks;
-	struct mnl_socket *events; /* RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_BRVLAN */
-	struct mnl_socket *req;    /* dumps and NTF_USE refreshes */
+	struct rd_nl_events *events; /* the reader it follows (NULL: none) */
+	struct mnl_socket *req;      /* dumps and NTF_USE refreshes */
 	unsigned int seq;
 	struct ev_loop *loop;
-	ev_io io;
 	ev_timer ports_timer;   /* coalesced re-read of ports and VLANs */
-	ev_timer resync_timer;  /* full resync after an overrun */
 	ev_timer refresh_timer; /* freshness rounds */
 
 	struct rd_br_port *ports;
@@ -126,11 +126,13 @@ struct rd_fdb {
 	size_t n_entries; /* in rd_fdb after the last full dump */
 };
 
-/* Opens the sockets, reads everything once and fills the maps; with a
- * loop, follows events and refreshes from then on (loop may be NULL: the
- * tests drive rd_fdb_poll()/rd_fdb_refresh() themselves). */
+/* Opens the request socket, joins EVENTS (the one reader, subscribed
+ * already), reads everything once and fills the maps; with a loop,
+ * refreshes from then on (loop may be NULL: the tests drive
+ * rd_fdb_poll()/rd_fdb_refresh() themselves). */
 int rd_fdb_start(struct rd_fdb *f, struct ev_loop *loop, struct rd_datapath *dp,
-		 const struct rd_fdb_hooks *hooks, char *err, size_t errlen);
+		 struct rd_nl_events *events, const struct rd_fdb_hooks *hooks, char *err,
+		 size_t errlen);
 void rd_fdb_stop(struct rd_fdb *f);
 /* The netfilter hold for bridged frames (rd_bridge_ctl.netfilter); may be
  * set before rd_fdb_start(), which keeps it. */
@@ -138,8 +140,8 @@ void rd_fdb_set_netfilter(struct rd_fdb *f, bool hold);
 
 /* Full resync: ports, VLANs, the whole FDB. */
 void rd_fdb_sync(struct rd_fdb *f);
-/* Reads and applies the pending events (non-blocking), then whatever
- * they made stale. */
+/* Reads and applies the pending events (non-blocking; every consumer of
+ * the reader gets its own), then whatever they made stale. */
 void rd_fdb_poll(struct rd_fdb *f);
 /* One freshness round; `force` refreshes every bridge now. */
 void rd_fdb_refresh(struct rd_fdb *f, bool force);

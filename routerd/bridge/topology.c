@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The bridge mirror's picture of bridges, ports and VLANs (fdb.h,
- * fdb_internal.h). Owns:
+ * The bridge mirror's picture of bridges, ports and VLANs (mirror.h,
+ * internal.h). Owns:
  *  - the link dump (RTM_GETLINK: IFLA_MASTER, the bridge's IFLA_BR_* and
  *    each port's IFLA_BRPORT_*) and the VLAN dump (RTM_GETVLAN, as
  *    `bridge -d vlan show`), parsed into f->ports, f->bridges, f->vlans;
@@ -11,7 +11,7 @@
  *    rd_fdb_fill_iface() and is told when to ask again (hooks.ports_changed);
  *  - rd_fdb_apply_dump() (the same from buffers, for the tests) and the
  *    one-time notes about bridge devices and br_netfilter.
- * When to re-read (events, timers) is fdb.c's business.
+ * When to re-read (events, timers) is mirror.c's business.
  */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -18,6 +18,7 @@ struct cli;
 #include "daemon/ifaces.h"
 #include "netfilter/netfilter.h"
 #include "daemon/netlink.h"
+#include "daemon/nl_events.h"
 #include "daemon/tc.h"
 
 struct rd_daemon {
@@ -25,6 +26,7 @@ struct rd_daemon {
 	struct rd_datapath dp;
 	struct rd_ifaces ifaces;
 	struct rd_ctl ctl;
+	struct rd_nl_events events; /* the one netlink event reader */
 	struct rd_netlink nl;
 	struct rd_freshness fresh;
 	struct rd_cachectl cache;

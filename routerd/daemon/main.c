@@ -314,8 +314,15 @@ static void on_tc_hold(void *fdb)
 	rd_fdb_netconf_changed(fdb);
 }
 
-/* A qdisc or tc filter changed somewhere (routerd/daemon/tc.c). */
-static void on_tc_event(void *tc)
+/* A qdisc or tc filter changed somewhere (routerd/daemon/tc.c reads
+ * again), or events were lost: they may have been tc's. */
+static void on_tc_event(void *tc, enum rd_nl_kind kind, const struct nlmsghdr *nlh)
+{
+	if (rd_tc_msg_type(nlh->nlmsg_type))
+		rd_tc_changed(tc);
+}
+
+static void on_tc_resync(void *tc, const char *why)
 {
 	rd_tc_changed(tc);
 }
@@ -368,6 +375,10 @@ static int run(struct rd_daemon *d, bool foreground)
 	ev_signal sigterm, sigint, sighup;
 	ev_timer pin_check;
 	struct rd_fdb_hooks fdb_hooks;
+	const struct rd_nl_consumer tc_events = {
+		.name = "traffic control", .kinds = RD_NLK(RD_NLK_TC), .msg = on_tc_event,
+		.resync = on_tc_resync, .arg = &d->tc,
+	};
 	char err[512];
 	int status = 0;
 
@@ -398,13 +409,17 @@ static int run(struct rd_daemon *d, bool foreground)
 	rd_wire_bridge(&d->ifaces, &d->fdb, &fdb_hooks);
 	loop = ev_default_loop(EVFLAG_AUTO);
 	clock_gettime(CLOCK_MONOTONIC, &d->started);
-	if (rd_netlink_open(&d->nl, loop, &d->ifaces, &d->dp, d->cli->netlink_rcvbuf, err,
-			    sizeof(err)) ||
+	/* the one event reader, subscribed before anyone's first dump */
+	if (rd_nl_events_open(&d->events, d->cli->netlink_rcvbuf, err, sizeof(err)) ||
+	    rd_netlink_open(&d->nl, loop, &d->events, &d->ifaces, &d->dp, err, sizeof(err)) ||
 	    rd_freshness_start(&d->fresh, loop, &d->dp, err, sizeof(err)) ||
-	    rd_cachectl_start(&d->cache, loop, &d->dp, d->cfg.route_cache, err, sizeof(err)) ||
-	    rd_fdb_start(&d->fdb, loop, &d->dp, &fdb_hooks, err, sizeof(err))) {
+	    rd_cachectl_start(&d->cache, loop, &d->events, &d->dp, d->cfg.route_cache, err,
+			      sizeof(err)) ||
+	    rd_fdb_start(&d->fdb, loop, &d->dp, &d->events, &fdb_hooks, err, sizeof(err)) ||
+	    !rd_nl_events_add(&d->events, &tc_events)) {
 		rd_err("%s", err);
 		rd_netlink_close(&d->nl);
+		rd_nl_events_close(&d->events);
 		detach_on_exit = true;
 		status = 1;
 		goto out;
@@ -417,11 +432,10 @@ static int run(struct rd_daemon *d, bool foreground)
 	d->nl.on_local4 = bump_route_cache;
 	d->nl.on_local4_arg = &d->cache;
 	rd_nf_start(&d->nf, loop, apply_netfilter, d);
-	d->nl.on_tc = on_tc_event;
-	d->nl.on_tc_arg = &d->tc;
 	d->tc.on_change = on_tc_hold;
 	d->tc.on_change_arg = &d->fdb;
 	rd_tc_start(&d->tc, loop);
+	rd_nl_events_start(&d->events, loop);
 	rd_ctl_start(&d->ctl, loop, rd_commands_dispatch, d);
 	ev_signal_init(&sigterm, on_stop_signal, SIGTERM);
 	ev_signal_init(&sigint, on_stop_signal, SIGINT);
@@ -443,6 +457,7 @@ static int run(struct rd_daemon *d, bool foreground)
 	rd_cachectl_stop(&d->cache);
 	rd_freshness_stop(&d->fresh);
 	rd_netlink_close(&d->nl);
+	rd_nl_events_close(&d->events);
 out:
 	rd_tc_stop(&d->tc);
 	rd_ifaces_release_all(&d->ifaces, detach_on_exit);

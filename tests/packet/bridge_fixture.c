@@ -60,6 +60,7 @@ struct rd_datapath dp;
 struct rd_ifaces ifs;
 static struct rd_managed_iface managed[N_PORTS + 1]; /* ifs.list */
 struct rd_fdb mirror;
+struct rd_nl_events events; /* the daemon's one event reader, without a loop */
 bool mirror_on;
 
 
@@ -190,14 +191,18 @@ void setup_mirror(void)
 	 * bridge fields the mirror describes */
 	ifs.dp = &dp;
 	rd_wire_bridge(&ifs, &mirror, &hooks);
-	cr_assert_eq(rd_fdb_start(&mirror, NULL, &dp, &hooks, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(rd_nl_events_open(&events, 0, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(rd_fdb_start(&mirror, NULL, &dp, &events, &hooks, err, sizeof(err)), 0, "%s",
+		     err);
 	mirror_on = true;
 }
 
 void teardown(void)
 {
-	if (mirror_on)
+	if (mirror_on) {
 		rd_fdb_stop(&mirror);
+		rd_nl_events_close(&events);
+	}
 	mirror_on = false;
 	routerd_bpf__destroy(skel);
 	skel = NULL;

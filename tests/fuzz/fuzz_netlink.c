@@ -561,7 +561,7 @@ static void run_libnl(const char *buf, size_t len)
 	rd_nl_events_dispatch(&events, buf, len);
 	if (nl.rejected - rejected != refused)
 		FAIL("%lu messages refused, %lu counted", refused, nl.rejected - rejected);
-	if (ev_is_active(&events.resync_timer) != (refused > 0))
+	if (!!ev_is_active(&events.resync_timer) != (refused > 0))
 		FAIL("%lu refused messages, the resync %s", refused,
 		     ev_is_active(&events.resync_timer) ? "armed" : "not armed");
 	if (addr_events)

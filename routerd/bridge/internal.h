@@ -1,20 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Private to the bridge mirror (fdb.h): what its modules share. Nothing
- * outside fdb.c, fdb_entries.c, bridge_topo.c, fdb_refresh.c and
- * fdb_report.c (and the fuzz shims that compile them) includes this.
+ * Private to the bridge mirror (mirror.h): what its modules share. Nothing
+ * outside mirror.c, entries.c, topology.c, refresh.c, report.c and
+ * vlan_devs.c (and the fuzz shims that compile them) includes this.
  *
- *  fdb.c          the mirror's life cycle and the netlink it runs on: the
- *                 two sockets, requests and dumps, the event reader and its
- *                 timers, the managed set, the heartbeat (rd_fdb_start/stop,
- *                 rd_fdb_sync/poll, the ifaces.c hooks)
- *  fdb_entries.c  the FDB entries: parsing RTM_NEWNEIGH/DELNEIGH, events,
- *                 the full dump into rd_fdb, reading rd_fdb back
- *  bridge_topo.c  bridges, ports and VLANs: the link and VLAN dumps and
- *                 the maps they decide (rd_ifaces bridge fields,
- *                 rd_port_vlans, rd_bridges; rd_fdb_apply_dump)
- *  fdb_refresh.c  freshness: NTF_USE for what XDP bridged (rd_fdb_refresh)
- *  fdb_report.c   routerctl fdb [show|ports|stats] (rd_fdb_report)
+ *  mirror.c     the mirror's life cycle and the netlink it runs on: the
+ *               request socket, requests and dumps, what it takes from the
+ *               daemon's one event reader (nl_events.h), its timers, the
+ *               managed set, the heartbeat (rd_fdb_start/stop,
+ *               rd_fdb_sync/poll, what the interface table is wired to)
+ *  entries.c    the FDB entries: parsing RTM_NEWNEIGH/DELNEIGH, events,
+ *               the full dump into rd_fdb, reading rd_fdb back
+ *  topology.c   bridges, ports and VLANs: the link and VLAN dumps and the
+ *               maps they decide (rd_port_vlans, rd_bridges;
+ *               rd_fdb_apply_dump) and the ports' bridge facts the
+ *               interface table writes into rd_iface (rd_fdb_fill_iface)
+ *  vlan_devs.c  VLAN devices for the routing path (rd_vlan_devs, rd_vlan_in)
+ *  refresh.c    freshness: NTF_USE for what XDP bridged (rd_fdb_refresh)
+ *  report.c     routerctl fdb [show|ports|stats] (rd_fdb_report)
  */
 #ifndef RD_FDB_INTERNAL_H
 #define RD_FDB_INTERNAL_H
@@ -27,9 +30,9 @@
 #include "bridge/mirror.h"
 #include "common/log.h"
 
-/* ---- fdb.c ---- */
+/* ---- mirror.c ---- */
 
-/* The one receive buffer of both sockets (one thread runs the mirror). */
+/* The receive buffer of the request socket (one thread runs the mirror). */
 extern char rd_fdb_rxbuf[1 << 16];
 
 /* Drops what a timed-out exchange left on the request socket. */
@@ -38,8 +41,9 @@ void rd_fdb_drain(struct rd_fdb *f);
  * Returns 0 or -errno; *intr (may be NULL) tells whether the kernel marked
  * the dump inconsistent (the table changed under it). */
 int rd_fdb_request(struct rd_fdb *f, struct nlmsghdr *req, mnl_cb_t cb, void *data, bool *intr);
-/* Everything pending on the event socket. Returns true after an overrun
- * (events were lost: a full resync is due). */
+/* Everything pending on the reader's socket, dispatched. Returns true
+ * after an overrun (events were lost: the reader's resync, ours included,
+ * is done without a loop, due with one). */
 bool rd_fdb_read_events(struct rd_fdb *f);
 
 /* Is IFINDEX one of the interfaces routerd manages? */
@@ -68,7 +72,7 @@ void rd_fdb_delete_stale(const struct rd_fdb *f, int map_fd, size_t key_size,
  * the same array, a larger one, or NULL with *oom set (ARR stays valid). */
 void *rd_fdb_grow(void *arr, size_t *cap, size_t n, size_t size, bool *oom);
 
-/* ---- fdb_entries.c ---- */
+/* ---- entries.c ---- */
 
 /* One RTM_NEWNEIGH/RTM_DELNEIGH as the mirror reads it. */
 struct fdb_msg {
@@ -91,7 +95,7 @@ void rd_fdb_sync_entries(struct rd_fdb *f);
 int rd_fdb_read_map(struct rd_fdb *f, struct rd_fdb_key **keys, struct rd_fdb_entry **vals,
 		    size_t *n);
 
-/* ---- bridge_topo.c ---- */
+/* ---- topology.c ---- */
 
 /* The picture a link dump and a VLAN dump build, swapped in when whole. */
 struct topo {

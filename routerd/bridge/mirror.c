@@ -1,19 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The bridge mirror's life cycle and the netlink it runs on (fdb.h; the
- * modules it drives are listed in fdb_internal.h). Owns:
- *  - the two rtnetlink sockets (events on the link, neighbour and
- *    bridge-VLAN groups; requests) and the request/dump exchange;
- *  - the event reader: FDB events go to fdb_entries.c at once, link and
- *    VLAN events mark the ports stale (one re-read per burst), an overrun
- *    schedules a full resync; the timers for all three and the freshness
- *    rounds;
- *  - the managed set (the ifindexes routerd manages, from ifaces) and the
- *    ifaces.c hooks;
+ * The bridge mirror's life cycle and the netlink it runs on (mirror.h; the
+ * modules it drives are listed in internal.h). Owns:
+ *  - the request socket and the request/dump exchange;
+ *  - what it takes from the one event reader (nl_events.h): FDB events go
+ *    to entries.c at once, link and VLAN events mark the ports stale (one
+ *    re-read per burst), the reader's resync is a full one; the timers for
+ *    the re-reads and the freshness rounds;
+ *  - the managed set (the ifindexes routerd manages, asked of the
+ *    interface table through hooks.managed) and what main wires the
+ *    interface table to (rd_fdb_describe_port, rd_fdb_ifaces_changed);
  *  - the heartbeat in rd_bridge_ctl, without which XDP does not bridge.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
@@ -28,16 +27,12 @@
 
 #include "bridge/internal.h"
 #include "common/log.h"
+#include "daemon/nl_events.h"
 #include "daemon/nlmsg.h"
 #include "routerd.skel.h"
 
 #define PORTS_DELAY_S 0.01  /* coalesce a burst of link/VLAN events */
-#define RESYNC_DELAY_S 0.1  /* after an overrun: once the burst is over */
 #define ROUND_INTERVAL_S 1.0
-#define EVENTS_RCVBUF (4 << 20)
-
-/* One mirror per daemon; the ifaces.c hooks reach it through this. */
-static struct rd_fdb *active;
 
 char rd_fdb_rxbuf[1 << 16];
 
@@ -102,12 +97,9 @@ bool rd_fdb_is_managed(const struct rd_fdb *f, __u32 ifindex)
 
 bool rd_fdb_update_managed(struct rd_fdb *f)
 {
-	__u32 *now = f->ifs && f->ifs->n ? malloc(f->ifs->n * sizeof(*now)) : NULL;
-	size_t n = 0;
+	__u32 *now = NULL;
+	size_t n = f->hooks.managed ? f->hooks.managed(f->hooks.arg, &now) : 0;
 
-	for (size_t i = 0; now && i < f->ifs->n; i++)
-		if (f->ifs->list[i].ifindex)
-			now[n++] = f->ifs->list[i].ifindex;
 	if (n)
 		qsort(now, n, sizeof(now[0]), cmp_u32);
 	if (n == f->n_managed && (!n || !memcmp(now, f->managed, n * sizeof(now[0])))) {
@@ -140,7 +132,7 @@ void *rd_fdb_grow(void *arr, size_t *cap, size_t n, size_t size, bool *oom)
 	return next;
 }
 
-/* The fast path bridges only while this is pushed ahead (fdb.h). */
+/* The fast path bridges only while this is pushed ahead (mirror.h). */
 void rd_fdb_heartbeat(struct rd_fdb *f, bool alive)
 {
 	struct rd_bridge_ctl ctl = { .valid_until_ns = alive ? rd_coarse_now_ns() +
@@ -165,52 +157,54 @@ void rd_fdb_set_netfilter(struct rd_fdb *f, bool hold)
 /* ------------------------------------------------------------------ */
 /* events                                                              */
 
-static int on_event(const struct nlmsghdr *nlh, void *data)
+static void on_event(void *arg, enum rd_nl_kind kind, const struct nlmsghdr *nlh)
 {
-	struct rd_fdb *f = data;
+	struct rd_fdb *f = arg;
 
-	switch (nlh->nlmsg_type) {
-	case RTM_NEWNEIGH:
-	case RTM_DELNEIGH:
-		rd_fdb_entry_event(f, nlh);
+	switch (kind) {
+	case RD_NLK_FDB:
+		if (nlh->nlmsg_type == RTM_NEWNEIGH || nlh->nlmsg_type == RTM_DELNEIGH)
+			rd_fdb_entry_event(f, nlh);
 		break;
-	case RTM_NEWLINK:
-	case RTM_DELLINK:
+	case RD_NLK_LINK:
 		f->link_events++;
 		f->ports_dirty = true;
 		break;
-	case RTM_NEWVLAN:
-	case RTM_DELVLAN:
+	case RD_NLK_VLAN:
 		f->vlan_events++;
 		f->ports_dirty = true;
 		break;
+	default:
+		break;
 	}
-	return MNL_CB_OK;
+}
+
+static void on_overrun(void *arg)
+{
+	((struct rd_fdb *)arg)->overruns++;
+}
+
+static void on_resync(void *arg, const char *why)
+{
+	rd_warn("bridge mirror: netlink resync (%s): full resync", why);
+	rd_fdb_sync(arg);
+}
+
+static void schedule(struct rd_fdb *f)
+{
+	if (f->loop && (f->ports_dirty || f->fdb_dirty) && !ev_is_active(&f->ports_timer))
+		ev_timer_start(f->loop, &f->ports_timer);
+}
+
+/* Whatever a burst of events made stale is re-read once, after it. */
+static void on_batch_end(void *arg)
+{
+	schedule(arg);
 }
 
 bool rd_fdb_read_events(struct rd_fdb *f)
 {
-	int fd = mnl_socket_get_fd(f->events);
-	bool overrun = false;
-
-	for (;;) {
-		ssize_t n = recv(fd, rd_fdb_rxbuf, sizeof(rd_fdb_rxbuf), MSG_DONTWAIT);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == ENOBUFS) {
-				f->overruns++;
-				overrun = true;
-				continue;
-			}
-			break; /* EAGAIN: drained */
-		}
-		if (n == 0)
-			break;
-		rd_mnl_cb_run(rd_fdb_rxbuf, n, 0, 0, on_event, f);
-	}
-	return overrun;
+	return f->events && rd_nl_events_read(f->events);
 }
 
 void rd_fdb_sync(struct rd_fdb *f)
@@ -224,11 +218,8 @@ void rd_fdb_sync(struct rd_fdb *f)
 
 void rd_fdb_poll(struct rd_fdb *f)
 {
-	if (rd_fdb_read_events(f)) {
-		rd_warn("bridge mirror: netlink overrun, events lost: full resync");
-		rd_fdb_sync(f);
-		return;
-	}
+	/* after an overrun the reader's resync is done (no loop) or due */
+	rd_fdb_read_events(f);
 	if (rd_fdb_update_managed(f))
 		f->ports_dirty = f->fdb_dirty = true;
 	if (f->ports_dirty)
@@ -238,39 +229,12 @@ void rd_fdb_poll(struct rd_fdb *f)
 	rd_fdb_heartbeat(f, true);
 }
 
-static void schedule(struct rd_fdb *f)
-{
-	if (f->loop && (f->ports_dirty || f->fdb_dirty) && !ev_is_active(&f->ports_timer))
-		ev_timer_start(f->loop, &f->ports_timer);
-}
-
-static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct rd_fdb *f = w->data;
-
-	if (rd_fdb_read_events(f)) {
-		if (!ev_is_active(&f->resync_timer))
-			ev_timer_start(loop, &f->resync_timer);
-		return;
-	}
-	schedule(f);
-}
-
 static void on_ports_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct rd_fdb *f = w->data;
 
 	rd_fdb_poll(f);
 	schedule(f); /* a dump that raced with a change */
-}
-
-static void on_resync_timer(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct rd_fdb *f = w->data;
-
-	rd_warn("bridge mirror: netlink overrun, events lost: full resync");
-	rd_fdb_read_events(f); /* what the resync will cover anyway */
-	rd_fdb_sync(f);
 }
 
 static void on_refresh_timer(struct ev_loop *loop, ev_timer *w, int revents)
@@ -282,63 +246,50 @@ static void on_refresh_timer(struct ev_loop *loop, ev_timer *w, int revents)
 /* life cycle                                                          */
 
 int rd_fdb_start(struct rd_fdb *f, struct ev_loop *loop, struct rd_datapath *dp,
-		 struct rd_ifaces *ifs, char *err, size_t errlen)
+		 struct rd_nl_events *events, const struct rd_fdb_hooks *hooks, char *err,
+		 size_t errlen)
 {
-	static const unsigned int groups[] = { RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_BRVLAN };
+	const struct rd_nl_consumer consumer = {
+		.name = "bridge mirror",
+		.kinds = RD_NLK(RD_NLK_LINK) | RD_NLK(RD_NLK_FDB) | RD_NLK(RD_NLK_VLAN),
+		.msg = on_event, .batch_end = on_batch_end, .overrun = on_overrun,
+		.resync = on_resync, .arg = f,
+	};
 	struct timeval tv = { .tv_sec = 2 };
-	int rcvbuf = EVENTS_RCVBUF;
 	bool nf_hold = f->nf_hold; /* set before the start: rd_fdb_set_netfilter() */
 
 	memset(f, 0, sizeof(*f));
 	f->nf_hold = nf_hold;
 	f->dp = dp;
-	f->ifs = ifs;
+	if (hooks)
+		f->hooks = *hooks;
 	f->seq = time(NULL);
-	f->events = mnl_socket_open(NETLINK_ROUTE);
 	f->req = mnl_socket_open(NETLINK_ROUTE);
-	if (!f->events || !f->req || mnl_socket_bind(f->events, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    mnl_socket_bind(f->req, 0, MNL_SOCKET_AUTOPID) < 0) {
+	if (!f->req || mnl_socket_bind(f->req, 0, MNL_SOCKET_AUTOPID) < 0) {
 		snprintf(err, errlen, "bridge mirror: cannot open a netlink socket: %s",
 			 strerror(errno));
 		rd_fdb_stop(f);
 		return -1;
 	}
-	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
-		unsigned int g = groups[i];
-
-		/* the VLAN group is missing on old kernels: fine, the link
-		 * events cover what they can */
-		if (mnl_socket_setsockopt(f->events, NETLINK_ADD_MEMBERSHIP, &g, sizeof(g)) &&
-		    g != RTNLGRP_BRVLAN) {
-			snprintf(err, errlen, "bridge mirror: cannot subscribe to netlink group %u: %s",
-				 g, strerror(errno));
-			rd_fdb_stop(f);
-			return -1;
-		}
+	/* the reader is subscribed already: nothing between the first dump
+	 * and the loop is missed */
+	if (events && !rd_nl_events_add(events, &consumer)) {
+		snprintf(err, errlen, "bridge mirror: cannot follow netlink events");
+		rd_fdb_stop(f);
+		return -1;
 	}
-	if (setsockopt(mnl_socket_get_fd(f->events), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
-		       sizeof(rcvbuf)))
-		setsockopt(mnl_socket_get_fd(f->events), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-			   sizeof(rcvbuf));
+	f->events = events;
 	/* never hang on a lost ack */
 	setsockopt(mnl_socket_get_fd(f->req), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	fcntl(mnl_socket_get_fd(f->events), F_SETFL,
-	      fcntl(mnl_socket_get_fd(f->events), F_GETFL) | O_NONBLOCK);
 
-	active = f;
 	rd_fdb_sync(f);
 	if (!loop)
 		return 0;
 	f->loop = loop;
 	ev_timer_init(&f->ports_timer, on_ports_timer, PORTS_DELAY_S, 0);
 	f->ports_timer.data = f;
-	ev_timer_init(&f->resync_timer, on_resync_timer, RESYNC_DELAY_S, 0);
-	f->resync_timer.data = f;
 	ev_timer_init(&f->refresh_timer, on_refresh_timer, ROUND_INTERVAL_S, ROUND_INTERVAL_S);
 	f->refresh_timer.data = f;
-	ev_io_init(&f->io, on_readable, mnl_socket_get_fd(f->events), EV_READ);
-	f->io.data = f;
-	ev_io_start(loop, &f->io);
 	ev_timer_start(loop, &f->refresh_timer);
 	rd_info("bridge mirror: %zu bridge(s), %zu port(s), %zu FDB entries mirrored",
 		f->n_bridges, f->n_ports, f->n_entries);
@@ -349,16 +300,12 @@ void rd_fdb_stop(struct rd_fdb *f)
 {
 	if (f->req && f->dp)
 		rd_fdb_heartbeat(f, false); /* nobody follows the bridge any more */
-	if (active == f)
-		active = NULL;
+	if (f->events)
+		rd_nl_events_remove(f->events, f);
 	if (f->loop) {
-		ev_io_stop(f->loop, &f->io);
 		ev_timer_stop(f->loop, &f->ports_timer);
-		ev_timer_stop(f->loop, &f->resync_timer);
 		ev_timer_stop(f->loop, &f->refresh_timer);
 	}
-	if (f->events)
-		mnl_socket_close(f->events);
 	if (f->req)
 		mnl_socket_close(f->req);
 	free(f->ports);
@@ -369,10 +316,10 @@ void rd_fdb_stop(struct rd_fdb *f)
 	memset(f, 0, sizeof(*f));
 }
 
-void rd_fdb_describe_port(__u32 ifindex, struct rd_iface *val)
+void rd_fdb_describe_port(const struct rd_fdb *f, __u32 ifindex, struct rd_iface *val)
 {
-	if (active)
-		rd_fdb_fill_iface(active, ifindex, val);
+	if (f->req) /* started: the first dump is in */
+		rd_fdb_fill_iface(f, ifindex, val);
 }
 
 void rd_fdb_delete_stale(const struct rd_fdb *f, int map_fd, size_t key_size,
@@ -394,21 +341,19 @@ void rd_fdb_delete_stale(const struct rd_fdb *f, int map_fd, size_t key_size,
 		bpf_map_delete_elem(map_fd, gone[i]);
 }
 
-void rd_fdb_netconf_changed(void)
+void rd_fdb_netconf_changed(struct rd_fdb *f)
 {
-	if (!active)
+	if (!f->req)
 		return;
-	active->ports_dirty = true;
-	if (active->loop)
-		schedule(active);
+	f->ports_dirty = true;
+	schedule(f);
 }
 
-void rd_fdb_ifaces_changed(void)
+void rd_fdb_ifaces_changed(struct rd_fdb *f)
 {
-	if (!active || !rd_fdb_update_managed(active))
+	if (!f->req || !rd_fdb_update_managed(f))
 		return;
-	active->ports_dirty = active->fdb_dirty = true;
-	if (active->loop)
-		schedule(active);
+	f->ports_dirty = f->fdb_dirty = true;
+	schedule(f);
 }
 

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The bridge mirror: owns rd_fdb, rd_port_vlans, rd_bridges and the bridge
- * fields of rd_iface (bridge_ifindex, br_flags, pvid), and keeps the kernel
- * bridge's FDB entries alive for the traffic XDP bridges.
+ * facts of each port (what rd_fdb_describe_port() answers; the interface
+ * table writes them into rd_iface's bridge_ifindex, br_flags, pvid), and
+ * keeps the kernel bridge's FDB entries alive for the traffic XDP bridges.
  *
- * What it mirrors, all through rtnetlink (libmnl, one event socket on the
- * link, neighbour and bridge-VLAN groups, one request socket):
+ * What it mirrors, all through rtnetlink (libmnl; the link, FDB and
+ * bridge-VLAN events from the daemon's one reader, nl_events.h; dumps and
+ * refreshes on a request socket of its own):
  *  - the FDB (RTM_NEWNEIGH/RTM_DELNEIGH, family AF_BRIDGE): entries whose
  *    port routerd manages, plus the local ones (the bridge's and its ports'
  *    own addresses); dumped at start, then followed event by event, dumped
@@ -29,8 +31,8 @@
  * refreshed every quarter of their ageing time (1 to 30 s). Pending FDB
  * events are read first, so an entry that moved is never pulled back.
  *
- * The implementation is split by responsibility (fdb.c, fdb_entries.c,
- * bridge_topo.c, fdb_refresh.c, fdb_report.c); fdb_internal.h says which
+ * The implementation is split by responsibility (mirror.c, entries.c,
+ * topology.c, refresh.c, report.c); internal.h says which
  * owns what.
  */
 #ifndef RD_FDB_H
@@ -43,10 +45,10 @@
 #include <routerd/bridge.h>
 
 #include "daemon/datapath.h"
-#include "daemon/ifaces.h"
 #include "common/print.h"
 
 struct mnl_socket;
+struct rd_nl_events;
 
 /* A port of a Linux bridge, as the last link dump described it. */
 struct rd_br_port {
@@ -84,16 +86,25 @@ struct rd_br_vlans {
 	struct rd_port_vlans bits;
 };
 
+/* What the mirror asks of the interface table, which owns the rd_iface
+ * entries and the managed set; wired by main (rd_wire_bridge()). */
+struct rd_fdb_hooks {
+	/* the ifindexes routerd manages, in *out (malloc'd); how many */
+	size_t (*managed)(void *arg, __u32 **out);
+	/* the picture of ports changed: the ports' rd_iface bridge fields
+	 * are due again (rd_fdb_describe_port() answers differently) */
+	void (*ports_changed)(void *arg);
+	void *arg;
+};
+
 struct rd_fdb {
 	struct rd_datapath *dp;
-	struct rd_ifaces *ifs;
-	struct mnl_socket *events; /* RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_BRVLAN */
-	struct mnl_socket *req;    /* dumps and NTF_USE refreshes */
+	struct rd_fdb_hooks hooks;
+	struct rd_nl_events *events; /* the reader it follows (NULL: none) */
+	struct mnl_socket *req;      /* dumps and NTF_USE refreshes */
 	unsigned int seq;
 	struct ev_loop *loop;
-	ev_io io;
 	ev_timer ports_timer;   /* coalesced re-read of ports and VLANs */
-	ev_timer resync_timer;  /* full resync after an overrun */
 	ev_timer refresh_timer; /* freshness rounds */
 
 	struct rd_br_port *ports;
@@ -115,11 +126,13 @@ struct rd_fdb {
 	size_t n_entries; /* in rd_fdb after the last full dump */
 };
 
-/* Opens the sockets, reads everything once and fills the maps; with a
- * loop, follows events and refreshes from then on (loop may be NULL: the
- * tests drive rd_fdb_poll()/rd_fdb_refresh() themselves). */
+/* Opens the request socket, joins EVENTS (the one reader, subscribed
+ * already), reads everything once and fills the maps; with a loop,
+ * refreshes from then on (loop may be NULL: the tests drive
+ * rd_fdb_poll()/rd_fdb_refresh() themselves). */
 int rd_fdb_start(struct rd_fdb *f, struct ev_loop *loop, struct rd_datapath *dp,
-		 struct rd_ifaces *ifs, char *err, size_t errlen);
+		 struct rd_nl_events *events, const struct rd_fdb_hooks *hooks, char *err,
+		 size_t errlen);
 void rd_fdb_stop(struct rd_fdb *f);
 /* The netfilter hold for bridged frames (rd_bridge_ctl.netfilter); may be
  * set before rd_fdb_start(), which keeps it. */
@@ -127,8 +140,8 @@ void rd_fdb_set_netfilter(struct rd_fdb *f, bool hold);
 
 /* Full resync: ports, VLANs, the whole FDB. */
 void rd_fdb_sync(struct rd_fdb *f);
-/* Reads and applies the pending events (non-blocking), then whatever
- * they made stale. */
+/* Reads and applies the pending events (non-blocking; every consumer of
+ * the reader gets its own), then whatever they made stale. */
 void rd_fdb_poll(struct rd_fdb *f);
 /* One freshness round; `force` refreshes every bridge now. */
 void rd_fdb_refresh(struct rd_fdb *f, bool force);
@@ -140,15 +153,16 @@ void rd_fdb_refresh(struct rd_fdb *f, bool force);
 void rd_fdb_apply_dump(struct rd_fdb *f, const void *links, size_t links_len, const void *vlans,
 		       size_t vlans_len);
 
-/* For ifaces.c: the bridge fields of the rd_iface of IFINDEX (left as they
- * are while no mirror runs, so a restart keeps bridging until the first
- * dump). */
-void rd_fdb_describe_port(__u32 ifindex, struct rd_iface *val);
-/* For ifaces.c: the managed set may have changed (interfaces attached,
- * gone, re-created): re-read what depends on it. */
-void rd_fdb_ifaces_changed(void);
+/* For the interface table (through its hooks): the bridge fields of the
+ * rd_iface of IFINDEX (left as they are while the mirror is not started,
+ * so a restart keeps bridging until the first dump). */
+void rd_fdb_describe_port(const struct rd_fdb *f, __u32 ifindex, struct rd_iface *val);
+/* For the interface table (through its hooks): the managed set may have
+ * changed (interfaces attached, gone, re-created): re-read what depends
+ * on it. */
+void rd_fdb_ifaces_changed(struct rd_fdb *f);
 /* A netconf change (e.g. a bridge's rp_filter): re-read the bridges. */
-void rd_fdb_netconf_changed(void);
+void rd_fdb_netconf_changed(struct rd_fdb *f);
 
 /* routerctl fdb [ports]: the mirrored entries (MAC, VLAN, bridge, port,
  * flags, when XDP last bridged from/to it) or the bridge ports. */

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Freshness for the bridge mirror (fdb.h, fdb_internal.h): frames bridged
+ * Freshness for the bridge mirror (mirror.h, internal.h): frames bridged
  * in XDP never refresh the kernel's FDB entry of their source MAC, so each
  * round sends RTM_NEWNEIGH NTF_MASTER|NTF_USE for every dynamic rd_fdb
  * entry the fast path saw since the last refresh of its bridge, one batch
  * of requests at a time. Owns rd_fdb_refresh(), the per-bridge period
  * (a quarter of the ageing time, 1 to 30 s) and the refresh counters; the
- * round timer itself is started by fdb.c.
+ * round timer itself is started by mirror.c.
  */
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -111,11 +111,10 @@ void rd_fdb_refresh(struct rd_fdb *f, bool force)
 	}
 	if (!any)
 		return;
-	/* An entry that moved must not be pulled back to its old port. */
-	if (rd_fdb_read_events(f)) {
-		rd_fdb_sync(f);
+	/* An entry that moved must not be pulled back to its old port; after
+	 * lost events, not before the resync. */
+	if (rd_fdb_read_events(f))
 		return;
-	}
 	if (rd_fdb_read_map(f, &keys, &vals, &n)) {
 		f->refresh_errors++;
 		return;

@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The bridge mirror's picture of bridges, ports and VLANs (fdb.h,
- * fdb_internal.h). Owns:
+ * The bridge mirror's picture of bridges, ports and VLANs (mirror.h,
+ * internal.h). Owns:
  *  - the link dump (RTM_GETLINK: IFLA_MASTER, the bridge's IFLA_BR_* and
  *    each port's IFLA_BRPORT_*) and the VLAN dump (RTM_GETVLAN, as
  *    `bridge -d vlan show`), parsed into f->ports, f->bridges, f->vlans;
- *  - the maps that picture decides: the bridge fields of rd_ifaces
- *    (bridge_ifindex, br_flags, pvid), rd_port_vlans and rd_bridges
- *    (write_ifaces, write_port_vlans, write_bridges);
+ *  - the maps that picture decides: rd_port_vlans and rd_bridges
+ *    (write_port_vlans, write_bridges); the bridge fields of a port's
+ *    rd_iface are the interface table's to write: it asks
+ *    rd_fdb_fill_iface() and is told when to ask again (hooks.ports_changed);
  *  - rd_fdb_apply_dump() (the same from buffers, for the tests) and the
  *    one-time notes about bridge devices and br_netfilter.
- * When to re-read (events, timers) is fdb.c's business.
+ * When to re-read (events, timers) is mirror.c's business.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,9 +30,9 @@
 #include <bpf/libbpf.h>
 
 #include "bridge/internal.h"
-#include "daemon/ifaces.h"
 #include "common/log.h"
 #include "daemon/nlmsg.h"
+#include "daemon/sysctl.h"
 #include "daemon/tc.h"
 #include "routerd.skel.h"
 
@@ -403,27 +404,6 @@ static void write_bridges(struct rd_fdb *f)
 	rd_fdb_delete_stale(f, fd, sizeof(__u32), stale_bridge);
 }
 
-/* The rd_iface of every managed port that is described already (ifaces.c
- * writes the entry; this module only owns its bridge fields). */
-static void write_ifaces(struct rd_fdb *f)
-{
-	for (size_t i = 0; i < f->n_managed; i++) {
-		struct rd_iface cur, want;
-
-		if (rd_dp_iface_lookup(f->dp, f->managed[i], &cur))
-			continue;
-		want = cur;
-		rd_fdb_fill_iface(f, f->managed[i], &want);
-		if (!memcmp(&cur, &want, sizeof(cur)))
-			continue;
-		if (rd_dp_iface_update(f->dp, f->managed[i], &want))
-			warn_map(f, "rd_ifaces", errno);
-		else
-			rd_debug("bridge port %u: bridge %u flags %#x pvid %u", f->managed[i],
-				 want.bridge_ifindex, want.br_flags, want.pvid);
-	}
-}
-
 /* routerd on a bridge device sees only what the bridge delivers to the
  * host: say once that the ports are what it wants. */
 static void note_bridge_devices(const struct rd_fdb *f)
@@ -454,22 +434,16 @@ static void note_bridge_devices(const struct rd_fdb *f)
 static void note_netfilter(const struct rd_fdb *f)
 {
 	static bool said;
-	char v = '0';
-	FILE *fp;
-
 	if (said)
 		return;
 	for (size_t i = 0; i < f->n_managed; i++) {
 		if (!find_port(f, f->managed[i]))
 			continue;
 		said = true;
-		fp = fopen("/proc/sys/net/bridge/bridge-nf-call-iptables", "r");
-		if (fp && fread(&v, 1, 1, fp) == 1 && v == '1')
+		if (rd_bridge_nf_call_iptables() == 1)
 			rd_info("bridge mirror: frames bridged in XDP bypass br_netfilter "
 				"(bridge-nf-call-iptables is 1) and nftables/ebtables bridge "
 				"rules; see docs/bridging.md");
-		if (fp)
-			fclose(fp);
 		return;
 	}
 }
@@ -500,7 +474,8 @@ static void apply_topo(struct rd_fdb *f, struct topo *t, bool vlans_ok)
 	f->vlan_devs = t->vlan_devs;
 	f->n_vlan_devs = t->n_vlan_devs;
 	memset(t, 0, sizeof(*t));
-	write_ifaces(f);
+	if (f->hooks.ports_changed)
+		f->hooks.ports_changed(f->hooks.arg); /* the ports' rd_iface bridge fields */
 	write_port_vlans(f);
 	write_bridges(f);
 	rd_vlan_devs_write(f);

@@ -2,7 +2,7 @@
 /*
  * VLAN devices for the routing path: owns rd_vlan_devs and rd_vlan_in
  * (include/routerd/bridge.h). Part of the bridge mirror: the link dump that
- * describes bridges and ports (bridge_topo.c) also hands every VLAN device
+ * describes bridges and ports (topology.c) also hands every VLAN device
  * here, and the maps are rewritten with the rest of the picture. Only VLAN
  * devices whose lower device is a managed interface or a mirrored bridge
  * are written; the fast path routes nothing else through them.
@@ -20,7 +20,7 @@
 #include <bpf/libbpf.h>
 
 #include "bridge/internal.h"
-#include "daemon/ifaces.h"
+#include "daemon/sysctl.h"
 #include "routerd.skel.h"
 #include "daemon/tc.h"
 

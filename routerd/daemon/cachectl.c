@@ -1,12 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <libmnl/libmnl.h>
-#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <unistd.h>
 #include <time.h>
 
@@ -15,7 +12,7 @@
 
 #include "daemon/cachectl.h"
 #include "common/log.h"
-#include "daemon/nlmsg.h"
+#include "daemon/nl_events.h"
 #include "routerd.skel.h"
 
 /* The heartbeat also tells the fast path whether routerd is there at all
@@ -27,11 +24,13 @@
 #define HEARTBEAT_S 0.05
 #define VALIDITY_NS 250000000ull
 
-static const unsigned int groups[] = {
-	RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
-	RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE,
-	RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF, RTNLGRP_NEXTHOP,
-};
+/* What can change a route lookup. Bridge FDB entries share the
+ * neighbour group but never affect routing (RD_NLK_FDB); qdiscs and
+ * bridge VLANs do not either. */
+static const unsigned int kinds =
+	RD_NLK(RD_NLK_LINK) | RD_NLK(RD_NLK_ADDR) | RD_NLK(RD_NLK_ROUTE) | RD_NLK(RD_NLK_RULE) |
+	RD_NLK(RD_NLK_NEXTHOP) | RD_NLK(RD_NLK_NEIGH) | RD_NLK(RD_NLK_NETCONF) |
+	RD_NLK(RD_NLK_OTHER);
 
 /* `live`: routerd is running and vouches for the next VALIDITY_NS; the
  * cache's generation is published only while the cache is on (0: off). */
@@ -92,47 +91,37 @@ void rd_cachectl_bump(struct rd_cachectl *cc)
 	publish(cc, true);
 }
 
-/* Bridge FDB changes share the neighbour group but never affect routing. */
-static bool affects_routing(const struct nlmsghdr *nlh)
+static void on_event(void *arg, enum rd_nl_kind kind, const struct nlmsghdr *nlh)
 {
-	if (nlh->nlmsg_type == RTM_NEWNEIGH || nlh->nlmsg_type == RTM_DELNEIGH) {
-		const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
+	struct rd_cachectl *cc = arg;
 
-		return mnl_nlmsg_get_payload_len(nlh) >= sizeof(*ndm) &&
-		       ndm->ndm_family != AF_BRIDGE;
-	}
-	return nlh->nlmsg_type != NLMSG_NOOP && nlh->nlmsg_type != NLMSG_DONE;
+	cc->bump_due = true;
+	cc->netconf_due |= nlh->nlmsg_type == RTM_NEWNETCONF;
 }
 
-static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
+static void on_overrun(void *arg)
 {
-	struct rd_cachectl *cc = w->data;
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	bool bump = false, netconf = false;
-	ssize_t n;
+	struct rd_cachectl *cc = arg;
 
-	/* Drain everything queued, then bump once for the whole batch. */
-	while ((n = recv(mnl_socket_get_fd(cc->nl), buf, sizeof(buf), MSG_DONTWAIT)) != 0) {
-		const struct nlmsghdr *nlh;
-		size_t left;
+	cc->overruns++;
+	cc->bump_due = true; /* lost events: assume the worst */
+}
 
-		if (n < 0) {
-			if (errno == ENOBUFS) {
-				cc->overruns++;
-				bump = true; /* lost events: assume the worst */
-				continue;
-			}
-			break; /* EAGAIN: drained */
-		}
-		rd_nlmsg_for_each(nlh, buf, (size_t)n, left) {
-			bump |= affects_routing(nlh);
-			netconf |= nlh->nlmsg_type == RTM_NEWNETCONF;
-		}
-	}
-	if (netconf && cc->on_netconf)
+/* Once per batch the reader drained: one bump for all of it. */
+static void on_batch_end(void *arg)
+{
+	struct rd_cachectl *cc = arg;
+
+	if (cc->netconf_due && cc->on_netconf)
 		cc->on_netconf(cc->on_netconf_arg);
-	if (bump)
+	if (cc->bump_due)
 		rd_cachectl_bump(cc);
+	cc->bump_due = cc->netconf_due = false;
+}
+
+static void on_resync(void *arg, const char *why)
+{
+	((struct rd_cachectl *)arg)->bump_due = true;
 }
 
 static void on_heartbeat(struct ev_loop *loop, ev_timer *w, int revents)
@@ -140,9 +129,13 @@ static void on_heartbeat(struct ev_loop *loop, ev_timer *w, int revents)
 	publish(w->data, true);
 }
 
-int rd_cachectl_start(struct rd_cachectl *cc, struct ev_loop *loop, struct rd_datapath *dp,
-		      bool enabled, char *err, size_t errlen)
+int rd_cachectl_start(struct rd_cachectl *cc, struct ev_loop *loop, struct rd_nl_events *ev,
+		      struct rd_datapath *dp, bool enabled, char *err, size_t errlen)
 {
+	const struct rd_nl_consumer consumer = {
+		.name = "route cache", .kinds = kinds, .msg = on_event,
+		.batch_end = on_batch_end, .overrun = on_overrun, .resync = on_resync, .arg = cc,
+	};
 	/* rd_cachectl_preset() and rd_cachectl_set_conntrack() */
 	__u32 netfilter = cc->netfilter, ct_gen = cc->ct_generation;
 	__u32 ct_tcp = cc->ct_tcp_timeout_s, ct_udp = cc->ct_udp_timeout_s;
@@ -156,28 +149,22 @@ int rd_cachectl_start(struct rd_cachectl *cc, struct ev_loop *loop, struct rd_da
 	cc->loop = loop;
 	cc->enabled = enabled;
 	map_shared(cc);
-	cc->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (!cc->nl || mnl_socket_bind(cc->nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		goto fail;
-	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-		if (mnl_socket_setsockopt(cc->nl, NETLINK_ADD_MEMBERSHIP, (void *)&groups[i],
-					  sizeof(groups[i])) < 0)
-			goto fail;
-	/* Subscribed first, bumped second: nothing changed in between is missed. */
+	if (!rd_nl_events_add(ev, &consumer)) {
+		snprintf(err, errlen, "route cache: cannot follow netlink events");
+		if (cc->shared)
+			munmap(cc->shared, sysconf(_SC_PAGESIZE));
+		cc->shared = NULL;
+		return -1;
+	}
+	cc->ev = ev;
+	cc->started = true;
+	/* The reader subscribed first, bumped second: nothing changed in
+	 * between is missed. */
 	rd_cachectl_bump(cc);
-	ev_io_init(&cc->io, on_readable, mnl_socket_get_fd(cc->nl), EV_READ);
-	cc->io.data = cc;
-	ev_io_start(loop, &cc->io);
 	ev_timer_init(&cc->heartbeat, on_heartbeat, HEARTBEAT_S, HEARTBEAT_S);
 	cc->heartbeat.data = cc;
 	ev_timer_start(loop, &cc->heartbeat);
 	return 0;
-fail:
-	snprintf(err, errlen, "route cache: cannot subscribe to rtnetlink: %s", strerror(errno));
-	if (cc->nl)
-		mnl_socket_close(cc->nl);
-	cc->nl = NULL;
-	return -1;
 }
 
 void rd_cachectl_set_enabled(struct rd_cachectl *cc, bool enabled)
@@ -195,7 +182,7 @@ void rd_cachectl_set_conntrack(struct rd_cachectl *cc, __u32 generation, __u32 t
 	cc->ct_generation = generation;
 	cc->ct_tcp_timeout_s = tcp_timeout_s;
 	cc->ct_udp_timeout_s = udp_timeout_s;
-	if (cc->nl) /* started, not stopped */
+	if (cc->started) /* not stopped */
 		publish(cc, true);
 }
 
@@ -217,20 +204,19 @@ void rd_cachectl_set_netfilter(struct rd_cachectl *cc, __u32 netfilter)
 	if (cc->netfilter == netfilter)
 		return;
 	cc->netfilter = netfilter;
-	if (cc->nl) /* started, not stopped */
+	if (cc->started) /* not stopped */
 		publish(cc, true);
 }
 
 void rd_cachectl_stop(struct rd_cachectl *cc)
 {
-	if (!cc->nl)
+	if (!cc->started)
 		return;
 	cc->enabled = false;
 	publish(cc, false); /* from here on the program trusts only the kernel */
-	ev_io_stop(cc->loop, &cc->io);
+	rd_nl_events_remove(cc->ev, cc);
 	ev_timer_stop(cc->loop, &cc->heartbeat);
-	mnl_socket_close(cc->nl);
-	cc->nl = NULL;
+	cc->started = false;
 	if (cc->shared)
 		munmap(cc->shared, sysconf(_SC_PAGESIZE));
 	cc->shared = NULL;

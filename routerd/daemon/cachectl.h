@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Route cache control: owns whether the fast path's route cache may be
- * trusted (rd_cache_ctl, see include/routerd/maps.h). It listens to every
- * rtnetlink group whose changes can alter a bpf_fib_lookup() result —
- * routes, nexthops, rules, links, addresses, neighbours, netconf — and bumps
- * the generation on any of them, and on any overrun. Messages are not
- * parsed beyond their type and family, so route churn costs a recv and a
- * map write per batch, and no memory.
+ * trusted (rd_cache_ctl, see include/routerd/maps.h). It follows, through
+ * the one event reader (nl_events.h), every kind of rtnetlink event that
+ * can alter a bpf_fib_lookup() result — routes, nexthops, rules, links,
+ * addresses, IP neighbours, netconf — and bumps the generation once per
+ * batch that holds any, and on any overrun. Messages are not parsed beyond
+ * their type and family, so route churn costs a recv and a map write per
+ * batch, and no memory.
  *
  * It also keeps pushing the deadline forward, which is routerd's heartbeat
  * for the fast path: if routerd dies or stops, the deadline passes and the
@@ -27,16 +28,17 @@
 
 #include "daemon/datapath.h"
 
-struct mnl_socket;
+struct rd_nl_events;
 
 struct rd_cachectl {
 	struct rd_datapath *dp;
-	struct mnl_socket *nl;
+	struct rd_nl_events *ev;
 	struct rd_cache_ctl *shared; /* rd_cache_ctl mapped, or NULL: syscalls */
 	struct ev_loop *loop;
-	ev_io io;
 	ev_timer heartbeat;
+	bool started;
 	bool enabled;
+	bool bump_due, netconf_due; /* in the batch being read */
 	/* called before the bump when a netconf message (e.g. rp_filter)
 	 * arrived, so settings derived from it are current first */
 	void (*on_netconf)(void *arg);
@@ -49,8 +51,10 @@ struct rd_cachectl {
 	unsigned long bumps, overruns;
 };
 
-int rd_cachectl_start(struct rd_cachectl *cc, struct ev_loop *loop, struct rd_datapath *dp,
-		      bool enabled, char *err, size_t errlen);
+/* Joins EV, bumps once (anything before is covered) and starts the
+ * heartbeat. */
+int rd_cachectl_start(struct rd_cachectl *cc, struct ev_loop *loop, struct rd_nl_events *ev,
+		      struct rd_datapath *dp, bool enabled, char *err, size_t errlen);
 /* Turns the cache off in the program and stops the heartbeat (before
  * detaching or exiting). */
 void rd_cachectl_stop(struct rd_cachectl *cc);

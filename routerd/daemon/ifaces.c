@@ -9,10 +9,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "bridge/mirror.h"
 #include "daemon/iface_rules.h"
 #include "daemon/ifaces.h"
 #include "common/log.h"
+#include "daemon/sysctl.h"
 #include "daemon/tc.h"
 #include "daemon/xdp_target.h"
 
@@ -34,31 +34,6 @@ static int read_mac(const char *ifname, __u8 mac[6])
 		return -errno;
 	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
 	return 0;
-}
-
-static int read_sysctl_int(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	int v = 0;
-
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = 0;
-		fclose(f);
-	}
-	return v;
-}
-
-/* The kernel applies the larger of conf/all and conf/IFACE (IN_DEV_RPFILTER). */
-__u8 rd_ipv4_rp_filter(const char *ifname)
-{
-	char path[96];
-	int all, dev;
-
-	all = read_sysctl_int("/proc/sys/net/ipv4/conf/all/rp_filter");
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", ifname);
-	dev = read_sysctl_int(path);
-	return (all > dev ? all : dev) & 3;
 }
 
 /* The devmap holds only ports that take redirected frames: a veth whose
@@ -104,7 +79,8 @@ static int describe(struct rd_ifaces *ifs, struct rd_managed_iface *m, char *err
 	val.slot = m->slot;
 	val.fixups = m->cfg.fixups.bits;
 	val.mss_clamp = m->cfg.fixups.mss_clamp;
-	rd_fdb_describe_port(m->ifindex, &val);
+	if (ifs->hooks.bridge_port)
+		ifs->hooks.bridge_port(ifs->hooks.arg, m->ifindex, &val);
 	rc = read_mac(m->cfg.name, val.mac);
 	if (rc)
 		return rd_errorf(err, errlen, "cannot read the MAC address of %s: %s", m->cfg.name,
@@ -165,7 +141,10 @@ int rd_ifaces_attach_all(struct rd_ifaces *ifs, struct rd_datapath *dp,
 	size_t i, n_names = 0;
 	__u32 *keep;
 
+	struct rd_ifaces_hooks hooks = ifs->hooks; /* may be wired before */
+
 	memset(ifs, 0, sizeof(*ifs));
+	ifs->hooks = hooks;
 	ifs->dp = dp;
 
 	/* Resolve every name before touching anything. */
@@ -344,7 +323,48 @@ static void reconcile_now(struct rd_ifaces *ifs)
 	sync_rules(ifs);
 	for (size_t i = 0; i < ifs->n; i++)
 		reconcile_one(ifs, &ifs->list[i]);
-	rd_fdb_ifaces_changed();
+	if (ifs->hooks.changed)
+		ifs->hooks.changed(ifs->hooks.arg);
+}
+
+void rd_ifaces_update_bridge(struct rd_ifaces *ifs)
+{
+	if (!ifs->hooks.bridge_port)
+		return;
+	for (size_t i = 0; i < ifs->n; i++) {
+		__u32 ifindex = ifs->list[i].ifindex;
+		struct rd_iface cur, want;
+
+		/* only entries describe() wrote: the rest is not ours yet */
+		if (!ifindex || rd_dp_iface_lookup(ifs->dp, ifindex, &cur))
+			continue;
+		want = cur;
+		ifs->hooks.bridge_port(ifs->hooks.arg, ifindex, &want);
+		if (!memcmp(&cur, &want, sizeof(cur)))
+			continue;
+		if (rd_dp_iface_update(ifs->dp, ifindex, &want))
+			rd_warn("%s: cannot update its bridge fields: %s", ifs->list[i].cfg.name,
+				strerror(errno));
+		else
+			rd_debug("bridge port %u: bridge %u flags %#x pvid %u", ifindex,
+				 want.bridge_ifindex, want.br_flags, want.pvid);
+	}
+}
+
+size_t rd_ifaces_ifindexes(const struct rd_ifaces *ifs, __u32 **out)
+{
+	__u32 *v = ifs->n ? malloc(ifs->n * sizeof(*v)) : NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; v && i < ifs->n; i++)
+		if (ifs->list[i].ifindex)
+			v[n++] = ifs->list[i].ifindex;
+	if (!n) {
+		free(v);
+		v = NULL;
+	}
+	*out = v;
+	return n;
 }
 
 /* Once the loop runs, a burst of link events (a VM host starting a hundred

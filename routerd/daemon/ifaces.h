@@ -31,8 +31,21 @@ struct rd_managed_iface {
 	__u32 tx_checked;         /* the ifindex no_tx was found for */
 };
 
+/* What the interface table asks of others, wired by main (the bridge
+ * mirror, routerd/bridge/): it never calls them by name. */
+struct rd_ifaces_hooks {
+	/* the bridge fields (bridge_ifindex, br_flags, pvid) of IFINDEX's
+	 * entry; left as they are while no bridge picture is there */
+	void (*bridge_port)(void *arg, __u32 ifindex, struct rd_iface *val);
+	/* the managed set may have changed (interfaces attached, gone,
+	 * re-created) */
+	void (*changed)(void *arg);
+	void *arg;
+};
+
 struct rd_ifaces {
 	struct rd_datapath *dp;
+	struct rd_ifaces_hooks hooks; /* kept by rd_ifaces_attach_all() */
 	struct ev_loop *loop;     /* NULL until rd_ifaces_start() */
 	ev_timer poll_timer;
 	ev_timer reconcile_timer; /* coalesces bursts of link events */
@@ -69,9 +82,11 @@ int rd_ifaces_repin(struct rd_ifaces *ifs);
 int rd_ifaces_verify(struct rd_ifaces *ifs);
 /* On shutdown detach (SIGTERM) or leave attached for a successor. */
 void rd_ifaces_release_all(struct rd_ifaces *ifs, bool detach);
-/* The reverse-path filter the kernel applies to IPv4 received on IFNAME
- * (0 off, 1 strict, 2 loose), as rd_iface.rp_filter and
- * rd_bridge_dev.rp_filter carry it. */
-__u8 rd_ipv4_rp_filter(const char *ifname);
+/* The bridge facts changed (hooks.bridge_port answers differently now):
+ * rewrites the bridge fields of every described entry that they change. */
+void rd_ifaces_update_bridge(struct rd_ifaces *ifs);
+/* The ifindexes of the managed interfaces that exist, in *out (malloc'd,
+ * NULL when none); returns how many. */
+size_t rd_ifaces_ifindexes(const struct rd_ifaces *ifs, __u32 **out);
 
 #endif

@@ -307,39 +307,32 @@ static void bump_route_cache(void *cache)
 
 /* A netconf change (rp_filter, forwarding): the interfaces and bridges
  * carry the settings the fast path needs. */
-static void on_netconf(void *ifaces)
+static void on_netconf(void *arg)
 {
-	rd_ifaces_reconcile(ifaces);
-	rd_fdb_netconf_changed();
+	struct rd_daemon *d = arg;
+
+	rd_ifaces_reconcile(&d->ifaces);
+	rd_fdb_netconf_changed(&d->fdb);
 }
 
-/* A qdisc or tc filter changed somewhere (routerd/daemon/tc.c). */
-static void on_tc_event(void *tc)
+/* A tc hold changed: the bridge mirror rewrites rd_bridges and
+ * rd_vlan_devs, which carry one too. */
+static void on_tc_hold(void *fdb)
+{
+	rd_fdb_netconf_changed(fdb);
+}
+
+/* A qdisc or tc filter changed somewhere (routerd/daemon/tc.c reads
+ * again), or events were lost: they may have been tc's. */
+static void on_tc_event(void *tc, enum rd_nl_kind kind, const struct nlmsghdr *nlh)
+{
+	if (rd_tc_msg_type(nlh->nlmsg_type))
+		rd_tc_changed(tc);
+}
+
+static void on_tc_resync(void *tc, const char *why)
 {
 	rd_tc_changed(tc);
-}
-
-static void offload_mode(struct rd_daemon *d, enum rd_nf_mode mode);
-
-int rd_daemon_reload(struct rd_daemon *d, char *err, size_t errlen)
-{
-	static struct rd_config next; /* large: keep it off the stack */
-
-	if (build_config(d->cli, &next, err, errlen))
-		return -1;
-	if (strcmp(next.socket_path, d->cfg.socket_path) || strcmp(next.pin_dir, d->cfg.pin_dir))
-		rd_warn("reload: socket and pin-dir changes take effect at the next start");
-	snprintf(next.socket_path, sizeof(next.socket_path), "%s", d->cfg.socket_path);
-	snprintf(next.pin_dir, sizeof(next.pin_dir), "%s", d->cfg.pin_dir);
-	rd_log_set_level(next.log_level);
-	rd_ifaces_apply_config(&d->ifaces, &next);
-	rd_cachectl_set_enabled(&d->cache, next.route_cache);
-	offload_mode(d, next.netfilter);
-	rd_nf_set_mode(&d->nf, next.netfilter);
-	d->cfg = next;
-	d->reloads++;
-	rd_info("configuration reloaded: %zu interface(s)", d->cfg.n_ifaces);
-	return 0;
 }
 
 /* The hold routed traffic gets: the verdict's, and with netfilter auto or
@@ -349,36 +342,12 @@ static __u32 routed_hold(const struct rd_daemon *d, __u32 hold)
 	return hold | (d->nf.mode != RD_NF_OFF ? RD_NF_HOLD_SILENT : 0);
 }
 
-/* Conntrack offload's generation and timeouts go to rd_cache_ctl. */
-static void publish_conntrack(void *arg)
-{
-	struct rd_daemon *d = arg;
-
-	rd_cachectl_set_conntrack(&d->cache, d->off.generation, d->off.tcp_timeout_s,
-				  d->off.udp_timeout_s);
-}
-
-/* Sets conntrack offload up or down for MODE (start, reload). */
-static void offload_mode(struct rd_daemon *d, enum rd_nf_mode mode)
-{
-	if (mode == RD_NF_OFFLOAD && !d->off.active) {
-		rd_offload_open(&d->off, d->dp.skel->obj);
-		rd_nf_refuse_offload(&d->nf, d->dp.admission_error[0] ? d->dp.admission_error
-								      : d->off.error);
-		publish_conntrack(d);
-		if (d->cache.loop)
-			rd_offload_start(&d->off, d->cache.loop, publish_conntrack, d);
-	} else if (mode != RD_NF_OFFLOAD && d->off.active) {
-		rd_offload_close(&d->off);
-	}
-}
-
 /* The ruleset is read before XDP is attached, so that no packet is
  * forwarded past a rule routerd does not know of yet. Never fails. */
 static int netfilter_first(struct rd_daemon *d)
 {
 	rd_nf_open(&d->nf, d->cfg.netfilter);
-	offload_mode(d, d->cfg.netfilter);
+	rd_daemon_offload_mode(d, d->cfg.netfilter);
 	rd_cachectl_preset(&d->cache, &d->dp, routed_hold(d, rd_nf_hold(&d->nf)));
 	rd_fdb_set_netfilter(&d->fdb, d->nf.verdict.hold & RD_NF_HOLD_BRIDGE);
 	d->ct_rulesets = d->nf.ruleset_changes;
@@ -421,6 +390,11 @@ static int run(struct rd_daemon *d, bool foreground)
 	struct ev_loop *loop;
 	ev_signal sigterm, sigint, sighup;
 	ev_timer pin_check;
+	struct rd_fdb_hooks fdb_hooks;
+	const struct rd_nl_consumer tc_events = {
+		.name = "traffic control", .kinds = RD_NLK(RD_NLK_TC), .msg = on_tc_event,
+		.resync = on_tc_resync, .arg = &d->tc,
+	};
 	char err[512];
 	int status = 0;
 
@@ -449,15 +423,20 @@ static int run(struct rd_daemon *d, bool foreground)
 		}
 		rd_log_init(false, d->cfg.log_level);
 	}
+	rd_wire_bridge(&d->ifaces, &d->fdb, &fdb_hooks);
 	loop = ev_default_loop(EVFLAG_AUTO);
 	clock_gettime(CLOCK_MONOTONIC, &d->started);
-	if (rd_netlink_open(&d->nl, loop, &d->ifaces, &d->dp, d->cli->netlink_rcvbuf, err,
-			    sizeof(err)) ||
+	/* the one event reader, subscribed before anyone's first dump */
+	if (rd_nl_events_open(&d->events, d->cli->netlink_rcvbuf, err, sizeof(err)) ||
+	    rd_netlink_open(&d->nl, loop, &d->events, &d->ifaces, &d->dp, err, sizeof(err)) ||
 	    rd_freshness_start(&d->fresh, loop, &d->dp, err, sizeof(err)) ||
-	    rd_cachectl_start(&d->cache, loop, &d->dp, d->cfg.route_cache, err, sizeof(err)) ||
-	    rd_fdb_start(&d->fdb, loop, &d->dp, &d->ifaces, err, sizeof(err))) {
+	    rd_cachectl_start(&d->cache, loop, &d->events, &d->dp, d->cfg.route_cache, err,
+			      sizeof(err)) ||
+	    rd_fdb_start(&d->fdb, loop, &d->dp, &d->events, &fdb_hooks, err, sizeof(err)) ||
+	    !rd_nl_events_add(&d->events, &tc_events)) {
 		rd_err("%s", err);
 		rd_netlink_close(&d->nl);
+		rd_nl_events_close(&d->events);
 		detach_on_exit = true;
 		status = 1;
 		goto out;
@@ -466,14 +445,15 @@ static int run(struct rd_daemon *d, bool foreground)
 	rd_ifaces_reconcile(&d->ifaces);
 	rd_ifaces_start(&d->ifaces, loop);
 	d->cache.on_netconf = on_netconf;
-	d->cache.on_netconf_arg = &d->ifaces;
+	d->cache.on_netconf_arg = d;
 	d->nl.on_local4 = bump_route_cache;
 	d->nl.on_local4_arg = &d->cache;
 	rd_nf_start(&d->nf, loop, apply_netfilter, d);
-	rd_offload_start(&d->off, loop, publish_conntrack, d);
-	d->nl.on_tc = on_tc_event;
-	d->nl.on_tc_arg = &d->tc;
+	rd_offload_start(&d->off, loop, rd_daemon_publish_conntrack, d);
+	d->tc.on_change = on_tc_hold;
+	d->tc.on_change_arg = &d->fdb;
 	rd_tc_start(&d->tc, loop);
+	rd_nl_events_start(&d->events, loop);
 	rd_ctl_start(&d->ctl, loop, rd_commands_dispatch, d);
 	ev_signal_init(&sigterm, on_stop_signal, SIGTERM);
 	ev_signal_init(&sigint, on_stop_signal, SIGINT);
@@ -496,6 +476,7 @@ static int run(struct rd_daemon *d, bool foreground)
 	rd_cachectl_stop(&d->cache);
 	rd_freshness_stop(&d->fresh);
 	rd_netlink_close(&d->nl);
+	rd_nl_events_close(&d->events);
 out:
 	rd_tc_stop(&d->tc);
 	rd_ifaces_release_all(&d->ifaces, detach_on_exit);
@@ -521,6 +502,7 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	daemon_state.cli = &cli;
+	daemon_state.load_config = build_config;
 	if (cli.check_only) {
 		printf("configuration OK: %zu interface(s)\n", daemon_state.cfg.n_ifaces);
 		return 0;

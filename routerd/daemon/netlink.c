@@ -20,9 +20,7 @@
 
 #include "common/log.h"
 #include "daemon/netlink.h"
-#include "daemon/tc.h"
-
-#define RESYNC_DELAY_S 0.1
+#include "daemon/nl_events.h"
 
 /* ------------------------------------------------------------------ */
 /* The guard in front of libnl                                         */
@@ -135,46 +133,10 @@ const char *rd_netlink_msg_refused(const struct nlmsghdr *nlh)
 	return NULL;
 }
 
-/* Resync once a burst is over rather than after every lost or refused
- * event in it. */
-static void resync_soon(struct rd_netlink *nl, const char *reason)
-{
-	snprintf(nl->resync_reason, sizeof(nl->resync_reason), "%s", reason);
-	if (!ev_is_active(&nl->resync_timer)) {
-		/* re-arm: a fired one-shot timer restarted as is fires at once */
-		ev_timer_set(&nl->resync_timer, RESYNC_DELAY_S, 0);
-		ev_timer_start(nl->loop, &nl->resync_timer);
-	}
-}
-
-/* NL_CB_MSG_IN of the event socket: libnl calls it for each received
- * message before anything else looks at it (nl_cache_mngr_data_ready()
- * clones the socket's callbacks); NL_SKIP drops the message. The mirror may
- * have missed a real change with it, hence the resync. */
-static int on_event_in(struct nl_msg *msg, void *arg)
-{
-	struct rd_netlink *nl = arg;
-	const char *why;
-	char reason[sizeof(nl->resync_reason)];
-
-	/* no libnl cache takes these: they only say "look again" */
-	if (rd_tc_msg_type(nlmsg_hdr(msg)->nlmsg_type)) {
-		if (nl->on_tc)
-			nl->on_tc(nl->on_tc_arg);
-		return NL_SKIP;
-	}
-	why = rd_netlink_msg_refused(nlmsg_hdr(msg));
-	if (!why)
-		return NL_OK;
-	nl->rejected++;
-	rd_debug("netlink: refused an event (type %u): %s", nlmsg_hdr(msg)->nlmsg_type, why);
-	snprintf(reason, sizeof(reason), "refused event: %s", why);
-	resync_soon(nl, reason);
-	return NL_SKIP;
-}
-
-/* The same on the dump socket (resyncs): the refused object is left out
- * of the cache. No further resync: the dump would bring it back. */
+/* NL_CB_MSG_IN of the dump socket (first fill and resyncs): libnl calls
+ * it for each received message before parsing it; NL_SKIP leaves the
+ * refused object out of the cache. No further resync: the dump would
+ * bring it back. */
 static int on_dump_in(struct nl_msg *msg, void *arg)
 {
 	struct rd_netlink *nl = arg;
@@ -247,6 +209,60 @@ static void on_addr_change(struct nl_cache *cache, struct nl_object *obj, int ac
 	sync_local4(nl);
 }
 
+/* ------------------------------------------------------------------ */
+/* Events, from the one reader (nl_events.h)                           */
+
+static void include_obj(struct nl_object *obj, void *arg)
+{
+	struct rd_netlink *nl = arg;
+	const char *type = nl_object_get_type(obj);
+
+	if (!type)
+		return;
+	if (!strcmp(type, "route/link"))
+		nl_cache_include(nl->links, obj, on_link_change, nl);
+	else if (!strcmp(type, "route/addr"))
+		nl_cache_include(nl->addrs, obj, on_addr_change, nl);
+}
+
+/* A link or address event: through the guard, then parsed by libnl-route
+ * into its cache as the cache manager's event_input() would, which calls
+ * on_link_change/on_addr_change for what changed. A refused message may
+ * hide a real change: everything is read again. */
+static void on_event(void *arg, enum rd_nl_kind kind, const struct nlmsghdr *nlh)
+{
+	struct rd_netlink *nl = arg;
+	const char *why = rd_netlink_msg_refused(nlh);
+	char reason[96];
+	struct nl_msg *msg;
+
+	if (why) {
+		nl->rejected++;
+		rd_debug("netlink: refused an event (type %u): %s", nlh->nlmsg_type, why);
+		snprintf(reason, sizeof(reason), "refused event: %s", why);
+		rd_nl_events_resync_soon(nl->ev, reason);
+		return;
+	}
+	msg = nlmsg_convert((struct nlmsghdr *)nlh);
+	if (!msg) {
+		rd_nl_events_resync_soon(nl->ev, "out of memory for an event");
+		return;
+	}
+	nlmsg_set_proto(msg, NETLINK_ROUTE);
+	nl_msg_parse(msg, include_obj, nl);
+	nlmsg_free(msg);
+}
+
+static void on_overrun(void *arg)
+{
+	((struct rd_netlink *)arg)->overruns++;
+}
+
+static void on_resync(void *arg, const char *why)
+{
+	rd_netlink_resync(arg, why);
+}
+
 /* What an earlier dump left unread would fail this one's sequence check:
  * one cut short by a parse error, or one whose first datagram held only
  * refused messages (libnl, not having seen NLM_F_MULTI, stops there). */
@@ -268,7 +284,7 @@ void rd_netlink_resync(struct rd_netlink *nl, const char *why)
 	if (rc >= 0)
 		rc = nl_cache_refill(nl->dump_sk, nl->addrs);
 	nl->resyncs++;
-	nl->last_resync = ev_now(nl->loop);
+	nl->last_resync = nl->loop ? ev_now(nl->loop) : 0;
 	if (rc < 0)
 		rd_err("netlink resync (%s): link dump failed: %s", why, nl_geterror(rc));
 	else
@@ -276,95 +292,75 @@ void rd_netlink_resync(struct rd_netlink *nl, const char *why)
 			nl_cache_nitems(nl->links), nl_cache_nitems(nl->addrs));
 	rd_ifaces_reconcile(nl->ifs);
 	sync_local4(nl);
-	if (nl->on_tc)
-		nl->on_tc(nl->on_tc_arg); /* lost events may have been tc's */
 }
 
-static void on_resync_timer(struct ev_loop *loop, ev_timer *w, int revents)
+/* What netlink.c takes from the reader. */
+static struct rd_nl_consumer consumer(struct rd_netlink *nl)
 {
-	struct rd_netlink *nl = w->data;
-
-	rd_netlink_resync(nl, nl->resync_reason);
+	return (struct rd_nl_consumer){
+		.name = "links and addresses",
+		.kinds = RD_NLK(RD_NLK_LINK) | RD_NLK(RD_NLK_ADDR),
+		.msg = on_event, .overrun = on_overrun, .resync = on_resync, .arg = nl,
+	};
 }
 
-static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
+int rd_netlink_open(struct rd_netlink *nl, struct ev_loop *loop, struct rd_nl_events *ev,
+		    struct rd_ifaces *ifs, struct rd_datapath *dp, char *err, size_t errlen)
 {
-	struct rd_netlink *nl = w->data;
-	int rc = nl_cache_mngr_data_ready(nl->mngr);
-
-	if (rc >= 0)
-		return;
-	/* Events were lost (libnl reports ENOBUFS as NLE_NOMEM). */
-	nl->overruns++;
-	resync_soon(nl, rc == -NLE_NOMEM ? "socket overrun, events lost" : nl_geterror(rc));
-}
-
-int rd_netlink_open(struct rd_netlink *nl, struct ev_loop *loop, struct rd_ifaces *ifs,
-		    struct rd_datapath *dp, int rcvbuf, char *err, size_t errlen)
-{
+	struct rd_nl_consumer c = consumer(nl);
 	int rc;
 
 	memset(nl, 0, sizeof(*nl));
 	nl->ifs = ifs;
 	nl->dp = dp;
 	nl->loop = loop;
-	nl->events_sk = nl_socket_alloc();
+	nl->ev = ev;
 	nl->dump_sk = nl_socket_alloc();
-	if (!nl->events_sk || !nl->dump_sk) {
+	if (!nl->dump_sk) {
 		rc = -NLE_NOMEM;
 		goto fail;
 	}
 	rc = nl_connect(nl->dump_sk, NETLINK_ROUTE);
 	if (rc < 0)
 		goto fail;
-	rc = nl_cache_mngr_alloc(nl->events_sk, NETLINK_ROUTE, NL_AUTO_PROVIDE, &nl->mngr);
+	/* rd_netlink_msg_refused() in front of libnl's parsers for the dumps
+	 * too, the first fill included: a refused object is left out */
+	rc = nl_socket_modify_cb(nl->dump_sk, NL_CB_MSG_IN, NL_CB_CUSTOM, on_dump_in, nl);
 	if (rc < 0)
 		goto fail;
-	/* rd_netlink_msg_refused() in front of libnl's parsers on both sockets.
-	 * The manager's first fill (nl_cache_mngr_add) reads from a socket of
-	 * libnl's own, which cannot be hooked in libnl 3.7. */
-	rc = nl_socket_modify_cb(nl->events_sk, NL_CB_MSG_IN, NL_CB_CUSTOM, on_event_in, nl);
-	if (rc >= 0)
-		rc = nl_socket_modify_cb(nl->dump_sk, NL_CB_MSG_IN, NL_CB_CUSTOM, on_dump_in, nl);
+	/* the event socket is subscribed already: nothing between this first
+	 * fill and the loop is missed */
+	rc = rtnl_link_alloc_cache(nl->dump_sk, AF_UNSPEC, &nl->links);
 	if (rc < 0)
 		goto fail;
-	rc = nl_cache_mngr_add(nl->mngr, "route/link", on_link_change, nl, &nl->links);
-	if (rc < 0)
-		goto fail;
-	rc = nl_cache_mngr_add(nl->mngr, "route/addr", on_addr_change, nl, &nl->addrs);
+	/* libnl-route's address parser looks links up here, as it did in
+	 * the cache manager's (NL_AUTO_PROVIDE) */
+	nl_cache_mngt_provide(nl->links);
+	rc = rtnl_addr_alloc_cache(nl->dump_sk, &nl->addrs);
 	if (rc < 0)
 		goto fail;
 	sync_local4(nl);
-	/* qdisc and tc filter events, for routerd/daemon/tc.c (nl->on_tc) */
-	rc = nl_socket_add_membership(nl->events_sk, RTNLGRP_TC);
-	if (rc < 0)
+	if (!rd_nl_events_add(ev, &c)) {
+		rc = -NLE_RANGE;
 		goto fail;
-	if (rcvbuf > 0)
-		nl_socket_set_buffer_size(nl->events_sk, rcvbuf, 0);
-
-	ev_timer_init(&nl->resync_timer, on_resync_timer, RESYNC_DELAY_S, 0);
-	nl->resync_timer.data = nl;
-	ev_io_init(&nl->io, on_readable, nl_cache_mngr_get_fd(nl->mngr), EV_READ);
-	nl->io.data = nl;
-	ev_io_start(loop, &nl->io);
+	}
 	return 0;
 fail:
-	snprintf(err, errlen, "cannot subscribe to netlink link and address events: %s",
-		 nl_geterror(rc));
+	snprintf(err, errlen, "cannot read the netlink links and addresses: %s", nl_geterror(rc));
 	rd_netlink_close(nl);
 	return -1;
 }
 
 void rd_netlink_close(struct rd_netlink *nl)
 {
-	if (nl->loop && nl->mngr) {
-		ev_io_stop(nl->loop, &nl->io);
-		ev_timer_stop(nl->loop, &nl->resync_timer);
+	if (nl->ev)
+		rd_nl_events_remove(nl->ev, nl);
+	if (nl->links) {
+		nl_cache_mngt_unprovide(nl->links);
+		nl_cache_free(nl->links);
 	}
-	if (nl->mngr)
-		nl_cache_mngr_free(nl->mngr); /* frees the caches, not our socket */
-	if (nl->events_sk)
-		nl_socket_free(nl->events_sk);
+	if (nl->addrs)
+		nl_cache_free(nl->addrs);
 	if (nl->dump_sk)
 		nl_socket_free(nl->dump_sk);
 	memset(nl, 0, sizeof(*nl));

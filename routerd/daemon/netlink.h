@@ -1,22 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The netlink mirror: owns the rtnetlink subscription (libnl-route cache
- * manager) and turns link events into rd_ifaces_reconcile() calls.
+ * The links and addresses: owns the daemon's model of them (libnl-route's
+ * link and address caches), turns link changes into rd_ifaces_reconcile()
+ * calls and the IPv4 addresses into the fast path's martian-source table
+ * (rd_local4).
  *
- * Links and addresses are subscribed: links drive the managed interfaces,
- * IPv4 addresses the fast path's martian-source check (rd_local4). The TC
- * group (qdiscs, tc filters) arrives on the same socket and only tells
- * routerd/daemon/tc.c to look again (on_tc). Routes,
- * nexthops and neighbours stay in the kernel, where bpf_fib_lookup() reads
- * them: routerd keeps no copy of the routing table, so route churn never
- * reaches this process and its memory does not grow with the table. An overrun socket (ENOBUFS) means events
- * were lost: the cache is refilled from a fresh dump and every interface is
- * reconciled, logged and counted.
+ * The events come from the one reader (nl_events.h): each link or address
+ * message is parsed by libnl-route into its cache, whose change callbacks
+ * do the rest. Routes, nexthops and neighbours stay in the kernel, where
+ * bpf_fib_lookup() reads them: routerd keeps no copy of the routing
+ * table, so its memory does not grow with the table. After lost events the
+ * reader's resync refills the caches from a fresh dump and every interface
+ * is reconciled, logged and counted.
  *
  * libnl-route's parsers crash on some malformed messages (libnl 3.7), so
- * every link and address message is checked first (rd_netlink_msg_refused):
- * a refused one never reaches libnl, is counted and, as an event, triggers
- * the same resync as an overrun.
+ * every link and address message is checked first (rd_netlink_msg_refused),
+ * events and dumps alike: a refused one never reaches libnl, is counted
+ * and, as an event, triggers the reader's resync.
  */
 #ifndef RD_NETLINK_H
 #define RD_NETLINK_H
@@ -28,22 +28,19 @@
 #include "daemon/ifaces.h"
 
 struct nlmsghdr;
-struct nl_cache_mngr;
 struct nl_cache;
 struct nl_sock;
+struct rd_nl_events;
 
 struct rd_netlink {
-	struct nl_cache_mngr *mngr;
 	struct nl_cache *links;
 	struct nl_cache *addrs;
-	struct nl_sock *events_sk;
 	struct nl_sock *dump_sk;
+	struct rd_nl_events *ev; /* the reader it follows */
 	struct rd_ifaces *ifs;
 	struct rd_datapath *dp;
 	struct ev_loop *loop;
-	ev_io io;
-	ev_timer resync_timer; /* coalesces a burst of overruns into one resync */
-	unsigned long events;
+	unsigned long events;   /* link and address changes */
 	unsigned long overruns;
 	unsigned long resyncs;
 	unsigned long rejected; /* messages refused before libnl parsed them */
@@ -52,16 +49,12 @@ struct rd_netlink {
 	 * a cached flow skips the martian-source check (bpf/lib/cache.h) */
 	void (*on_local4)(void *arg);
 	void *on_local4_arg;
-	/* called for every qdisc, tc filter or chain event (RTNLGRP_TC, on
-	 * the same socket) and after a resync: routerd/daemon/tc.c reads again */
-	void (*on_tc)(void *arg);
-	void *on_tc_arg;
-	char resync_reason[96];
 };
 
-/* rcvbuf: 0 for the default; tests pass a tiny one to provoke ENOBUFS. */
-int rd_netlink_open(struct rd_netlink *nl, struct ev_loop *loop, struct rd_ifaces *ifs,
-		    struct rd_datapath *dp, int rcvbuf, char *err, size_t errlen);
+/* Fills the caches and joins EV (subscribed already, so nothing between
+ * the fill and the loop is missed). */
+int rd_netlink_open(struct rd_netlink *nl, struct ev_loop *loop, struct rd_nl_events *ev,
+		    struct rd_ifaces *ifs, struct rd_datapath *dp, char *err, size_t errlen);
 void rd_netlink_close(struct rd_netlink *nl);
 /* Full resync: refill the caches, reconcile every interface, rewrite the
  * local address table. */

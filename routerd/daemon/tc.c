@@ -12,7 +12,6 @@
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 
-#include "bridge/mirror.h"
 #include "daemon/ifaces.h"
 #include "common/print.h"
 #include "common/log.h"
@@ -429,7 +428,8 @@ void rd_tc_refresh(struct rd_tc *tc)
 		rd_ifaces_reconcile(tc->ifs); /* describes each port again */
 	if (any_change(tc, old, n_old)) {
 		tc->changes++;
-		rd_fdb_netconf_changed(); /* rewrites rd_bridges and rd_vlan_devs */
+		if (tc->on_change)
+			tc->on_change(tc->on_change_arg); /* rd_bridges, rd_vlan_devs */
 	}
 	free(old);
 }

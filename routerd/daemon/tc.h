@@ -69,6 +69,10 @@ struct rd_tc {
 	size_t n_devs, cap_devs;
 	unsigned long events, refreshes, errors, changes;
 	bool ok;           /* the last re-read completed */
+	/* a hold changed: what else carries one (the bridge mirror's
+	 * rd_bridges and rd_vlan_devs) is rewritten; wired by main */
+	void (*on_change)(void *arg);
+	void *on_change_arg;
 };
 
 /* Opens the request socket and reads the state once, before the first

@@ -134,14 +134,14 @@ tap_cmp "... and no longer counted as martian" $(($(martian) - m0)) -eq 0
 # --- malformed link events, unicast to routerd's event socket (a
 # CAP_NET_ADMIN process can; the kernel never sends them): libnl 3.7 crashes
 # parsing them, so routerd refuses them first, counts them and resyncs
-events_port() { # the port id of the socket in groups RTNLGRP_LINK and _IPV4_IFADDR, not _NEIGH
+events_port() { # the port id of the one event socket: in groups RTNLGRP_LINK and _IPV4_IFADDR
 	local inodes port groups
 	inodes=$(find "/proc/$RD_PID/fd" -lname 'socket:*' -printf '%l\n' 2>/dev/null | tr -dc '0-9\n')
 	ip netns exec "$R" cat /proc/net/netlink | awk -v inodes="$inodes" '
 		BEGIN { n = split(inodes, a, "\n"); for (i = 1; i <= n; i++) want[a[i]] = 1 }
 		NR > 1 && $2 == 0 && want[$NF] { print $3, $4 }' |
 		while read -r port groups; do
-			(((16#$groups & 0x15) == 0x11)) && echo "$port"
+			(((16#$groups & 0x11) == 0x11)) && echo "$port"
 		done
 }
 port=$(events_port)

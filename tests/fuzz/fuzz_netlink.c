@@ -18,17 +18,19 @@
  *      memory errors and UB only.
  *   3. the nftables ruleset reader (routerd/netfilter/ruleset.c), as netfilter.c
  *      feeds it a dump: checked, an unreadable buffer holds every family.
- *   4. libnl: each message that fits the buffer goes through netlink.c's
- *      guard (on_event_in, the event socket's NL_CB_MSG_IN, which calls
- *      rd_netlink_msg_refused()); if it lets it pass, it is parsed by the
- *      libnl-route cache parsers (nl_msg_parse(), as the cache manager's
- *      event_input() does) and included in the link or address cache with
- *      routerd/daemon/netlink.c's callbacks on_link_change (reconciling one
- *      configured interface that does not exist) and on_addr_change (which
- *      rewrites rd_local4 in a loaded copy of the XDP program's maps).
- *      Checked: a refused message is counted and has the resync timer
- *      armed; rd_local4 then holds exactly the IPv4 local and broadcast
- *      addresses of the cache (the kernel map and the daemon's copy).
+ *   4. the one event reader (routerd/daemon/nl_events.c): the buffer is
+ *      dispatched as the daemon's event socket delivers it, to netlink.c
+ *      (its guard, rd_netlink_msg_refused(); what it lets pass is parsed
+ *      by libnl-route into the link or address cache, whose callbacks
+ *      on_link_change reconcile one configured interface that does not
+ *      exist and on_addr_change rewrites rd_local4 in a loaded copy of the
+ *      XDP program's maps) and to a checking consumer of every kind.
+ *      Checked: each message handed out lies whole in the buffer and has
+ *      the kind rd_nl_kind_of() gives; every refused link or address
+ *      message is counted and has the reader's resync armed (and none
+ *      arms it otherwise); rd_local4 then holds exactly the IPv4 local and
+ *      broadcast addresses of the cache (the kernel map and the daemon's
+ *      copy).
  *   4. routerd/daemon/tc.c's qdisc and filter parser (rd_tc_parse) and the state
  *      it folds a qdisc into (rd_tc_note_qdisc), for every message as
  *      routerd's own walk (rd_nlmsg_for_each) delivers it. Checked: only
@@ -81,6 +83,7 @@
 #include "daemon/freshness.h"
 #include "daemon/netlink.h"
 #include "bridge/internal.h"
+#include "daemon/nl_events.h"
 #include "netfilter/ruleset.h"
 #include "daemon/tc.h"
 #include "daemon/datapath.h"
@@ -107,6 +110,8 @@ static struct rd_datapath dp;
 static struct rd_ifaces ifs;
 static struct rd_managed_iface managed[1]; /* ifs.list */
 static struct rd_netlink nl;
+static struct rd_nl_events events; /* the daemon's one reader, without a socket */
+static void check_dispatch(void *arg, enum rd_nl_kind kind, const struct nlmsghdr *nlh);
 static struct rd_freshness fr;
 static struct ev_loop *loop;
 
@@ -308,11 +313,6 @@ static void write_seeds(const char *dir)
 /* ------------------------------------------------------------------ */
 /* Set-up                                                              */
 
-static void no_resync(struct ev_loop *l, ev_timer *w, int revents)
-{
-	(void)l, (void)w, (void)revents;
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *seeds = getenv("RD_FUZZ_WRITE_SEEDS");
@@ -341,14 +341,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	ifs.list[0].att.link_fd = -1;
 
 	loop = ev_loop_new(EVFLAG_AUTO);
-	nl.ifs = &ifs;
-	nl.dp = &dp;
-	nl.loop = loop;
-	/* armed by a refused event, as in the daemon; the loop never runs */
-	ev_timer_init(&nl.resync_timer, no_resync, 0.1, 0);
-	if (nl_cache_alloc_name("route/link", &nl.links) < 0 ||
-	    nl_cache_alloc_name("route/addr", &nl.addrs) < 0) {
-		fprintf(stderr, "fuzz_netlink: cannot allocate libnl caches\n");
+	/* the resync a refused event asks for is armed, as in the daemon; the
+	 * loop never runs */
+	rd_nl_events_init(&events, loop);
+	if (fz_netlink_init(&nl, &events, loop, &ifs, &dp) ||
+	    !rd_nl_events_add(&events, &(struct rd_nl_consumer){
+		    .name = "check", .kinds = ~0u, .msg = check_dispatch }))
+	{
+		fprintf(stderr, "fuzz_netlink: cannot set up the event reader\n");
 		exit(1);
 	}
 	fr.dp = &dp;
@@ -482,19 +482,6 @@ static void run_nf(const char *buf, size_t len)
 /* ------------------------------------------------------------------ */
 /* 2. libnl: the link and address caches                              */
 
-static void include_cb(struct nl_object *obj, void *arg)
-{
-	const char *type = nl_object_get_type(obj);
-
-	(void)arg;
-	if (!type)
-		return;
-	if (!strcmp(type, "route/link"))
-		nl_cache_include(nl.links, obj, fz_on_link_change, &nl);
-	else if (!strcmp(type, "route/addr"))
-		nl_cache_include(nl.addrs, obj, fz_on_addr_change, &nl);
-}
-
 struct want_local4 {
 	__u32 addrs[2 * RD_LOCAL4_SLOTS];
 	size_t n;
@@ -554,47 +541,54 @@ static void check_local4(void)
 	}
 }
 
+/* Every consumer of the reader: each message it is handed lies whole in
+ * the buffer and is of the kind it was sorted into. */
+static const char *dispatched_buf;
+static size_t dispatched_len;
+
+static void check_dispatch(void *arg, enum rd_nl_kind kind, const struct nlmsghdr *nlh)
+{
+	const char *p = (const char *)nlh;
+	char name[16];
+
+	(void)arg;
+	if (p < dispatched_buf || nlh->nlmsg_len < sizeof(*nlh) ||
+	    nlh->nlmsg_len > (size_t)(dispatched_buf + dispatched_len - p))
+		FAIL("the reader handed out a message outside the buffer");
+	if (kind != rd_nl_kind_of(nlh) || kind >= RD_NLK__MAX)
+		FAIL("a message of type %u handed out as kind %d", nlh->nlmsg_type, kind);
+	if (!rd_nl_type_name(nlh->nlmsg_type, name, sizeof(name))[0])
+		FAIL("type %u has no name", nlh->nlmsg_type);
+}
+
 static void run_libnl(const char *buf, size_t len)
 {
-	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
-	int left = (int)len;
+	const struct nlmsghdr *nlh;
+	unsigned long rejected = nl.rejected, refused = 0;
 	bool addr_events = false;
+	size_t left;
 
 	nl_cache_clear(nl.links);
 	nl_cache_clear(nl.addrs);
 	rd_dp_set_local4(&dp, NULL, 0);
-	while (nlmsg_ok(nlh, left)) {
-		struct nl_msg *msg = nlmsg_convert((struct nlmsghdr *)nlh);
+	/* what the reader will hand netlink.c, and what its guard refuses */
+	rd_nlmsg_for_each(nlh, buf, len, left) {
+		enum rd_nl_kind kind = rd_nl_kind_of(nlh);
 
-		if (nlh->nlmsg_type == RTM_NEWADDR || nlh->nlmsg_type == RTM_DELADDR)
-			addr_events = true;
-		/* only the types of the daemon's caches, as the cache manager's
-		 * event_input() does (nl_msg_parse() alone would hand others,
-		 * e.g. RTM_DELMDB, to libnl-route caches routerd never uses) */
-		if (msg && !nl_msgtype_lookup(nl_cache_get_ops(nl.links), nlh->nlmsg_type) &&
-		    !nl_msgtype_lookup(nl_cache_get_ops(nl.addrs), nlh->nlmsg_type)) {
-			nlmsg_free(msg);
-			msg = NULL;
-		}
-		if (msg) {
-			unsigned long rejected = nl.rejected;
-
-			nlmsg_set_proto(msg, NETLINK_ROUTE);
-			ev_timer_stop(loop, &nl.resync_timer);
-			if (fz_on_event_in(msg, &nl) == NL_OK) {
-				if (nl.rejected != rejected)
-					FAIL("a message let through was counted as rejected");
-				nl_msg_parse(msg, include_cb, NULL);
-			} else if (nl.rejected != rejected + 1 ||
-				   !ev_is_active(&nl.resync_timer)) {
-				FAIL("a refused message: rejected %lu -> %lu, resync %s", rejected,
-				     nl.rejected,
-				     ev_is_active(&nl.resync_timer) ? "armed" : "not armed");
-			}
-			nlmsg_free(msg);
-		}
-		nlh = nlmsg_next((struct nlmsghdr *)nlh, &left);
+		if (kind != RD_NLK_LINK && kind != RD_NLK_ADDR)
+			continue;
+		addr_events |= kind == RD_NLK_ADDR;
+		refused += rd_netlink_msg_refused(nlh) != NULL;
 	}
+	ev_timer_stop(loop, &events.resync_timer);
+	dispatched_buf = buf;
+	dispatched_len = len;
+	rd_nl_events_dispatch(&events, buf, len);
+	if (nl.rejected - rejected != refused)
+		FAIL("%lu messages refused, %lu counted", refused, nl.rejected - rejected);
+	if (!!ev_is_active(&events.resync_timer) != (refused > 0))
+		FAIL("%lu refused messages, the resync %s", refused,
+		     ev_is_active(&events.resync_timer) ? "armed" : "not armed");
 	if (addr_events)
 		check_local4();
 }

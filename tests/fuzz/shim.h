@@ -8,14 +8,17 @@
 #include <linux/netlink.h>
 #include <stddef.h>
 
-struct nl_cache;
-struct nl_object;
-struct nl_msg;
+struct ev_loop;
+struct rd_datapath;
+struct rd_ifaces;
+struct rd_netlink;
+struct rd_nl_events;
 
-void fz_on_link_change(struct nl_cache *cache, struct nl_object *obj, int action, void *arg);
-void fz_on_addr_change(struct nl_cache *cache, struct nl_object *obj, int action, void *arg);
-/* netlink.c's NL_CB_MSG_IN of the event socket: rd_netlink_msg_refused(),
- * counting and the resync (NL_SKIP) for a refused message, else NL_OK. */
-int fz_on_event_in(struct nl_msg *msg, void *arg);
+/* netlink.c as a consumer of EV (rd_nl_events_init()ed with LOOP), with
+ * empty caches and no socket: what rd_netlink_open() registers (the guard,
+ * libnl-route's parsers into the caches, on_link_change/on_addr_change),
+ * without the dumps. 0, or -1 if libnl is out of memory. */
+int fz_netlink_init(struct rd_netlink *nl, struct rd_nl_events *ev, struct ev_loop *loop,
+		    struct rd_ifaces *ifs, struct rd_datapath *dp);
 
 #endif

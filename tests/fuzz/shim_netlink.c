@@ -1,19 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
-/* routerd/daemon/netlink.c as it is, plus its exported cache callbacks (see shim.h). */
+/* routerd/daemon/netlink.c as it is, plus an entry point that sets it up
+ * as a consumer of an event reader without sockets (see shim.h). */
 #include "daemon/netlink.c"
 #include "shim.h"
 
-void fz_on_link_change(struct nl_cache *cache, struct nl_object *obj, int action, void *arg)
+int fz_netlink_init(struct rd_netlink *nl, struct rd_nl_events *ev, struct ev_loop *loop,
+		    struct rd_ifaces *ifs, struct rd_datapath *dp)
 {
-	on_link_change(cache, obj, action, arg);
-}
+	/* what rd_netlink_open() registers, without its dumps */
+	struct rd_nl_consumer c = consumer(nl);
 
-void fz_on_addr_change(struct nl_cache *cache, struct nl_object *obj, int action, void *arg)
-{
-	on_addr_change(cache, obj, action, arg);
-}
-
-int fz_on_event_in(struct nl_msg *msg, void *arg)
-{
-	return on_event_in(msg, arg);
+	memset(nl, 0, sizeof(*nl));
+	nl->ifs = ifs;
+	nl->dp = dp;
+	nl->loop = loop;
+	nl->ev = ev;
+	if (nl_cache_alloc_name("route/link", &nl->links) < 0 ||
+	    nl_cache_alloc_name("route/addr", &nl->addrs) < 0)
+		return -1;
+	return rd_nl_events_add(ev, &c) ? 0 : -1;
 }

@@ -37,6 +37,7 @@
 
 #include "daemon/datapath.h"
 #include "bridge/mirror.h"
+#include "daemon/daemon.h"
 #include "daemon/ifaces.h"
 #include "common/log.h"
 #include "routerd.skel.h"
@@ -59,6 +60,7 @@ struct rd_datapath dp;
 struct rd_ifaces ifs;
 static struct rd_managed_iface managed[N_PORTS + 1]; /* ifs.list */
 struct rd_fdb mirror;
+struct rd_nl_events events; /* the daemon's one event reader, without a loop */
 bool mirror_on;
 
 
@@ -181,17 +183,26 @@ void build(void)
 /* The mirror fills rd_fdb and the bridge fields of rd_iface. */
 void setup_mirror(void)
 {
+	struct rd_fdb_hooks hooks;
 	char err[256];
 
 	build();
-	cr_assert_eq(rd_fdb_start(&mirror, NULL, &dp, &ifs, err, sizeof(err)), 0, "%s", err);
+	/* wired to the interface table as main does: it writes the ports'
+	 * bridge fields the mirror describes */
+	ifs.dp = &dp;
+	rd_wire_bridge(&ifs, &mirror, &hooks);
+	cr_assert_eq(rd_nl_events_open(&events, 0, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(rd_fdb_start(&mirror, NULL, &dp, &events, &hooks, err, sizeof(err)), 0, "%s",
+		     err);
 	mirror_on = true;
 }
 
 void teardown(void)
 {
-	if (mirror_on)
+	if (mirror_on) {
 		rd_fdb_stop(&mirror);
+		rd_nl_events_close(&events);
+	}
 	mirror_on = false;
 	routerd_bpf__destroy(skel);
 	skel = NULL;

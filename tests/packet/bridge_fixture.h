@@ -27,6 +27,7 @@
 
 #include "daemon/datapath.h"
 #include "bridge/mirror.h"
+#include "daemon/nl_events.h"
 #include "daemon/ifaces.h"
 
 #include "capture.h"
@@ -45,6 +46,7 @@ extern int ifindex[N_PORTS + 1], br_ifindex;
 extern struct rd_datapath dp;
 extern struct rd_ifaces ifs;
 extern struct rd_fdb mirror; /* rd_fdb_start()ed by setup_mirror() */
+extern struct rd_nl_events events; /* the event reader it follows */
 extern bool mirror_on;
 
 /* the namespace */

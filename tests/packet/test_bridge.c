@@ -342,7 +342,7 @@ Test(bridge, an_overrun_is_followed_by_a_full_resync)
 	for (int i = 0; i < 400; i++)
 		fprintf(b, "fdb add 02:00:00:01:%02x:%02x dev brp3 master static\n", i >> 8, i & 0xff);
 	cr_assert_eq(fclose(b), 0);
-	cr_assert_eq(setsockopt(mnl_socket_get_fd(mirror.events), SOL_SOCKET, SO_RCVBUF, &tiny,
+	cr_assert_eq(setsockopt(mnl_socket_get_fd(events.sk), SOL_SOCKET, SO_RCVBUF, &tiny,
 				sizeof(tiny)), 0);
 	change("bridge -batch %s", batch);
 	unlink(batch);

@@ -95,7 +95,16 @@ struct rd_fdb_hooks {
 	 * are due again (rd_fdb_describe_port() answers differently) */
 	void (*ports_changed)(void *arg);
 	void *arg;
+	/* the RD_TC_HOLD_* bits for IFINDEX (rd_tc_hold()); 0 without it */
+	__u8 (*tc_hold)(void *arg, __u32 ifindex, bool bypass);
+	void *tc_arg;
 };
+
+/* The tc hold of IFINDEX (a bridge or VLAN device) through F's hooks. */
+static inline __u8 rd_fdb_tc_hold(const struct rd_fdb_hooks *h, __u32 ifindex)
+{
+	return h->tc_hold ? h->tc_hold(h->tc_arg, ifindex, false) : 0;
+}
 
 struct rd_fdb {
 	struct rd_datapath *dp;

@@ -33,7 +33,6 @@
 #include "common/log.h"
 #include "daemon/nlmsg.h"
 #include "daemon/sysctl.h"
-#include "daemon/tc.h"
 #include "routerd.skel.h"
 
 /* ------------------------------------------------------------------ */
@@ -395,7 +394,7 @@ static void write_bridges(struct rd_fdb *f)
 		if (b->up)
 			memcpy(want.mac, b->mac, sizeof(want.mac));
 		want.rp_filter = rd_ipv4_rp_filter(b->name);
-		want.tc = rd_tc_hold(b->ifindex, false);
+		want.tc = rd_fdb_tc_hold(&f->hooks, b->ifindex);
 		if (!bpf_map_lookup_elem(fd, &b->ifindex, &cur) && !memcmp(&cur, &want, sizeof(cur)))
 			continue;
 		if (bpf_map_update_elem(fd, &b->ifindex, &want, BPF_ANY))

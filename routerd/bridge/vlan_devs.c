@@ -22,7 +22,6 @@
 #include "bridge/internal.h"
 #include "daemon/sysctl.h"
 #include "routerd.skel.h"
-#include "daemon/tc.h"
 
 bool rd_vlan_dev_parse(const struct ifinfomsg *ifi, const struct nlattr *const *tb,
 		       const struct nlattr *info_data, struct rd_br_vlan_dev *out)
@@ -99,7 +98,7 @@ void rd_vlan_devs_write(struct rd_fdb *f)
 		if (!mirrored(f, v))
 			continue;
 		v->dev.rp_filter = rd_ipv4_rp_filter(v->name);
-		v->dev.tc = rd_tc_hold(v->dev.ifindex, false);
+		v->dev.tc = rd_fdb_tc_hold(&f->hooks, v->dev.ifindex);
 		if (bpf_map_update_elem(devs, &v->dev.ifindex, &v->dev, BPF_ANY) ||
 		    bpf_map_update_elem(in, &k, &v->dev, BPF_ANY))
 			warn_map(f, "rd_vlan_devs", errno);

@@ -34,13 +34,32 @@ static void fdb_ports_changed(void *ifs)
 	rd_ifaces_update_bridge(ifs);
 }
 
+static __u8 tc_hold(void *tc, __u32 ifindex, bool bypass)
+{
+	return rd_tc_hold(tc, ifindex, bypass);
+}
+
+static void tc_ports_changed(void *ifs)
+{
+	rd_ifaces_reconcile(ifs);
+}
+
+void rd_wire_tc(struct rd_ifaces *ifs, struct rd_tc *tc)
+{
+	ifs->hooks.tc_hold = tc_hold;
+	ifs->hooks.tc_arg = tc;
+	tc->on_ports = tc_ports_changed;
+	tc->on_ports_arg = ifs;
+}
+
 void rd_wire_bridge(struct rd_ifaces *ifs, struct rd_fdb *fdb, struct rd_fdb_hooks *hooks)
 {
-	ifs->hooks = (struct rd_ifaces_hooks){
-		.bridge_port = iface_bridge_port, .changed = ifaces_changed, .arg = fdb,
-	};
+	ifs->hooks.bridge_port = iface_bridge_port;
+	ifs->hooks.changed = ifaces_changed;
+	ifs->hooks.arg = fdb;
 	*hooks = (struct rd_fdb_hooks){
 		.managed = fdb_managed, .ports_changed = fdb_ports_changed, .arg = ifs,
+		.tc_hold = ifs->hooks.tc_hold, .tc_arg = ifs->hooks.tc_arg,
 	};
 }
 

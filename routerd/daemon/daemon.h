@@ -60,5 +60,10 @@ void rd_daemon_publish_conntrack(void *arg);
  * other instead of calling it by name: IFS's now, the mirror's in *HOOKS
  * for rd_fdb_start(). */
 void rd_wire_bridge(struct rd_ifaces *ifs, struct rd_fdb *fdb, struct rd_fdb_hooks *hooks);
+/* The tc holds: the interface table asks TC through its hooks, and TC has
+ * the table describe its ports again when a port's hold changes. Before
+ * rd_ifaces_attach_all() and rd_wire_bridge() (which passes the tc hook on
+ * to the mirror). */
+void rd_wire_tc(struct rd_ifaces *ifs, struct rd_tc *tc);
 
 #endif

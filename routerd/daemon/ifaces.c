@@ -13,12 +13,19 @@
 #include "daemon/ifaces.h"
 #include "common/log.h"
 #include "daemon/sysctl.h"
-#include "daemon/tc.h"
 #include "daemon/xdp_target.h"
 
 #define POLL_S 1.0 /* ports that cannot take redirects, asked again */
 #define RECONCILE_DELAY_S 0.02
 
+
+/* The tc hold of M's port, through the hook main wired (daemon/tc.c). */
+static __u8 tc_hold(const struct rd_ifaces *ifs, const struct rd_managed_iface *m)
+{
+	if (!ifs->hooks.tc_hold)
+		return 0;
+	return ifs->hooks.tc_hold(ifs->hooks.tc_arg, m->ifindex, m->cfg.tc_bypass);
+}
 static int read_mac(const char *ifname, __u8 mac[6])
 {
 	struct ifreq ifr = { 0 };
@@ -86,7 +93,7 @@ static int describe(struct rd_ifaces *ifs, struct rd_managed_iface *m, char *err
 		return rd_errorf(err, errlen, "cannot read the MAC address of %s: %s", m->cfg.name,
 				 strerror(-rc));
 	val.rp_filter = rd_ipv4_rp_filter(m->cfg.name);
-	val.tc = rd_tc_hold(m->ifindex, m->cfg.tc_bypass);
+	val.tc = tc_hold(ifs, m);
 	/* A port tc holds is not in rd_tx (update_tx): a redirect to it fails
 	 * over to the kernel. The flag that names the reason is set before the
 	 * port leaves rd_tx and cleared after it is back, so the count says
@@ -465,7 +472,7 @@ static void on_poll_timer(struct ev_loop *loop, ev_timer *w, int revents)
 		struct rd_managed_iface *m = &ifs->list[i];
 
 		if (m->ifindex && m->no_tx && rd_xdp_target(m->ifindex) != RD_XDP_TARGET_NO)
-			update_tx(ifs, m, true, rd_tc_hold(m->ifindex, m->cfg.tc_bypass));
+			update_tx(ifs, m, true, tc_hold(ifs, m));
 	}
 }
 

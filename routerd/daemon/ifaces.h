@@ -41,6 +41,9 @@ struct rd_ifaces_hooks {
 	 * re-created) */
 	void (*changed)(void *arg);
 	void *arg;
+	/* the RD_TC_HOLD_* bits for IFINDEX (rd_tc_hold()); 0 without it */
+	__u8 (*tc_hold)(void *arg, __u32 ifindex, bool bypass);
+	void *tc_arg;
 };
 
 struct rd_ifaces {

@@ -385,6 +385,16 @@ static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+/* tc is read before XDP is attached, so that a port tc holds is never in
+ * rd_tx, and the interface table asks it through its hooks. */
+static int tc_and_attach(struct rd_daemon *d, char *err, size_t errlen)
+{
+	if (rd_tc_open(&d->tc, &d->ifaces, err, errlen))
+		return -1;
+	rd_wire_tc(&d->ifaces, &d->tc);
+	return rd_ifaces_attach_all(&d->ifaces, &d->dp, &d->cfg, err, errlen);
+}
+
 static int run(struct rd_daemon *d, bool foreground)
 {
 	struct ev_loop *loop;
@@ -404,8 +414,7 @@ static int run(struct rd_daemon *d, bool foreground)
 	}
 	if (rd_dp_open(&d->dp, d->cfg.pin_dir, d->cfg.netfilter == RD_NF_OFFLOAD, err, sizeof(err)) ||
 	    netfilter_first(d) ||
-	    rd_tc_open(&d->tc, &d->ifaces, err, sizeof(err)) ||
-	    rd_ifaces_attach_all(&d->ifaces, &d->dp, &d->cfg, err, sizeof(err))) {
+	    tc_and_attach(d, err, sizeof(err))) {
 		rd_err("%s", err);
 		rd_tc_stop(&d->tc);
 		/* keep pins an earlier run left; remove only what we made */

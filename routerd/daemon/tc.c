@@ -26,7 +26,6 @@
 #define TC_H_MIN_EGRESS 0xFFF3U
 #endif
 
-static struct rd_tc *active;
 static char rxbuf[1 << 16];
 
 /* ------------------------------------------------------------------ */
@@ -310,9 +309,9 @@ static __u8 dev_hold(const struct rd_tc_dev *d)
 	return bits;
 }
 
-__u8 rd_tc_hold(__u32 ifindex, bool bypass)
+__u8 rd_tc_hold(const struct rd_tc *tc, __u32 ifindex, bool bypass)
 {
-	return bypass ? 0 : dev_hold(find_dev(active, ifindex));
+	return bypass ? 0 : dev_hold(find_dev(tc, ifindex));
 }
 
 void rd_tc_why(const struct rd_tc *tc, __u32 ifindex, char *out, size_t outlen)
@@ -425,7 +424,8 @@ void rd_tc_refresh(struct rd_tc *tc)
 		rd_info("traffic control: qdiscs and filters read again");
 	tc->ok = true;
 	if (log_changes(tc, old, n_old))
-		rd_ifaces_reconcile(tc->ifs); /* describes each port again */
+		if (tc->on_ports) /* each managed port described again */
+			tc->on_ports(tc->on_ports_arg);
 	if (any_change(tc, old, n_old)) {
 		tc->changes++;
 		if (tc->on_change)
@@ -467,7 +467,6 @@ int rd_tc_open(struct rd_tc *tc, struct rd_ifaces *ifs, char *err, size_t errlen
 	}
 	/* never hang on a lost answer */
 	setsockopt(mnl_socket_get_fd(tc->req), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	active = tc;
 	rd_tc_refresh(tc);
 	return 0;
 }
@@ -489,8 +488,6 @@ void rd_tc_stop(struct rd_tc *tc)
 	if (tc->req)
 		mnl_socket_close(tc->req);
 	free(tc->devs);
-	if (active == tc)
-		active = NULL;
 	memset(tc, 0, sizeof(*tc));
 }
 

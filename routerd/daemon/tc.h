@@ -73,6 +73,11 @@ struct rd_tc {
 	 * rd_bridges and rd_vlan_devs) is rewritten; wired by main */
 	void (*on_change)(void *arg);
 	void *on_change_arg;
+	/* a managed port's hold changed: the interface table describes its
+	 * ports again (rd_ifaces_reconcile); wired by main, so that tc, a
+	 * leaf, calls nobody above it */
+	void (*on_ports)(void *arg);
+	void *on_ports_arg;
 };
 
 /* Opens the request socket and reads the state once, before the first
@@ -95,9 +100,10 @@ int rd_tc_parse(const struct nlmsghdr *nlh, struct rd_tc_msg *out);
 /* Folds one parsed qdisc message into its device's state. */
 void rd_tc_note_qdisc(struct rd_tc_dev *dev, const struct rd_tc_msg *m);
 
-/* The RD_TC_HOLD_* bits for IFINDEX from the active instance's state (0
- * with none, or with bypass). Called by ifaces.c when it describes a port. */
-__u8 rd_tc_hold(__u32 ifindex, bool bypass);
+/* The RD_TC_HOLD_* bits for IFINDEX in TC's state (0 when TC is NULL, or
+ * with bypass). The interface table and the bridge mirror reach it through
+ * their hooks (daemon.c wires them). */
+__u8 rd_tc_hold(const struct rd_tc *tc, __u32 ifindex, bool bypass);
 /* Why IFINDEX would be held, as "qdisc htb, ingress filter", or "" */
 void rd_tc_why(const struct rd_tc *tc, __u32 ifindex, char *out, size_t outlen);
 /* The "tc" member of an interface in status and interfaces: an object in

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "daemon/sysctl.h"
 #include "netfilter/netfilter.h"
 
 #define DUMP_TRIES 5
@@ -100,17 +101,12 @@ static void read_nftables(struct rd_netfilter *nf, struct rd_nf_verdict *v)
 /* br_netfilter                                                        */
 
 /* -1: no br_netfilter in this namespace (nothing to read), else 0 or 1. */
+/* A br_netfilter switch: 1 on, 0 off, -1 absent (module not loaded). */
 static int read_flag(const char *path)
 {
-	FILE *f = fopen(path, "re");
-	int val = -1;
+	int v = rd_sysctl_int(path, -1);
 
-	if (!f)
-		return -1;
-	if (fscanf(f, "%d", &val) != 1)
-		val = 1; /* unreadable: assume it is on */
-	fclose(f);
-	return val != 0;
+	return v < 0 ? -1 : v != 0;
 }
 
 /* Bridged IP frames cross the ip/ip6 hooks when br_netfilter says so. */

@@ -21,6 +21,7 @@
 #include "common/log.h"
 #include "netfilter/admit.h"
 #include "netfilter/ctnetlink.h"
+#include "daemon/sysctl.h"
 #include "netfilter/offload.h"
 
 /* From the kernel's uapi (6.4+), which Debian 12's headers (6.1) and
@@ -113,15 +114,9 @@ void rd_offload_bump(struct rd_offload *off)
 /* Seconds from a sysctl; KEEP when it cannot be read. */
 static __u32 read_seconds(const char *path, __u32 keep)
 {
-	FILE *f = fopen(path, "re");
-	unsigned int v;
+	int v = rd_sysctl_int(path, -1);
 
-	if (!f)
-		return keep;
-	if (fscanf(f, "%u", &v) != 1)
-		v = keep;
-	fclose(f);
-	return v;
+	return v < 0 ? keep : (__u32)v;
 }
 
 static void read_timeouts(struct rd_offload *off)

@@ -190,6 +190,6 @@ Test(tc, filter_messages_parse)
 Test(tc, no_state_no_hold)
 {
 	/* without a running instance nothing is held, and bypass always wins */
-	cr_assert_eq(rd_tc_hold(7, false), 0);
-	cr_assert_eq(rd_tc_hold(7, true), 0);
+	cr_assert_eq(rd_tc_hold(NULL, 7, false), 0);
+	cr_assert_eq(rd_tc_hold(NULL, 7, true), 0);
 }

@@ -310,6 +310,12 @@ static void set_bridge_tc(__u8 bits)
 					  0), 0);
 }
 
+/* The mirror's tc hook, as daemon.c wires it (rd_wire_tc, rd_wire_bridge). */
+static __u8 tc_hold(void *tc, __u32 dev, bool bypass)
+{
+	return rd_tc_hold(tc, dev, bypass);
+}
+
 Test(route, a_shaper_on_the_bridge_device_is_marked)
 {
 	static struct rd_ifaces none;
@@ -317,6 +323,8 @@ Test(route, a_shaper_on_the_bridge_device_is_marked)
 	char err[256];
 
 	cr_assert_eq(rd_tc_open(&tc, &none, err, sizeof(err)), 0, "%s", err);
+	mirror.hooks.tc_hold = tc_hold;
+	mirror.hooks.tc_arg = &tc;
 	cr_assert_eq(bridge_tc(), 0);
 	sh("tc qdisc add dev " BRIDGE " root tbf rate 10mbit burst 32kb latency 50ms");
 	rd_tc_refresh(&tc);
@@ -331,6 +339,7 @@ Test(route, a_shaper_on_the_bridge_device_is_marked)
 	rd_tc_refresh(&tc);
 	rd_fdb_sync(&mirror);
 	cr_assert_eq(bridge_tc(), 0);
+	mirror.hooks.tc_hold = NULL;
 	rd_tc_stop(&tc);
 }
 

@@ -285,9 +285,11 @@ struct rd_obj *chain_nat_obj(struct chain *c, bool load)
 	rd_unload(&c->rd_nat);
 	if (!load)
 		return NULL;
+	enter_ns(c->r_ns); /* the devmap resolves its ifindexes in r */
 	rd_load(&c->rd_nat, NULL);
 	rd_fill(&c->rd_nat, c);
 	rd_cache_set(&c->rd_nat, true);
+	enter_ns(root_ns);
 	return &c->rd_nat;
 }
 

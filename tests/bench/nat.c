@@ -46,12 +46,18 @@
 
 static const char ruleset[] =
 	"table inet fw {\n"
-	"  chain forward { type filter hook forward priority 0; policy drop;\n"
+	"  chain forward {\n"
+	"    type filter hook forward priority 0; policy drop;\n"
 	"    ct state established,related accept\n"
-	"    iifname \"r0\" oifname \"r1\" accept } }\n"
+	"    iifname \"r0\" oifname \"r1\" accept\n"
+	"  }\n"
+	"}\n"
 	"table ip nat {\n"
-	"  chain postrouting { type nat hook postrouting priority 100;\n"
-	"    oifname \"r1\" masquerade } }\n";
+	"  chain postrouting {\n"
+	"    type nat hook postrouting priority 100;\n"
+	"    oifname \"r1\" masquerade\n"
+	"  }\n"
+	"}\n";
 
 static const char *ns_name;
 

@@ -155,9 +155,19 @@ struct meas skb_run(struct chain *c, enum variant v, double dur)
 		}
 		/* trafgen's worker keeps sending unless its whole group stops */
 		stop_group(pid, SIGINT);
-		if (c1 == c0)
-			die("skb: no frame reached the end of the chain with %s at r",
-			    variant_name[v]);
+		if (c1 == c0) {
+			char why[1024] = "";
+
+			if (rd_of(c, v)) {
+				struct rd_tally t = rd_read(rd_of(c, v));
+				int n = snprintf(why, sizeof(why), " forwarded=%llu",
+						 (unsigned long long)t.fwd);
+
+				rd_reasons(rd_of(c, v), why + n, sizeof(why) - n);
+			}
+			die("skb: no frame reached the end of the chain with %s at r%s%s",
+			    variant_name[v], why[0] ? "; routerd's counters on r0:" : "", why);
+		}
 		m.rate = (c1 - c0) / (cpu1 - cpu0 + sq1 - sq0);
 		m.wall_rate = (c1 - c0) / (t1 - t0);
 		m.share = tx1 != tx0 ? (double)(c1 - c0) / (__u32)(tx1 - tx0) : 0;

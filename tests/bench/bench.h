@@ -16,6 +16,7 @@
  *   prog.c       phase prog: program cost with BPF_PROG_TEST_RUN
  *   skb.c        phase skb: trafgen / sendmmsg skb traffic
  *   nexthop.c    phase nexthop: ECMP and IPv4-via-IPv6 routes
+ *   nat.c        phase nat: conntrack offload with NAT vs the kernel
  *   churn.c      phase churn: route churn under the real daemon, and the
  *                daemon's RSS / CPU figures (DAEMON lines)
  *   scale.c      phase scale: N routes vs one, random destinations
@@ -129,6 +130,7 @@ enum variant {
 	V_CANDIDATE,  /* --candidate OBJ: another build of routerd's program */
 	V_ROUTERD_NOCACHE, /* routerd with its route cache switched off */
 	V_DAEMON,     /* whatever the routerd daemon attached (a daemon chain) */
+	V_ROUTERD_NAT, /* routerd with netfilter offload set up (phase nat) */
 	V__MAX,
 };
 extern const char *const variant_name[V__MAX];
@@ -165,7 +167,7 @@ struct chain {
 	const char *gen_if, *sink_if[CHAIN_LEGS];
 	int r0, r1, r2, g_if, s_if[CHAIN_LEGS];
 	__u8 r0_mac[6], r1_mac[6], r2_mac[6], g_mac[6];
-	struct rd_obj rd, cand, rd_nocache;
+	struct rd_obj rd, cand, rd_nocache, rd_nat;
 	struct min_fwd_bpf *mf[3]; /* plain, hash devmap, direct lookup */
 	struct bench_progs_bpf *bp; /* redirect and drop at r */
 	int attached;              /* prog fd on r0, -1 none */
@@ -181,6 +183,7 @@ void rd_cache_set(struct rd_obj *r, bool on);
 bool rd_has_cache(const struct rd_obj *r);
 void chain_setup(struct chain *c);
 void chain_teardown(struct chain *c);
+struct rd_obj *chain_nat_obj(struct chain *c, bool load);
 /* routerd's program and maps in the chain, by variant (NULL: not routerd) */
 struct rd_obj *rd_of(struct chain *c, enum variant v);
 /* What routerd did with frames arriving on r0: forwarded, passed, dropped. */
@@ -245,6 +248,12 @@ void phase_live(struct chain *c);
 
 void phase_prog(struct chain *c);
 void phase_skb(struct chain *c);
+/* skb.c for phase nat: the generator's frame, one measurement, a ratio */
+void skb_prepare(struct chain *c);
+struct meas skb_run(struct chain *c, enum variant v, double dur);
+void skb_ratio(const char *name, struct way *drop, struct way *ref, struct way *x, int rounds);
+/* phase nat: conntrack offload (nat.c) */
+void phase_nat(struct chain *c);
 void phase_nexthop(struct chain *c);
 /* routerd (the daemon, chain d) and min_fwd (chain m) with and without churn */
 void phase_churn(struct chain *d, struct chain *m);

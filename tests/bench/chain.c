@@ -34,6 +34,7 @@ const char *const variant_name[V__MAX] = {
 	[V_CANDIDATE] = "candidate",
 	[V_ROUTERD_NOCACHE] = "routerd_nocache",
 	[V_DAEMON] = "routerd_daemon",
+	[V_ROUTERD_NAT] = "routerd_offload",
 };
 
 int gen_ns, sink_ns, root_ns, n_cpus;
@@ -46,6 +47,7 @@ int prog_fd(struct chain *c, enum variant v)
 	case V_ROUTERD: return c->rd.prog_fd;
 	case V_CANDIDATE: return c->cand.prog_fd;
 	case V_ROUTERD_NOCACHE: return c->rd_nocache.prog_fd;
+	case V_ROUTERD_NAT: return c->rd_nat.prog_fd;
 	case V_MIN_FWD: return bpf_program__fd(c->mf[0]->progs.min_fwd);
 	case V_MIN_FWD_HASH: return bpf_program__fd(c->mf[1]->progs.min_fwd);
 	case V_MIN_FWD_DIRECT: return bpf_program__fd(c->mf[2]->progs.min_fwd);
@@ -187,12 +189,13 @@ static void rd_fill(struct rd_obj *r, struct chain *c)
  * the fast path of a dead daemon, bpf/lib/unattended.h), and bumps the
  * generation where it changes routes (the scale phase), as the daemon
  * would. Layout: two __u64, generation and valid_until_ns, then in newer
- * builds the netfilter hold (left 0: no ruleset); an object with another
- * layout is left as loaded (cache off). */
+ * builds the netfilter hold and the conntrack offload fields (left 0: no
+ * ruleset, netfilter auto); an object with another layout is left as
+ * loaded (cache off). */
 void rd_cache_set(struct rd_obj *r, bool on)
 {
 	struct timespec ts;
-	__u64 val[3] = { 0, 0, 0 };
+	__u64 val[8] = { 0 };
 	__u32 zero = 0;
 	int rc;
 
@@ -210,10 +213,13 @@ void rd_cache_set(struct rd_obj *r, bool on)
 		die("rd_cache_ctl: %s", strerror(-rc));
 }
 
+/* generation and valid_until_ns first, then (newer builds) the netfilter
+ * hold and the conntrack offload fields, left 0 here: 16 to 64 bytes */
 bool rd_has_cache(const struct rd_obj *r)
 {
-	return r->cache_ctl && (bpf_map__value_size(r->cache_ctl) == 2 * sizeof(__u64) ||
-				bpf_map__value_size(r->cache_ctl) == 3 * sizeof(__u64));
+	__u32 size = r->cache_ctl ? bpf_map__value_size(r->cache_ctl) : 0;
+
+	return size >= 2 * sizeof(__u64) && size <= 8 * sizeof(__u64) && size % 8 == 0;
 }
 
 static void rd_unload(struct rd_obj *r)
@@ -270,6 +276,23 @@ static void chain_programs(struct chain *c)
 	devmap_put(c->bp->maps.redirect_port, 0, c->r1);
 }
 
+/* A third instance of routerd's program for phase nat (nat.c sets its
+ * offload fields and admissions), or none again. */
+struct rd_obj *chain_nat_obj(struct chain *c, bool load)
+{
+	if (c->attached >= 0 && c->attached == c->rd_nat.prog_fd)
+		set_variant(c, V_NONE);
+	rd_unload(&c->rd_nat);
+	if (!load)
+		return NULL;
+	enter_ns(c->r_ns); /* the devmap resolves its ifindexes in r */
+	rd_load(&c->rd_nat, NULL);
+	rd_fill(&c->rd_nat, c);
+	rd_cache_set(&c->rd_nat, true);
+	enter_ns(root_ns);
+	return &c->rd_nat;
+}
+
 void chain_setup(struct chain *c)
 {
 	c->r_ns = open_ns(c->r_ns_name);
@@ -313,6 +336,7 @@ void chain_teardown(struct chain *c)
 	rd_unload(&c->rd);
 	rd_unload(&c->cand);
 	rd_unload(&c->rd_nocache);
+	rd_unload(&c->rd_nat);
 	for (int k = 0; k < 3; k++)
 		min_fwd_bpf__destroy(c->mf[k]);
 	bench_progs_bpf__destroy(c->bp);
@@ -335,7 +359,7 @@ static __u64 percpu_sum(struct bpf_map *m, __u32 key)
 struct rd_obj *rd_of(struct chain *c, enum variant v)
 {
 	return v == V_ROUTERD || v == V_DAEMON ? &c->rd : v == V_CANDIDATE ? &c->cand :
-	       v == V_ROUTERD_NOCACHE ? &c->rd_nocache : NULL;
+	       v == V_ROUTERD_NOCACHE ? &c->rd_nocache : v == V_ROUTERD_NAT ? &c->rd_nat : NULL;
 }
 
 struct rd_tally rd_read(struct rd_obj *r)

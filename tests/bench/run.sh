@@ -24,7 +24,7 @@
 #   BENCH_EXTRAS        1: also the diagnostic ways (routerd without its route
 #                       cache, min_fwd variants, kernel via XDP_PASS); default
 #                       1 for a full run, 0 for --quick
-#   BENCH_PHASES        subset of prog,live,skb,nexthop,churn,scale
+#   BENCH_PHASES        subset of prog,live,skb,nexthop,nat,churn,scale
 #   BENCH_NS_PREFIX     namespace name prefix (default rdb<pid>)
 #   BENCH_CANDIDATE_OBJ another build of routerd.bpf.o (same program and map
 #                       names) to measure beside the embedded one: the
@@ -60,7 +60,7 @@ else
 	: "${BENCH_SCALE_V6:=1000000}" "${BENCH_SCALE_V4:=1000000}"
 	: "${BENCH_PROG_CALLS:=100}" "${BENCH_EXTRAS:=1}"
 fi
-: "${BENCH_CPU:=0}" "${BENCH_PHASES:=prog,live,skb,nexthop,churn,scale}"
+: "${BENCH_CPU:=0}" "${BENCH_PHASES:=prog,live,skb,nexthop,nat,churn,scale}"
 : "${BENCH_CHURN_RATE:=10000}"
 P=${BENCH_NS_PREFIX:-rdb$$}
 NS_GEN=$P-gen NS_R=$P-r NS_RB=$P-rb NS_RS=$P-rs NS_RC=$P-rc NS_SINK=$P-sink

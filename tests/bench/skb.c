@@ -112,7 +112,7 @@ static __u32 tx_packets(struct chain *c)
 /* Frames/s at the end of the chain per CPU-second of trafgen (its worker
  * runs the whole path: the softirqs its sends raise run when it re-enables
  * bottom halves) plus CPU 0's ksoftirqd. */
-static struct meas skb_run(struct chain *c, enum variant v, double dur)
+struct meas skb_run(struct chain *c, enum variant v, double dur)
 {
 	for (int attempt = 0; attempt < 4; attempt++) {
 		struct rd_tally rd0 = { 0 }, rd1 = { 0 };
@@ -155,9 +155,19 @@ static struct meas skb_run(struct chain *c, enum variant v, double dur)
 		}
 		/* trafgen's worker keeps sending unless its whole group stops */
 		stop_group(pid, SIGINT);
-		if (c1 == c0)
-			die("skb: no frame reached the end of the chain with %s at r",
-			    variant_name[v]);
+		if (c1 == c0) {
+			char why[1024] = "";
+
+			if (rd_of(c, v)) {
+				struct rd_tally t = rd_read(rd_of(c, v));
+				int n = snprintf(why, sizeof(why), " forwarded=%llu",
+						 (unsigned long long)t.fwd);
+
+				rd_reasons(rd_of(c, v), why + n, sizeof(why) - n);
+			}
+			die("skb: no frame reached the end of the chain with %s at r%s%s",
+			    variant_name[v], why[0] ? "; routerd's counters on r0:" : "", why);
+		}
 		m.rate = (c1 - c0) / (cpu1 - cpu0 + sq1 - sq0);
 		m.wall_rate = (c1 - c0) / (t1 - t0);
 		m.share = tx1 != tx0 ? (double)(c1 - c0) / (__u32)(tx1 - tx0) : 0;
@@ -177,7 +187,7 @@ static struct meas skb_run(struct chain *c, enum variant v, double dur)
 }
 
 /* reference cost / way cost per round, each cost over the XDP_DROP baseline */
-static void skb_ratio(const char *name, struct way *drop, struct way *ref, struct way *x,
+void skb_ratio(const char *name, struct way *drop, struct way *ref, struct way *x,
 		      int rounds)
 {
 	double r[MAX_ROUNDS] = { 0 }, wr[MAX_ROUNDS] = { 0 };
@@ -190,6 +200,16 @@ static void skb_ratio(const char *name, struct way *drop, struct way *ref, struc
 	printf("RATIO %s %.4f min=%.4f max=%.4f rounds=%d wall_clock=%.4f\n", name,
 	       median(r, rounds), minimum(r, rounds), maximum(r, rounds), rounds,
 	       median(wr, rounds));
+}
+
+/* the generator's log and frame (IPv4 V4_SRC -> V4_DST, UDP 1024 -> 2048) */
+void skb_prepare(struct chain *c)
+{
+	static char log[600];
+
+	snprintf(log, sizeof(log), "%s/trafgen.log", opt.tmp_dir);
+	trafgen_log = log;
+	write_trafgen_conf(c);
 }
 
 void phase_skb(struct chain *c)
@@ -211,11 +231,7 @@ void phase_skb(struct chain *c)
 		nocache = &w[n];
 		w[n++] = (struct way)WAY(c, V_ROUTERD_NOCACHE, "routerd_nocache");
 	}
-	char log[600];
-
-	snprintf(log, sizeof(log), "%s/trafgen.log", opt.tmp_dir);
-	trafgen_log = log;
-	write_trafgen_conf(c);
+	skb_prepare(c);
 	progress("skb: %s (AF_PACKET, 1 sender on CPU 0) -> r -> sink, %d rounds x %.2f "
 		 "CPU-s per way", opt.skb_gen_sendmmsg ? "sendmmsg" : "trafgen", rounds,
 		 opt.skb_duration);

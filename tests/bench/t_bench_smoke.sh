@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Smoke test of the benchmark suite: tests/bench/run.sh --quick --json F with
 # short measurements completes, writes the JSON the contract names with
-# positive numbers and the newer entries (nexthop, churn, scale, the
+# positive numbers and the newer entries (nexthop, nat, churn, scale, the
 # daemon's figures), and removes its namespaces and pin dirs. Speed is never
 # asserted.
 set -uo pipefail
@@ -27,7 +27,7 @@ done
 start=$(date +%s)
 BENCH_NS_PREFIX=$PREFIX BENCH_DURATION=0.2 BENCH_SKB_DURATION=0.3 BENCH_ROUNDS=1 \
 BENCH_PROG_CALLS=10 BENCH_SCALE_V6=20000 BENCH_SCALE_V4=5000 \
-	timeout 150 "$ROOT/tests/bench/run.sh" --quick --json "$OUT/bench.json" \
+	timeout 200 "$ROOT/tests/bench/run.sh" --quick --json "$OUT/bench.json" \
 	>"$OUT/stdout" 2>"$OUT/stderr"
 rc=$?
 took=$(($(date +%s) - start))
@@ -64,11 +64,13 @@ for prefix in ("nexthop_v4_routerd_ecmp", "nexthop_v4_min_fwd_ecmp",
                "nexthop_v4_routerd_v4_via_v6", "nexthop_v4_min_fwd_v4_via_v6",
                "churn_v4_routerd", "churn_v4_routerd_churn",
                "churn_v4_min_fwd", "churn_v4_min_fwd_churn",
-               "scale_v4_", "scale_v6_"):
+               "scale_v4_", "scale_v6_", "nat_skb_v4_kernel_nat",
+               "nat_skb_v4_routerd_offload", "nat_live_v4_routerd_offload"):
     if not any(n.startswith(prefix) for n in names):
         bad.append(f"no case {prefix}*")
 for k in ("nexthop_ecmp_routerd", "nexthop_v4_via_v6_routerd", "churn_routerd",
-          "churn_min_fwd", "route_scale_v4_routerd", "route_scale_v6_routerd"):
+          "churn_min_fwd", "route_scale_v4_routerd", "route_scale_v6_routerd",
+          "xdp_nat_vs_kernel_nat", "offload_vs_plain"):
     v = r.get(k)
     if not isinstance(v, (int, float)) or not v > 0:
         bad.append(f"ratio {k} = {v!r}")

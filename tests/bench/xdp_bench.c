@@ -12,6 +12,8 @@
  *   skb      the same chain fed with skbs by trafgen (AF_PACKET), per-packet
  *            cost over an XDP_DROP-at-r baseline, kernel vs XDP (skb.c)
  *   nexthop  ECMP and IPv4-via-IPv6 routes vs a single nexthop (nexthop.c)
+ *   nat      conntrack offload: routerd offloading a masqueraded flow vs
+ *            the kernel with the home-router ruleset, and vs plain (nat.c)
  *   churn    forwarding under 10k route changes/s, the real daemon (churn.c)
  *   scale    N routes vs one route, random destinations (scale.c)
  * and the daemons' RSS and CPU (daemon.c).
@@ -37,7 +39,7 @@
 #include "bench_progs.skel.h"
 
 struct bench_opt opt = {
-	.phases = "prog,live,skb,nexthop,churn,scale",
+	.phases = "prog,live,skb,nexthop,nat,churn,scale",
 	.duration = 2.0,
 	.skb_duration = 2.0,
 	.rounds = 5,
@@ -51,7 +53,7 @@ struct bench_opt opt = {
 
 static const char usage[] =
 "Usage: xdp_bench --gen NS --sink NS --r NS [--rb NS --rs NS] [--rc NS] --tmp DIR [options]\n"
-"  --phases LIST       prog,live,skb,nexthop,churn,scale (default: all)\n"
+"  --phases LIST       prog,live,skb,nexthop,nat,churn,scale (default: all)\n"
 "  --duration S        CPU-seconds per live measurement (default 2)\n"
 "  --skb-duration S    CPU-seconds per skb measurement (default 2)\n"
 "  --skb-gen G         trafgen (default) or sendmmsg (built-in fallback)\n"
@@ -180,6 +182,8 @@ int main(int argc, char **argv)
 		phase_skb(&main_c);
 	if (phase("nexthop"))
 		phase_nexthop(&main_c);
+	if (phase("nat"))
+		phase_nat(&main_c);
 	daemon_report_idle();
 	if (phase("churn") && churn_c.r_ns_name) {
 		chain_setup(&churn_c);

@@ -107,25 +107,28 @@ static __always_inline bool rd_ct_offloads(__u32 nf, const bool v4)
 	return (nf & want) == want;
 }
 
+/* A conntrack address into OUT as the key and the NAT data keep it: an
+ * IPv4 address in the first word (the rest left as the caller zeroed it). */
+static __always_inline void rd_ct_addr(__u32 out[4], const union nf_inet_addr *a, const bool v4)
+{
+	if (v4) {
+		out[0] = a->ip;
+		return;
+	}
+	out[0] = a->all[0];
+	out[1] = a->all[1];
+	out[2] = a->all[2];
+	out[3] = a->all[3];
+}
+
 /* One direction's tuple as a struct rd_ct_key (fully written: it is a
  * hash key). `t` points into a conntrack entry. */
 static __always_inline void rd_ct_key_from(struct rd_ct_key *k, const struct nf_conntrack_tuple *t,
 					   __u8 proto, const bool v4)
 {
 	__builtin_memset(k, 0, sizeof(*k));
-	if (v4) {
-		k->saddr[0] = t->src.u3.ip;
-		k->daddr[0] = t->dst.u3.ip;
-	} else {
-		k->saddr[0] = t->src.u3.all[0];
-		k->saddr[1] = t->src.u3.all[1];
-		k->saddr[2] = t->src.u3.all[2];
-		k->saddr[3] = t->src.u3.all[3];
-		k->daddr[0] = t->dst.u3.all[0];
-		k->daddr[1] = t->dst.u3.all[1];
-		k->daddr[2] = t->dst.u3.all[2];
-		k->daddr[3] = t->dst.u3.all[3];
-	}
+	rd_ct_addr(k->saddr, &t->src.u3, v4);
+	rd_ct_addr(k->daddr, &t->dst.u3, v4);
 	k->sport = t->src.u.all;
 	k->dport = t->dst.u.all;
 	k->family = v4 ? AF_INET : AF_INET6;
@@ -280,19 +283,8 @@ static __always_inline void rd_ct_nat_from(struct rd_nat *nat, const struct nf_c
 					   const bool v4)
 {
 	__builtin_memset(nat, 0, sizeof(*nat));
-	if (v4) {
-		nat->saddr[0] = t->dst.u3.ip;
-		nat->daddr[0] = t->src.u3.ip;
-	} else {
-		nat->saddr[0] = t->dst.u3.all[0];
-		nat->saddr[1] = t->dst.u3.all[1];
-		nat->saddr[2] = t->dst.u3.all[2];
-		nat->saddr[3] = t->dst.u3.all[3];
-		nat->daddr[0] = t->src.u3.all[0];
-		nat->daddr[1] = t->src.u3.all[1];
-		nat->daddr[2] = t->src.u3.all[2];
-		nat->daddr[3] = t->src.u3.all[3];
-	}
+	rd_ct_addr(nat->saddr, &t->dst.u3, v4);
+	rd_ct_addr(nat->daddr, &t->src.u3, v4);
 	nat->sport = t->dst.u.all;
 	nat->dport = t->src.u.all;
 }

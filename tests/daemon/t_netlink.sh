@@ -26,6 +26,12 @@ forwarded_ping() { # COUNT: all answered and forwarded_ipv4 grew by >= COUNT
 	res=$(e2e_ping "$H1" 198.18.2.2 "$1" 0.02)
 	[ "$res" = "$1 $1" ] && (($(rd_counter "$SOCK" forwarded_ipv4 eth1) - f0 >= $1))
 }
+# The predicates wait_for repeats read their state each time (a
+# "$(...)" in wait_for's arguments would be read once, before the wait).
+detached() { [ "$(iface_field "$1" attached)" = false ]; }
+renamed_away() { detached eth1 && [ -z "$(xdp_id "$R" other1)" ]; }
+resynced_since() { [ "$(status | jq .netlink.resyncs)" -gt "$1" ]; }
+local_count_is() { [ "$(local_count)" "$1" "$2" ]; }
 attached_to() { [ "$(iface_field "$1" ifindex)" = "$2" ] && [ "$(iface_field "$1" attached)" = true ] &&
 	[ -n "$(xdp_id "$R" "$1")" ]; }
 
@@ -36,7 +42,7 @@ forwarded_ping 50 && tap_ok "forwarding through XDP before any change" ||
 # --- delete eth1 and create it again: new ifindex, re-attached by name
 old=$(iface_field eth1 ifindex)
 ip -n "$R" link del eth1
-wait_for 3 test "$(iface_field eth1 attached)" = false &&
+wait_for 3 detached eth1 &&
 	tap_ok "deleting eth1 is noticed (detached, ifindex $old gone)" ||
 	e2e_fail "deleting eth1 is noticed" "$("$ROUTERCTL" -s "$SOCK" interfaces)"
 ip -n "$R" link add name eth1 type veth peer name eth0 netns "$H2"
@@ -57,7 +63,7 @@ forwarded_ping 50 && tap_ok "traffic is forwarded in XDP through the new eth1" |
 # --- rename eth1 away: routerd follows the name, the renamed device is released
 idx=$(iface_field eth1 ifindex)
 ip -n "$R" link set eth1 down; ip -n "$R" link set eth1 name other1
-wait_for 3 test "$(iface_field eth1 attached)" = false && [ -z "$(xdp_id "$R" other1)" ] &&
+wait_for 3 renamed_away &&
 	tap_ok "renaming eth1 away detaches XDP from the renamed device" ||
 	e2e_fail "renaming eth1 away detaches XDP" "xdp on other1: $(xdp_id "$R" other1)"
 ip -n "$R" link set other1 name eth1; ip -n "$R" link set eth1 up
@@ -85,7 +91,7 @@ for round in 1 2 3; do
 		for i in $(seq 150); do echo "link add name burst$round-$i type veth peer name bp$round-$i"; done
 	} | ip -n "$R" -batch -
 	kill -CONT "$RD_PID"
-	wait_for 5 test "$(status | jq .netlink.resyncs)" -gt "$r0" && break
+	wait_for 5 resynced_since "$r0" && break
 done
 tap_diag "overruns $o0 -> $(status | jq .netlink.overruns), resyncs $r0 -> $(status | jq .netlink.resyncs) after $round stopped burst(s)"
 [ "$(status | jq .netlink.resyncs)" -gt "$r0" ] &&
@@ -118,13 +124,13 @@ tap_cmp "packets spoofing r's own address as source are handed to the kernel as 
 tap_cmp "... and none is forwarded" $(($(rd_counter "$SOCK" forwarded_ipv4 eth0) - f0)) -eq 0
 n0=$(local_count)
 ip -n "$R" addr add 198.18.9.1/24 dev eth1
-wait_for 3 test "$(local_count)" -gt "$n0" && tap_ok "an address added at run time is mirrored" ||
+wait_for 3 local_count_is -gt "$n0" && tap_ok "an address added at run time is mirrored" ||
 	e2e_fail "an address added at run time is mirrored" "$(status)"
 m0=$(martian)
 spoof 198.18.9.1 5
 tap_cmp "a source equal to the new address is a martian" $(($(martian) - m0)) -eq 5
 ip -n "$R" addr del 198.18.9.1/24 dev eth1
-wait_for 3 test "$(local_count)" -eq "$n0"
+wait_for 3 local_count_is -eq "$n0"
 m0=$(martian) f0=$(rd_counter "$SOCK" forwarded_ipv4 eth0)
 spoof 198.18.9.1 5
 tap_cmp "after the address is deleted, that source is forwarded again" \
@@ -155,7 +161,7 @@ s.bind((0, 0))
 for f in sys.argv[2:]:
     s.sendto(open(f, "rb").read(), (int(sys.argv[1]), 0))
 ' "$port" "$REG/libnl-linkinfo-xstats-without-data-minimal" "$REG/libnl-veth-info-peer"
-	wait_for 3 test "$(status | jq .netlink.resyncs)" -gt "$r0"
+	wait_for 3 resynced_since "$r0"
 	kill -0 "$RD_PID" 2>/dev/null && tap_ok "routerd survives link events that crash libnl" ||
 		e2e_bail "routerd survives link events that crash libnl"
 	tap_cmp "both are refused and counted (netlink.rejected)" \

@@ -1155,8 +1155,8 @@ static int route_cache_miss_event = -1;
 static void enable_route_cache(void)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(dp.skel->obj, "rd_cache_ctl");
-	/* no netfilter hold (the third word, when the build has it) */
-	struct { __u64 generation, valid_until_ns, netfilter; } ctl = { 1, ~0ull, 0 };
+	/* no netfilter hold, no conntrack offload */
+	struct rd_cache_ctl ctl = { .generation = 1, .valid_until_ns = ~0ull };
 	__u32 zero = 0;
 
 	for (unsigned i = 0; i < RD_EV__MAX; i++)
@@ -1164,8 +1164,7 @@ static void enable_route_cache(void)
 			route_cache_miss_event = (int)i;
 	if (!m)
 		return;
-	if (bpf_map__value_size(m) > sizeof(ctl) || bpf_map__value_size(m) < 16 ||
-	    bpf_map__update_elem(m, &zero, sizeof(zero), &ctl, bpf_map__value_size(m), BPF_ANY))
+	if (bpf_map__update_elem(m, &zero, sizeof(zero), &ctl, sizeof(ctl), BPF_ANY))
 		die("cannot turn the route cache on (rd_cache_ctl): %s", strerror(errno));
 }
 

@@ -362,9 +362,7 @@ void rd_nf_stop(struct rd_netfilter *nf)
 /* ------------------------------------------------------------------ */
 /* status                                                              */
 
-/* Under offload, why a held IP family gets no offload; NULL: it does, or
- * the question does not arise. */
-static const char *offload_refused(const struct rd_netfilter *nf, int f)
+const char *rd_nf_offload_refused(const struct rd_netfilter *nf, int f)
 {
 	const struct rd_nf_verdict *v = &nf->verdict;
 
@@ -393,9 +391,8 @@ void rd_nf_report(const struct rd_netfilter *nf, struct rd_print *p)
 	rd_print_nl(p);
 	for (int f = 0; f < RD_NF_FAMILIES; f++) {
 		unsigned int n = v->n_why[f] < RD_NF_MAX_WHY ? v->n_why[f] : RD_NF_MAX_WHY;
-		bool offload = (f == RD_NF_FAM_IPV4 && (bits & RD_NF_OFFLOAD_IPV4)) ||
-			       (f == RD_NF_FAM_IPV6 && (bits & RD_NF_OFFLOAD_IPV6));
-		const char *refused = offload_refused(nf, f);
+		bool offload = rd_nf_offloaded(bits, f);
+		const char *refused = rd_nf_offload_refused(nf, f);
 
 		rd_print_open_object(p, rd_nf_family_name(f));
 		rd_print_text(p, "  %s", rd_nf_family_name(f));

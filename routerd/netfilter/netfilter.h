@@ -65,6 +65,16 @@ struct rd_netfilter {
 /* The holds and offload bits (RD_NF_HOLD_*, RD_NF_OFFLOAD_*) as of the
  * current verdict: what APPLY gets. */
 __u32 rd_nf_hold(const struct rd_netfilter *nf);
+/* Whether BITS (rd_nf_hold()'s) offload the IP family F (RD_NF_FAM_*). */
+static inline bool rd_nf_offloaded(__u32 bits, int f)
+{
+	return bits & (f == RD_NF_FAM_IPV4   ? RD_NF_OFFLOAD_IPV4
+		       : f == RD_NF_FAM_IPV6 ? RD_NF_OFFLOAD_IPV6
+					     : 0);
+}
+/* Under offload, why the held IP family F gets no offload; NULL when it
+ * does, or when the question does not arise. */
+const char *rd_nf_offload_refused(const struct rd_netfilter *nf, int f);
 /* Offload cannot run at all (no admission program): WHY, or NULL/"" when
  * it can again. Takes effect at the next apply. */
 void rd_nf_refuse_offload(struct rd_netfilter *nf, const char *why);

@@ -46,11 +46,8 @@ static const char *tcp_state_name(unsigned int state)
 static void family_line(const struct rd_netfilter *nf, int f, __u32 bits, struct rd_print *p)
 {
 	bool held = nf->verdict.hold & (1u << f);
-	bool offload = bits & (f == RD_NF_FAM_IPV4 ? RD_NF_OFFLOAD_IPV4 : RD_NF_OFFLOAD_IPV6);
-	const char *refused = NULL;
-
-	if (nf->mode == RD_NF_OFFLOAD && held && !offload)
-		refused = nf->offload_error[0] ? nf->offload_error : nf->verdict.no_offload_why[f];
+	bool offload = rd_nf_offloaded(bits, f);
+	const char *refused = rd_nf_offload_refused(nf, f);
 	rd_print_open_object(p, rd_nf_family_name(f));
 	rd_print_text(p, "  %-5s %s", rd_nf_family_name(f),
 		      !held ? "xdp" : offload ? "kernel+offload" : "kernel");

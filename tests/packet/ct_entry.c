@@ -13,7 +13,10 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_conntrack_tcp.h>
 
+#include <routerd/conntrack.h>
+
 #include "ct_entry.h"
+#include "fixture.h"
 
 static void put_tuple(struct nlmsghdr *nlh, __u16 type, int family, __u8 proto,
 		      const struct ct_tuple *t)
@@ -111,4 +114,15 @@ long ct_timeout_of(const struct ct_spec *s)
 			break;
 	pclose(p);
 	return t;
+}
+
+void ct_admit_key(const struct ct_spec *s, struct rd_ct_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	parse_addr(s->family, s->orig.src, k->saddr);
+	parse_addr(s->family, s->orig.dst, k->daddr);
+	k->sport = htons(s->orig.sport);
+	k->dport = htons(s->orig.dport);
+	k->family = (__u8)s->family;
+	k->l4proto = s->proto;
 }

@@ -32,4 +32,8 @@ int ct_create(const struct ct_spec *s);
 /* The entry's remaining timeout in seconds as `conntrack -L` shows it, or -1. */
 long ct_timeout_of(const struct ct_spec *s);
 
+struct rd_ct_key;
+/* S's original tuple as the key of rd_ct_admit (the admission program's). */
+void ct_admit_key(const struct ct_spec *s, struct rd_ct_key *k);
+
 #endif

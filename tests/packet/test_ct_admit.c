@@ -146,13 +146,7 @@ static bool admitted(const struct ct_spec *s, struct rd_ct_admit *a, __u32 want_
 {
 	struct rd_ct_key k;
 
-	memset(&k, 0, sizeof(k));
-	parse_addr(s->family, s->orig.src, k.saddr);
-	parse_addr(s->family, s->orig.dst, k.daddr);
-	k.sport = htons(s->orig.sport);
-	k.dport = htons(s->orig.dport);
-	k.family = (__u8)s->family;
-	k.l4proto = s->proto;
+	ct_admit_key(s, &k);
 	for (int i = 0; i < 100; i++) {
 		if (!bpf_map__lookup_elem(nf->maps.rd_ct_admit, &k, sizeof(k), a, sizeof(*a), 0) &&
 		    (a->dirs & want_dirs) == want_dirs)

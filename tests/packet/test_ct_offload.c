@@ -62,13 +62,7 @@ static void admit(const struct ct_spec *s, __u32 gen, __u32 dirs)
 	struct rd_ct_admit a = { .generation = gen, .dirs = dirs };
 	struct rd_ct_key k;
 
-	memset(&k, 0, sizeof(k));
-	parse_addr(s->family, s->orig.src, k.saddr);
-	parse_addr(s->family, s->orig.dst, k.daddr);
-	k.sport = htons(s->orig.sport);
-	k.dport = htons(s->orig.dport);
-	k.family = (__u8)s->family;
-	k.l4proto = s->proto;
+	ct_admit_key(s, &k);
 	cr_assert_eq(bpf_map__update_elem(skel->maps.rd_ct_admit, &k, sizeof(k), &a, sizeof(a), 0),
 		     0);
 }
